@@ -1,0 +1,324 @@
+"""The shared domain: learners with their PE registrations, the aNewSpring catalogue
+(templates, courses, activities, events), the audit log and background jobs."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from portal.pe_numbers import KIND_BIG, KIND_REGISTER
+
+
+class Learner(models.Model):
+    external_id = models.CharField(_("external ID"), max_length=100, unique=True, null=True, blank=True)
+    uid = models.CharField(_("aNewSpring UID"), max_length=64, unique=True, null=True, blank=True)
+    login = models.CharField(_("login"), max_length=150, unique=True, null=True, blank=True)
+    first_name = models.CharField(_("first name"), max_length=100)
+    middle_name = models.CharField(_("middle name"), max_length=50, blank=True)
+    last_name = models.CharField(_("last name"), max_length=150)
+    email = models.EmailField(_("e-mail"), blank=True, db_index=True)
+    date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
+    company = models.CharField(_("company"), max_length=200, blank=True)
+    gender = models.CharField(_("gender"), max_length=20, blank=True)
+    title = models.CharField(_("title"), max_length=50, blank=True)
+    initials = models.CharField(_("initials"), max_length=30, blank=True)
+    function = models.CharField(_("function"), max_length=150, blank=True)
+    telephone_number = models.CharField(_("telephone number"), max_length=50, blank=True)
+    cell_phone_number = models.CharField(_("mobile number"), max_length=50, blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    zip = models.CharField(_("postcode"), max_length=20, blank=True)
+    residence = models.CharField(_("residence"), max_length=100, blank=True)
+    country = models.CharField(_("country"), max_length=100, blank=True)
+    custom1 = models.CharField(
+        _("Custom1 (PE numbers)"),
+        max_length=500,
+        blank=True,
+        help_text=_("OrgID/number pairs separated by commas, e.g. 19/39054148101, 52/123456."),
+    )
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["last_name", "first_name", "id"]
+        verbose_name = _("learner")
+        verbose_name_plural = _("learners")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(external_id__isnull=False) | Q(login__isnull=False),
+                name="learner_has_external_id_or_login",
+                violation_error_message=_("A learner needs an external ID or a login."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(p for p in (self.first_name, self.middle_name, self.last_name) if p)
+
+    @property
+    def anewspring_id(self) -> str:
+        """The ID aNewSpring knows this learner by (its user ID is our external ID, else the login)."""
+        return self.external_id or self.login or ""
+
+    def get_absolute_url(self) -> str:
+        return reverse("learner_detail", args=[self.pk])
+
+
+class PERegistration(models.Model):
+    KIND_CHOICES = [(KIND_BIG, _("BIG number")), (KIND_REGISTER, _("registration number"))]
+
+    learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="pe_registrations")
+    org_id = models.PositiveIntegerField(_("OrgID"))
+    number = models.CharField(_("number"), max_length=20, db_index=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=KIND_CHOICES)
+    check_digit_ok = models.BooleanField(_("check digit OK"), null=True)
+
+    class Meta:
+        ordering = ["org_id", "number"]
+        verbose_name = _("PE registration")
+        verbose_name_plural = _("PE registrations")
+        constraints = [
+            models.UniqueConstraint(fields=["learner", "org_id", "number"], name="pe_registration_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.org_id}/{self.number}"
+
+
+class Template(models.Model):
+    external_id = models.CharField(_("external ID"), max_length=100, unique=True)
+    uid = models.CharField(_("UID"), max_length=64, blank=True, db_index=True)
+    name = models.CharField(_("name"), max_length=255)
+    synced_at = models.DateTimeField(_("synced at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("template")
+        verbose_name_plural = _("templates")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Course(models.Model):
+    external_id = models.CharField(_("external ID"), max_length=100, unique=True)
+    # aNewSpring: a course UID is only unique per template, so it is no key.
+    uid = models.CharField(_("UID"), max_length=64, blank=True, db_index=True)
+    name = models.CharField(_("name"), max_length=255)
+    template = models.ForeignKey(Template, on_delete=models.PROTECT, related_name="courses")
+    reseller = models.CharField(_("subenvironment"), max_length=100, blank=True)
+    start_date = models.DateField(_("start date"), null=True, blank=True)
+    expire_date = models.DateField(_("expiry date"), null=True, blank=True)
+    synced_at = models.DateTimeField(_("synced at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("course")
+        verbose_name_plural = _("courses")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start_date__isnull=True) | Q(expire_date__isnull=True) | Q(expire_date__gte=models.F("start_date")),
+                name="course_expires_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Activity(models.Model):
+    """An activity ("part") of a template; seed 002 lists its types and sub types."""
+
+    TYPE_CHOICES = [
+        ("Assessment", _("Assessment")),
+        ("Assignment", _("Assignment")),
+        ("Certificate", _("Certificate")),
+        ("Evaluation", _("Evaluation")),
+        ("External", _("External")),
+        ("Lesson", _("Lesson")),
+        ("Scorm", _("SCORM")),
+        ("SkillAssignment", _("Hand-in assignment")),
+        ("Event", _("Event")),
+    ]
+    SUB_TYPE_CHOICES = [
+        ("Assessment", _("Assessment")),
+        ("RandomAssessment", _("Random assessment")),
+        ("FingerPrintAssessment", _("Fingerprint assessment")),
+        ("Assignment", _("Assignment")),
+        ("Certificate", _("Certificate")),
+        ("Inquiry", _("Questionnaire")),
+        ("Scan", _("Scan")),
+        ("360-degrees", _("360° feedback")),
+        ("External", _("External activity")),
+        ("Webinar", _("Webinar")),
+        ("LTI-1p0", _("External activity with LTI")),
+        ("LTI-2p0", _("External activity with LTI")),
+        ("Lesson", _("Lesson")),
+        ("Documentation", _("Documentation")),
+        ("Scorm", _("SCORM")),
+        ("SkillAssignment", _("Hand-in assignment")),
+        ("VideoSkillAssignment", _("Video hand-in assignment")),
+        ("Event", _("Event")),
+    ]
+
+    template = models.ForeignKey(Template, on_delete=models.CASCADE, related_name="activities")
+    # aNewSpring may leave an activity without external ID ("id": null).
+    external_id = models.CharField(_("external ID"), max_length=100, null=True, blank=True)
+    uid = models.CharField(_("UID"), max_length=64)
+    part_id = models.PositiveIntegerField(_("part ID"), null=True, blank=True)
+    name = models.CharField(_("name"), max_length=255)
+    block_name = models.CharField(_("block"), max_length=255, blank=True)
+    type = models.CharField(_("type"), max_length=30, choices=TYPE_CHOICES)
+    sub_type = models.CharField(_("sub type"), max_length=30, choices=SUB_TYPE_CHOICES)
+
+    class Meta:
+        ordering = ["template", "part_id", "name"]
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
+        constraints = [
+            models.UniqueConstraint(fields=["template", "uid"], name="activity_uid_unique_per_template"),
+            models.UniqueConstraint(
+                fields=["template", "external_id"],
+                condition=Q(external_id__isnull=False),
+                name="activity_external_id_unique_per_template",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Event(models.Model):
+    """A physical meeting of a course, linked to one of the template's event activities."""
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="events")
+    activity = models.ForeignKey(Activity, on_delete=models.PROTECT, related_name="events")
+    external_id = models.CharField(_("external ID"), max_length=100)
+    name = models.CharField(_("name"), max_length=255)
+    date = models.DateField(_("date"))
+
+    class Meta:
+        ordering = ["date", "name"]
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        constraints = [
+            models.UniqueConstraint(fields=["course", "external_id"], name="event_external_id_unique_per_course"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.date:%Y-%m-%d})"
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("The audit log is append-only.")
+
+    def delete(self):
+        raise PermissionError("The audit log is append-only.")
+
+
+class AuditEvent(models.Model):
+    SYSTEM_PORTAL = "portal"
+    SYSTEM_CHOICES = [
+        (SYSTEM_PORTAL, _("Portal")),
+        ("anewspring", _("aNewSpring")),
+        ("pe_online", _("PE-online")),
+        ("learning_assistant", _("Learning Assistant")),
+    ]
+    OUTCOME_SUCCESS = "success"
+    OUTCOME_FAILURE = "failure"
+    OUTCOME_CHOICES = [(OUTCOME_SUCCESS, _("success")), (OUTCOME_FAILURE, _("failure"))]
+
+    created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    actor = models.CharField(_("actor"), max_length=150, db_index=True)
+    actor_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    action = models.CharField(_("action"), max_length=100, db_index=True)
+    system = models.CharField(_("system"), max_length=30, choices=SYSTEM_CHOICES, default=SYSTEM_PORTAL)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=OUTCOME_CHOICES, default=OUTCOME_SUCCESS)
+    # Learners are deactivated, never deleted, once they have history.
+    learner = models.ForeignKey(Learner, on_delete=models.PROTECT, null=True, blank=True, related_name="audit_events")
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, null=True, blank=True, related_name="audit_events")
+    object_type = models.CharField(_("object type"), max_length=100, blank=True)
+    object_id = models.CharField(_("object ID"), max_length=100, blank=True)
+    object_repr = models.CharField(_("object"), max_length=255, blank=True)
+    summary = models.CharField(_("summary"), max_length=500, blank=True)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    http_method = models.CharField(_("HTTP method"), max_length=10, blank=True)
+    http_path = models.CharField(_("HTTP path"), max_length=500, blank=True)
+    http_status = models.PositiveSmallIntegerField(_("HTTP status"), null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(_("duration (ms)"), null=True, blank=True)
+    request_summary = models.TextField(_("sent"), blank=True)
+    response_summary = models.TextField(_("received"), blank=True)
+    error = models.TextField(_("error"), blank=True)
+    correlation_id = models.UUIDField(_("correlation ID"), default=uuid.uuid4, db_index=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        indexes = [models.Index(fields=["learner", "-created_at"]), models.Index(fields=["system", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.actor} {self.action} {self.outcome}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError("The audit log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("The audit log is append-only.")
+
+
+class Job(models.Model):
+    """A long-running piece of background work (import, sync, bulk subscribe) whose progress a page shows."""
+
+    QUEUED, RUNNING, SUCCEEDED, FAILED = "queued", "running", "succeeded", "failed"
+    STATUS_CHOICES = [
+        (QUEUED, _("queued")),
+        (RUNNING, _("running")),
+        (SUCCEEDED, _("finished")),
+        (FAILED, _("failed")),
+    ]
+
+    kind = models.CharField(_("kind"), max_length=50)
+    title = models.CharField(_("title"), max_length=255)
+    status = models.CharField(_("status"), max_length=10, choices=STATUS_CHOICES, default=QUEUED)
+    total = models.PositiveIntegerField(_("total"), default=0)
+    done = models.PositiveIntegerField(_("done"), default=0)
+    params = models.JSONField(default=dict, blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    correlation_id = models.UUIDField(default=uuid.uuid4, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("background job")
+        verbose_name_plural = _("background jobs")
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.SUCCEEDED:
+            return 100
+        return min(100, round(100 * self.done / self.total)) if self.total else 0
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.SUCCEEDED, self.FAILED)
+
+    def get_absolute_url(self) -> str:
+        return reverse("job_detail", args=[self.pk])

@@ -1,0 +1,143 @@
+"""A tiny threaded HTTP server on a loopback port, the base of every sandbox.
+
+A sandbox subclasses :class:`SandboxApp`, keeps its state in plain Python objects and
+answers :class:`SandboxRequest` objects with a :class:`SandboxResponse`. Tests start it on
+a free port with :func:`serve`; ``manage.py run_sandboxes`` starts them for the demo.
+Faults (a status, a delay, a body) can be queued so tests see how the portal copes.
+"""
+
+import json
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+
+@dataclass
+class SandboxRequest:
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def form(self) -> dict[str, list[str]]:
+        return parse_qs(self.body.decode("utf-8"), keep_blank_values=True)
+
+    def first(self, name: str, default: str | None = None) -> str | None:
+        """A parameter from the query string or the form body."""
+        values = self.query.get(name) or self.form.get(name)
+        return values[0] if values else default
+
+
+@dataclass
+class SandboxResponse:
+    status: int = 200
+    body: bytes | str = b""
+    content_type: str = "application/json"
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def json(cls, data, status: int = 200) -> "SandboxResponse":
+        return cls(status=status, body=json.dumps(data))
+
+
+@dataclass
+class Fault:
+    status: int = 500
+    body: bytes | str = b""
+    content_type: str = "text/html"
+    delay: float = 0.0
+    path_contains: str = ""
+
+
+class SandboxApp:
+    """Subclasses implement :meth:`handle`; the base keeps a request log and queued faults."""
+
+    name = "sandbox"
+
+    def __init__(self):
+        self.lock = threading.RLock()
+        self.requests: list[SandboxRequest] = []
+        self.faults: deque[Fault] = deque()
+
+    def fail_next(self, **fault) -> None:
+        """Answer the next matching request with this fault instead of handling it."""
+        self.faults.append(Fault(**fault))
+
+    def dispatch(self, request: SandboxRequest) -> SandboxResponse:
+        with self.lock:
+            self.requests.append(request)
+            fault = next((f for f in self.faults if f.path_contains in request.path), None)
+            if fault is not None:
+                self.faults.remove(fault)
+        if fault is not None:
+            if fault.delay:
+                time.sleep(fault.delay)
+            return SandboxResponse(status=fault.status, body=fault.body, content_type=fault.content_type)
+        with self.lock:
+            return self.handle(request)
+
+    def handle(self, request: SandboxRequest) -> SandboxResponse:
+        raise NotImplementedError
+
+
+def _handler_for(app: SandboxApp):
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def _serve(self):
+            parts = urlsplit(self.path)
+            length = int(self.headers.get("Content-Length") or 0)
+            request = SandboxRequest(
+                method=self.command,
+                path=parts.path,
+                query=parse_qs(parts.query, keep_blank_values=True),
+                headers={k.lower(): v for k, v in self.headers.items()},
+                body=self.rfile.read(length) if length else b"",
+            )
+            response = app.dispatch(request)
+            body = response.body.encode("utf-8") if isinstance(response.body, str) else response.body
+            self.send_response(response.status)
+            self.send_header("Content-Type", response.content_type)
+            self.send_header("Content-Length", str(len(body)))
+            for name, value in response.headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_POST = do_PUT = do_DELETE = _serve
+
+        def log_message(self, format, *args):  # the test output stays readable
+            pass
+
+    return Handler
+
+
+class RunningSandbox:
+    def __init__(self, app: SandboxApp, host: str = "127.0.0.1", port: int = 0):
+        self.app = app
+        self.httpd = ThreadingHTTPServer((host, port), _handler_for(app))
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, name=f"sandbox-{app.name}", daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> "RunningSandbox":
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def serve(app: SandboxApp, host: str = "127.0.0.1", port: int = 0) -> RunningSandbox:
+    """Start ``app`` on ``host:port`` (port 0: a free one) in a background thread."""
+    return RunningSandbox(app, host, port).start()
