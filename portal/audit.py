@@ -137,3 +137,12 @@ def _build(ctx: AuditContext, *, learner=None, course=None, **fields) -> AuditEv
         course_id=course.pk if course is not None else ctx.course_id,
         **fields,
     )
+
+
+def audit_record_many(entries: list[dict]) -> int:
+    """Bulk form of :func:`audit_record` for jobs that touch thousands of objects (same keywords,
+    ``obj`` excepted: pass ``object_type``/``object_id``/``object_repr`` instead)."""
+    ctx = _current.get()
+    events = [_build(ctx, **entry) for entry in entries]
+    AuditEvent.objects.bulk_create(events, batch_size=2000)
+    return len(events)
