@@ -94,6 +94,8 @@ class PortalSession(requests.Session):
 
     def request(self, method, url, *args, **kwargs):
         kwargs.setdefault("timeout", self.timeout)
+        # The audited path includes query parameters, however the caller passed them.
+        full_url = requests.Request(method, url, params=kwargs.get("params")).prepare().url
         started = time.monotonic()
         response = None
         error = ""
@@ -105,7 +107,7 @@ class PortalSession(requests.Session):
             raise
         finally:
             if self.on_call is not None:
-                self.on_call(self._describe(method, url, response, error, started))
+                self.on_call(self._describe(method, full_url, response, error, started))
 
     def _describe(self, method, url, response, error, started) -> RemoteCall:
         parts = urlsplit(url)

@@ -122,7 +122,9 @@ class RunningSandbox:
         self.app = app
         self.httpd = ThreadingHTTPServer((host, port), _handler_for(app))
         self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, name=f"sandbox-{app.name}", daemon=True)
+        # A short poll interval lets tests stop a sandbox in milliseconds, not half a second.
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                                       name=f"sandbox-{app.name}", daemon=True)
 
     @property
     def url(self) -> str:
