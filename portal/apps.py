@@ -5,3 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class PortalConfig(AppConfig):
     name = "portal"
     verbose_name = _("Training portal")
+
+    def ready(self):
+        # Registers the learner import's job handler, so Celery workers can run it.
+        from portal.imports import services  # noqa: F401

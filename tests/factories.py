@@ -1,7 +1,7 @@
 import factory
 from django.contrib.auth.models import Group, User
 
-from portal.models import Activity, Course, Event, Learner, Template
+from portal.models import Activity, AuditEvent, Course, Event, Job, Learner, LearnerImport, Template
 from portal.roles import COORDINATOR_GROUP
 
 
@@ -16,6 +16,9 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 class CoordinatorFactory(UserFactory):
+    class Meta:
+        skip_postgeneration_save = True
+
     username = factory.Sequence(lambda n: f"coordinator{n}")
 
     @factory.post_generation
@@ -82,3 +85,32 @@ class EventFactory(factory.django.DjangoModelFactory):
     external_id = factory.Sequence(lambda n: f"EVT-{n:03d}")
     name = factory.Sequence(lambda n: f"Meeting {n}")
     date = factory.Faker("date_object")
+
+
+class AuditEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AuditEvent
+
+    actor = "system"
+    action = "learner.update"
+    learner = factory.SubFactory(LearnerFactory)
+    summary = "Changed email"
+
+
+class JobFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Job
+
+    kind = "learner_import"
+    title = "Import learners.csv"
+
+
+class LearnerImportFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = LearnerImport
+
+    file_name = "learners.csv"
+    encoding = "utf-8"
+    delimiter = ";"
+    columns = ["FirstName", "LastName", "ExternalID"]
+    counts = factory.LazyFunction(lambda: dict.fromkeys(LearnerImport.COUNT_KEYS, 0))

@@ -1,0 +1,1 @@
+"""CSV learner import: upload, preview stored in the database, confirm, background job."""

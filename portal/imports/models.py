@@ -1,0 +1,98 @@
+"""A learner import: the preview of one uploaded CSV file, row by row, kept in the database so
+that it survives restarts and is seen by every web process."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+
+class LearnerImport(models.Model):
+    COUNT_KEYS = ("total", "new", "update", "unchanged", "skip", "error", "warning")
+
+    file_name = models.CharField(_("file name"), max_length=255)
+    encoding = models.CharField(_("encoding"), max_length=20)
+    delimiter = models.CharField(_("separator"), max_length=1)
+    update_existing = models.BooleanField(_("update existing learners"), default=True)
+    valid_only = models.BooleanField(_("valid rows only"), default=False)
+    # Recognised CSV columns in file order, and file-level warnings (e.g. unknown columns).
+    columns = models.JSONField(_("columns"), default=list)
+    file_warnings = models.JSONField(_("file warnings"), default=list, blank=True)
+    # Rows per action, plus "warning" (rows with at least one warning) and "total".
+    counts = models.JSONField(_("counts"), default=dict)
+    result = models.JSONField(_("result"), default=dict, blank=True)
+    correlation_id = models.UUIDField(_("correlation ID"), default=uuid.uuid4, unique=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+")
+    job = models.OneToOneField("portal.Job", on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="learner_import")
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("learner import")
+        verbose_name_plural = _("learner imports")
+
+    def __str__(self) -> str:
+        return self.file_name
+
+    @property
+    def to_import(self) -> int:
+        return self.counts["new"] + self.counts["update"]
+
+    @property
+    def counts_summary(self) -> str:
+        labels = dict(LearnerImportRow.ACTION_CHOICES)
+        actions = ", ".join(f"{self.counts[key]} {labels[key]}" for key in self.COUNT_KEYS[1:-1])
+        return gettext("%(total)d rows: %(actions)s; %(warnings)d with warnings") % {
+            "total": self.counts["total"], "actions": actions, "warnings": self.counts["warning"]}
+
+    def get_absolute_url(self) -> str:
+        return reverse("import_detail" if self.confirmed_at else "import_preview", args=[self.pk])
+
+
+class LearnerImportRow(models.Model):
+    NEW, UPDATE, UNCHANGED, SKIP, ERROR = "new", "update", "unchanged", "skip", "error"
+    ACTION_CHOICES = [
+        (NEW, _("new")),
+        (UPDATE, _("update")),
+        (UNCHANGED, _("unchanged")),
+        (SKIP, _("skip (exists)")),
+        (ERROR, _("error")),
+    ]
+
+    learner_import = models.ForeignKey(LearnerImport, on_delete=models.CASCADE, related_name="rows")
+    line = models.PositiveIntegerField(_("row"))
+    action = models.CharField(_("action"), max_length=10, choices=ACTION_CHOICES)
+    # Learner field -> cleaned text, for the non-empty cells only. Never holds a password.
+    values = models.JSONField(_("values"), default=dict)
+    errors = models.JSONField(_("errors"), default=list, blank=True)  # [{"column": ..., "message": ...}]
+    warnings = models.JSONField(_("warnings"), default=list, blank=True)
+    learner = models.ForeignKey("portal.Learner", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["learner_import", "line"]
+        verbose_name = _("learner import row")
+        verbose_name_plural = _("learner import rows")
+        constraints = [models.UniqueConstraint(fields=["learner_import", "line"], name="import_row_unique_line")]
+        indexes = [models.Index(fields=["learner_import", "action", "line"])]
+
+    def __str__(self) -> str:
+        return f"{self.learner_import} row {self.line}"
+
+    @staticmethod
+    def _describe(problems: list[dict]) -> list[str]:
+        return [f"{p['column']}: {p['message']}" if p["column"] else p["message"] for p in problems]
+
+    @property
+    def error_texts(self) -> list[str]:
+        return self._describe(self.errors)
+
+    @property
+    def warning_texts(self) -> list[str]:
+        return self._describe(self.warnings)

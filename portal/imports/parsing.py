@@ -1,0 +1,277 @@
+"""Reading the CSV files coordinators make for aNewSpring's own user import.
+
+Pure: bytes in; recognised columns and validated rows out; no database. A file either fails
+as a whole with one clear message (:class:`ImportFileError`) or gives one :class:`ParsedRow`
+per learner row, with its cell errors and warnings. The file is read twice: the first pass
+checks its shape and finds values used on more than one row, the second validates row by row
+(so a 100,000-row file is never held as 100,000 row objects).
+"""
+
+import csv
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
+
+from portal.models import Learner
+from portal.pe_numbers import parse_custom1
+
+# aNewSpring's user-import columns -> Learner field; None: known, but not kept by the portal.
+COLUMNS: dict[str, str | None] = {
+    "Gender": "gender", "Title": "title", "ExternalID": "external_id", "FirstName": "first_name",
+    "MiddleName": "middle_name", "LastName": "last_name", "Login": "login", "Password": None,
+    "ForcePasswordChange": None, "Renewable": None, "Email": "email", "Initials": "initials",
+    "Function": "function", "Company": "company", "DateOfBirth": "date_of_birth",
+    "TelephoneNumber": "telephone_number", "CellPhoneNumber": "cell_phone_number", "Address": "address",
+    "Zip": "zip", "Residence": "residence", "Country": "country", "Custom1": "custom1",
+}
+# Values that must be unique within one file; Login and Email compare case-insensitively.
+UNIQUE_COLUMNS = ("ExternalID", "Login", "Email")
+
+_MAX_LENGTH = {f: Learner._meta.get_field(f).max_length for f in COLUMNS.values() if f and f != "date_of_birth"}
+_COLUMN_BY_KEY = {name.casefold(): name for name in COLUMNS}
+_IGNORED_IN_NAMES = re.compile(r"[\s_-]+")
+_FIRST_LINE = re.compile(r"[\r\n]*([^\r\n]*)")
+_SEP_LINE = re.compile(r"sep=(.)", re.IGNORECASE)  # Excel's hint line naming the separator
+_BINARY = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Spreadsheets run cells starting with = + - @ as formulas; "+31 6..." and "-" alone are fine.
+_FORMULA = re.compile(r"[=@]|[+-]\s*[^\d\s]")
+_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+_DUTCH_DATE = re.compile(r"(\d{1,2})-(\d{1,2})-(\d{4})")  # what Dutch Excel writes
+_MAX_ROWS_NAMED = 5
+
+
+class ImportFileError(Exception):
+    """The file cannot be imported at all; the message says why, for the coordinator."""
+
+
+@dataclass(slots=True)
+class ParsedRow:
+    line: int
+    values: dict[str, str] = field(default_factory=dict)  # Learner field -> cleaned text
+    errors: list[dict] = field(default_factory=list)
+    warnings: list[dict] = field(default_factory=list)
+
+    def error(self, column: str, message: str) -> None:
+        self.errors.append({"column": column, "message": message})
+
+    def warn(self, column: str, message: str) -> None:
+        self.warnings.append({"column": column, "message": message})
+
+
+@dataclass
+class ParsedFile:
+    text: str = field(repr=False)
+    encoding: str
+    delimiter: str
+    header_line: int
+    positions: dict[int, str]  # cell index -> recognised column
+    warnings: list[str]
+    row_count: int
+    duplicates: dict[str, dict[str, list[int]]]  # column -> key -> rows holding it
+    default_org_id: int | None
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self.positions.values())
+
+    def rows(self) -> Iterator[ParsedRow]:
+        for line, cells in _records(self.text, self.delimiter):
+            if line > self.header_line:
+                yield self._row(line, cells)
+
+    def _row(self, line: int, cells: list[str]) -> ParsedRow:
+        row = ParsedRow(line)
+        for index, column in self.positions.items():
+            name = COLUMNS[column]
+            value = _cell(cells, index)
+            if value and name:
+                row.values[name] = _clean_cell(row, column, name, value, self.default_org_id)
+        for column in ("FirstName", "LastName"):
+            if not row.values.get(COLUMNS[column]):
+                row.error(column, _("is required, but empty"))
+        if not row.values.get("external_id") and not row.values.get("login"):
+            row.error("Login", _("Login and ExternalID are both empty; fill in at least one."))
+        for column, keys in self.duplicates.items():
+            value = row.values.get(COLUMNS[column])
+            others = [n for n in keys.get(_unique_key(column, value), ()) if n != line] if value else []
+            if others:
+                shown = ", ".join(str(n) for n in others[:_MAX_ROWS_NAMED])
+                shown += "…" if len(others) > _MAX_ROWS_NAMED else ""
+                row.error(column, _("'%(value)s' is also on row %(rows)s; each learner may appear only once.")
+                          % {"value": value, "rows": shown})
+        return row
+
+
+def check_size(size: int, *, max_bytes: int) -> None:
+    if size > max_bytes:
+        raise ImportFileError(_("The file is %(size)s; the limit is %(limit)s.")
+                              % {"size": filesizeformat(size), "limit": filesizeformat(max_bytes)})
+
+
+def parse_file(data: bytes, *, max_bytes: int, default_org_id: int | None) -> ParsedFile:
+    check_size(len(data), max_bytes=max_bytes)
+    text, encoding = _decode(data)
+    delimiter, has_sep_line = _detect_delimiter(_FIRST_LINE.match(text)[1])
+    records = _records(text, delimiter)
+    if has_sep_line:
+        next(records, None)
+    header_line, header = next(records, (0, None))
+    if header is None:
+        raise ImportFileError(_("The file is empty."))
+    positions, warnings = _read_header(header)
+
+    row_count, duplicates, passwords_given = _survey(records, positions, len(header), delimiter)
+    if not row_count:
+        raise ImportFileError(_("The file has a header row but no learners."))
+    if passwords_given:
+        warnings.append(_("The passwords in the file are ignored: the portal never stores passwords."))
+    return ParsedFile(text=text, encoding=encoding, delimiter=delimiter, header_line=header_line,
+                      positions=positions, warnings=warnings, row_count=row_count, duplicates=duplicates,
+                      default_org_id=default_org_id)
+
+
+def _decode(data: bytes) -> tuple[str, str]:
+    if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+        raise ImportFileError(_("This is an Excel workbook, not a CSV file. In Excel, choose Save As › "
+                                "'CSV UTF-8 (comma delimited)' and upload that file."))
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ImportFileError(_("The file is saved as UTF-16 ('Unicode text'). Save it as "
+                                "'CSV UTF-8 (comma delimited)' and upload that file."))
+    for codec, label in (("utf-8-sig", "UTF-8"), ("cp1252", "Windows-1252")):
+        try:
+            text = data.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        if not _BINARY.search(text):
+            return text, label
+        break
+    raise ImportFileError(_("This is not a CSV file: it holds binary data. Upload the learners as a CSV "
+                            "file saved from Excel or another spreadsheet program."))
+
+
+def _detect_delimiter(first_line: str) -> tuple[str, bool]:
+    if match := _SEP_LINE.fullmatch(first_line.strip()):
+        return match[1], True
+    return (";" if first_line.count(";") > first_line.count(",") else ","), False
+
+
+def _records(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+    """Non-empty records with their row number (as a spreadsheet counts them: the first row is 1)."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    line = 0
+    try:
+        for line, cells in enumerate(reader, start=1):
+            if any(cell.strip() for cell in cells):
+                yield line, cells
+    except csv.Error as exc:
+        raise ImportFileError(_("Row %(row)d is not valid CSV (%(error)s). Check the quotes (\") in that row.")
+                              % {"row": line + 1, "error": exc}) from exc
+
+
+def _read_header(header: list[str]) -> tuple[dict[int, str], list[str]]:
+    positions: dict[int, str] = {}
+    warnings: list[str] = []
+    for index, name in enumerate(header):
+        key = _IGNORED_IN_NAMES.sub("", name).casefold()
+        if not key:
+            continue
+        column = _COLUMN_BY_KEY.get(key)
+        if column is None:
+            warnings.append(_("Unknown column '%(name)s' is ignored.") % {"name": name.strip()})
+        elif column in positions.values():
+            raise ImportFileError(_("The column %(column)s appears twice in the first row.") % {"column": column})
+        else:
+            positions[index] = column
+    present = set(positions.values())
+    missing = [column for column in ("FirstName", "LastName") if column not in present]
+    if not present & {"Login", "ExternalID"}:
+        missing.append(_("Login or ExternalID"))
+    if missing:
+        raise ImportFileError(
+            _("Required columns missing: %(columns)s. The first row must name the columns, as in "
+              "aNewSpring's user import (FirstName, LastName, Login, …).") % {"columns": ", ".join(missing)})
+    return positions, warnings
+
+
+def _survey(records: Iterator[tuple[int, list[str]]], positions: dict[int, str], width: int,
+            delimiter: str) -> tuple[int, dict[str, dict[str, list[int]]], bool]:
+    """The first pass: checks the shape of every row, counts them and finds the values used on more
+    than one row (keeping only those, not every value)."""
+    first_seen: dict[str, dict[str, int]] = {column: {} for column in UNIQUE_COLUMNS if column in positions.values()}
+    duplicates: dict[str, dict[str, list[int]]] = {column: {} for column in first_seen}
+    index_of = {column: index for index, column in positions.items()}
+    row_count, passwords_given = 0, False
+    for line, cells in records:
+        # Trailing empty cells (a stray separator at the end of a line) are harmless.
+        if len(cells) > width and any(cell.strip() for cell in cells[width:]):
+            raise ImportFileError(
+                _("Row %(row)d has %(cells)d cells, but the first row names only %(columns)d columns. "
+                  "Is there a separator (%(sep)s) in a value that is not between quotes?")
+                % {"row": line, "cells": len(cells), "columns": width, "sep": delimiter})
+        row_count += 1
+        passwords_given = passwords_given or _cell(cells, index_of.get("Password")) != ""
+        for column, seen in first_seen.items():
+            value = _cell(cells, index_of[column])
+            if value:
+                key = _unique_key(column, value)
+                first = seen.setdefault(key, line)
+                if first != line:
+                    duplicates[column].setdefault(key, [first]).append(line)
+    return row_count, duplicates, passwords_given
+
+
+def _cell(cells: list[str], index: int | None) -> str:
+    return cells[index].strip() if index is not None and index < len(cells) else ""
+
+
+def _unique_key(column: str, value: str) -> str:
+    return value if column == "ExternalID" else value.casefold()
+
+
+def _clean_cell(row: ParsedRow, column: str, name: str, value: str, default_org_id: int | None) -> str:
+    """The value to keep; problems go to the row. A cell in error keeps its text, for the preview."""
+    if value[0] in "=+-@" and _FORMULA.match(value):
+        row.warn(column, _("'%(value)s' looks like a spreadsheet formula; it is kept as plain text.")
+                 % {"value": value})
+    if name == "date_of_birth":
+        parsed = _parse_date(value)
+        if parsed is None:
+            row.error(column, _("'%(value)s' is not a date (expected yyyy-mm-dd)") % {"value": value})
+            return value
+        return parsed.isoformat()
+    if name == "email":
+        try:
+            validate_email(value)
+        except ValidationError:
+            row.error(column, _("'%(value)s' is not a valid e-mail address") % {"value": value})
+    elif name == "custom1":
+        parsed = parse_custom1(value, default_org_id=default_org_id)
+        for message in parsed.errors:
+            row.error(column, message)
+        for message in parsed.warnings:
+            row.warn(column, message)
+        value = parsed.normalized if not parsed.errors else value
+    if len(value) > _MAX_LENGTH[name]:
+        row.error(column, _("is %(length)d characters long; at most %(max)d fit")
+                  % {"length": len(value), "max": _MAX_LENGTH[name]})
+    return value
+
+
+def _parse_date(text: str) -> date | None:
+    if match := _ISO_DATE.fullmatch(text):
+        year, month, day = match.groups()
+    elif match := _DUTCH_DATE.fullmatch(text):
+        day, month, year = match.groups()
+    else:
+        return None
+    try:
+        return date(int(year), int(month), int(day))
+    except ValueError:
+        return None

@@ -1,0 +1,218 @@
+"""Writes of the learner import: the preview (the file parsed, matched and stored row by row;
+no learner touched), the confirmation, and the run that creates and updates learners in bulk.
+
+All audit events of one import share the import's correlation id.
+"""
+
+import uuid
+from collections import Counter
+from collections.abc import Mapping
+from datetime import date
+from itertools import batched
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from portal.audit import audit_context, audit_record, audit_record_many, diff
+from portal.imports.models import LearnerImport, LearnerImportRow
+from portal.imports.parsing import COLUMNS, ParsedRow, parse_file
+from portal.jobs import job_create, job_handler, job_start
+from portal.models import Learner
+from portal.pe_numbers import parse_custom1
+from portal.services import learner_snapshot, pe_registrations_replace
+
+BATCH_SIZE = 2000
+_FIELDS = [name for name in COLUMNS.values() if name]
+NEW, UPDATE, UNCHANGED, SKIP, ERROR = (LearnerImportRow.NEW, LearnerImportRow.UPDATE, LearnerImportRow.UNCHANGED,
+                                       LearnerImportRow.SKIP, LearnerImportRow.ERROR)
+
+
+class ImportRunError(Exception):
+    """The database refused a batch: learners changed between the preview and the import."""
+
+
+def learner_import_preview(*, data: bytes, file_name: str, update_existing: bool, user=None) -> LearnerImport:
+    """Parse and check the file and store the outcome of every row. Raises ImportFileError for a bad file."""
+    parsed = parse_file(data, max_bytes=settings.IMPORT_MAX_UPLOAD_BYTES, default_org_id=settings.PE_ONLINE_ORG_ID)
+    correlation_id = uuid.uuid4()
+    with audit_context(correlation_id=correlation_id), transaction.atomic():
+        learner_import = LearnerImport.objects.create(
+            file_name=file_name[:255], encoding=parsed.encoding, delimiter=parsed.delimiter,
+            update_existing=update_existing, columns=parsed.columns, file_warnings=parsed.warnings,
+            correlation_id=correlation_id, created_by=user,
+        )
+        counts = Counter(total=parsed.row_count)
+        for batch in batched(parsed.rows(), BATCH_SIZE):
+            rows = _classify(learner_import, batch)
+            counts.update(row.action for row in rows)
+            counts["warning"] += sum(1 for row in rows if row.warnings)
+            LearnerImportRow.objects.bulk_create(rows)
+        learner_import.counts = {key: counts[key] for key in LearnerImport.COUNT_KEYS}
+        learner_import.save(update_fields=["counts"])
+        audit_record(action="learner_import.upload", obj=learner_import,
+                     summary=f"Uploaded {learner_import.file_name}: {learner_import.counts_summary}"[:500])
+    return learner_import
+
+
+def _classify(learner_import: LearnerImport, batch: tuple[ParsedRow, ...]) -> list[LearnerImportRow]:
+    """Match a batch of rows with existing learners (one query) and decide what each row will do."""
+    external_ids = {row.values["external_id"] for row in batch if "external_id" in row.values}
+    logins = {row.values["login"] for row in batch if "login" in row.values}
+    existing = list(Learner.objects.filter(Q(external_id__in=external_ids) | Q(login__in=logins))
+                    .values("id", *_FIELDS))
+    by_external_id = {learner["external_id"]: learner for learner in existing if learner["external_id"]}
+    by_login = {learner["login"]: learner for learner in existing if learner["login"]}
+    return [_classify_row(learner_import, row, by_external_id, by_login) for row in batch]
+
+
+def _classify_row(learner_import, row: ParsedRow, by_external_id, by_login) -> LearnerImportRow:
+    external_id, login = row.values.get("external_id"), row.values.get("login")
+    learner = by_external_id.get(external_id)
+    login_owner = by_login.get(login)
+    if learner is None:
+        learner = login_owner
+        if learner and external_id and learner["external_id"]:
+            row.error("ExternalID", _("The learner with Login '%(login)s' has ExternalID '%(other)s'.")
+                      % {"login": login, "other": learner["external_id"]})
+    elif login_owner and login_owner["id"] != learner["id"]:
+        row.error("Login", _("'%(login)s' is the login of another learner.") % {"login": login})
+
+    if row.errors:
+        action = ERROR
+    elif learner is None:
+        action = NEW
+    elif all(_as_text(learner[name]) == value for name, value in row.values.items()):
+        action = UNCHANGED
+    else:
+        action = UPDATE if learner_import.update_existing else SKIP
+    return LearnerImportRow(learner_import=learner_import, line=row.line, action=action, values=row.values,
+                            errors=row.errors, warnings=row.warnings, learner_id=learner["id"] if learner else None)
+
+
+def _as_text(value) -> str:
+    if value is None:
+        return ""
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
+def learner_import_confirm(*, learner_import: LearnerImport, valid_only: bool, user=None,
+                           background: bool = True) -> LearnerImport:
+    """Accept the preview. In the background (the default) a job imports the rows once this commits;
+    otherwise the caller runs :func:`learner_import_apply` itself (the management command does)."""
+    with audit_context(correlation_id=learner_import.correlation_id), transaction.atomic():
+        learner_import = LearnerImport.objects.select_for_update().get(pk=learner_import.pk)
+        if learner_import.confirmed_at:
+            raise ValidationError(_("This import has been confirmed already."))
+        errors = learner_import.counts[ERROR]
+        if errors and not valid_only:
+            raise ValidationError(
+                ngettext("%(count)d row has errors, so nothing was imported. Correct the file and upload it "
+                         "again, or choose to import the valid rows only.",
+                         "%(count)d rows have errors, so nothing was imported. Correct the file and upload it "
+                         "again, or choose to import the valid rows only.", errors) % {"count": errors})
+        learner_import.valid_only = valid_only
+        learner_import.confirmed_at = timezone.now()
+        if background:
+            job = job_create(kind="learner_import", title=_("Import of %(file)s") % {"file": learner_import.file_name},
+                             params={"learner_import_id": learner_import.pk}, user=user,
+                             total=learner_import.to_import)
+            job.correlation_id = learner_import.correlation_id
+            job.save(update_fields=["correlation_id"])
+            learner_import.job = job
+            job_start(job)
+        learner_import.save(update_fields=["valid_only", "confirmed_at", "job"])
+        audit_record(action="learner_import.confirm", obj=learner_import,
+                     summary=(f"Confirmed {learner_import.file_name}"
+                              f"{' (valid rows only)' if valid_only else ''}: {learner_import.counts_summary}")[:500])
+    return learner_import
+
+
+@job_handler("learner_import")
+def learner_import_job(job, progress) -> dict:
+    return learner_import_apply(learner_import=job.learner_import, progress=progress)
+
+
+def learner_import_apply(*, learner_import: LearnerImport, progress) -> dict:
+    """Create and update the learners of the confirmed rows, a batch per transaction (so the progress
+    shows), with their PE registrations and one audit event per learner. ``progress`` is a
+    :class:`~portal.jobs.JobProgress` or anything with its ``set_total`` and ``advance``."""
+    pending = learner_import.rows.filter(action__in=[NEW, UPDATE]).order_by("line")
+    progress.set_total(learner_import.to_import)
+    created = updated = last_line = 0
+    with audit_context(correlation_id=learner_import.correlation_id):
+        while batch := list(pending.filter(line__gt=last_line).values_list("line", "action", "values", "learner_id")
+                            [:BATCH_SIZE]):
+            try:
+                with transaction.atomic():
+                    batch_created, batch_updated = _apply_batch(batch)
+            except IntegrityError as exc:
+                raise ImportRunError(
+                    _("Rows %(first)d to %(last)d could not be saved, because learners changed after the preview "
+                      "(%(error)s). The rows before them were imported; upload the file again for the rest.")
+                    % {"first": batch[0][0], "last": batch[-1][0], "error": exc}) from exc
+            created, updated, last_line = created + batch_created, updated + batch_updated, batch[-1][0]
+            progress.advance(len(batch))
+    learner_import.result = {
+        "created": created,
+        "updated": updated,
+        "summary": _("Learners created: %(created)d; updated: %(updated)d.") % {"created": created, "updated": updated},
+    }
+    learner_import.finished_at = timezone.now()
+    learner_import.save(update_fields=["result", "finished_at"])
+    return learner_import.result
+
+
+def _apply_batch(batch: list[tuple]) -> tuple[int, int]:
+    new_rows = [(line, values) for line, action, values, _learner_id in batch if action == NEW]
+    update_rows = [(line, values, learner_id) for line, action, values, learner_id in batch if action == UPDATE]
+    created = Learner.objects.bulk_create([Learner(**_field_values(values)) for _line, values in new_rows])
+    audit_entries, numbers = [], {}
+    for learner, (line, values) in zip(created, new_rows, strict=True):
+        # Only the fields the learner has: 100,000 events of empty fields would double the audit's size.
+        after = {name: value for name, value in learner_snapshot(learner).items() if value not in ("", None)}
+        audit_entries.append(_audit_entry("learner.create", learner, diff({}, after),
+                                          f"Created {learner.full_name} (import row {line})"))
+        if "custom1" in values:
+            numbers[learner.pk] = _pe_numbers(values["custom1"])
+
+    existing = Learner.objects.in_bulk([learner_id for _line, _values, learner_id in update_rows])
+    changed, now = [], timezone.now()
+    for line, values, learner_id in update_rows:
+        learner = existing.get(learner_id)
+        if learner is None:  # deleted after the preview
+            continue
+        before = learner_snapshot(learner)
+        for name, value in _field_values(values).items():
+            setattr(learner, name, value)
+        changes = diff(before, learner_snapshot(learner))
+        if changes:
+            learner.updated_at = now
+            changed.append(learner)
+            audit_entries.append(_audit_entry("learner.update", learner, changes,
+                                              f"Changed {', '.join(changes)} (import row {line})"))
+            if "custom1" in changes:
+                numbers[learner.pk] = _pe_numbers(values["custom1"])
+    fields = sorted({name for _line, values, _learner_id in update_rows for name in values} | {"updated_at"})
+    Learner.objects.bulk_update(changed, fields, batch_size=500)
+    pe_registrations_replace(numbers_by_learner=numbers)
+    audit_record_many(audit_entries)
+    return len(created), len(changed)
+
+
+def _field_values(values: Mapping[str, str]) -> dict[str, object]:
+    return {name: date.fromisoformat(value) if name == "date_of_birth" else value for name, value in values.items()}
+
+
+def _pe_numbers(custom1: str):
+    return parse_custom1(custom1, default_org_id=settings.PE_ONLINE_ORG_ID).numbers
+
+
+def _audit_entry(action: str, learner: Learner, changes: dict, summary: str) -> dict:
+    return {"action": action, "learner": learner, "object_type": Learner._meta.label_lower,
+            "object_id": str(learner.pk), "object_repr": str(learner)[:255], "summary": summary[:500],
+            "changes": changes}

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from portal.imports import views
+
+urlpatterns = [
+    path("", views.ImportUploadView.as_view(), name="import_upload"),
+    path("<int:pk>/preview/", views.ImportPreviewView.as_view(), name="import_preview"),
+    path("<int:pk>/confirm/", views.ImportConfirmView.as_view(), name="import_confirm"),
+    path("<int:pk>/", views.ImportDetailView.as_view(), name="import_detail"),
+]

@@ -1,0 +1,183 @@
+"""Every file of the corpus (made by make_corpus.py) against the message it must give."""
+
+from pathlib import Path
+
+import pytest
+
+from portal.imports.parsing import ImportFileError, parse_file
+
+CORPUS = Path(__file__).parent / "corpus"
+LIMIT = 10 * 1024 * 1024
+
+EXCEL_ADVICE = ("This is an Excel workbook, not a CSV file. In Excel, choose Save As › 'CSV UTF-8 (comma delimited)' "
+                "and upload that file.")
+BINARY = ("This is not a CSV file: it holds binary data. Upload the learners as a CSV file saved from Excel or "
+          "another spreadsheet program.")
+MISSING = ("Required columns missing: {}. The first row must name the columns, as in aNewSpring's user import "
+           "(FirstName, LastName, Login, …).")
+
+# File -> the one message that refuses it as a whole.
+FILE_ERRORS = {
+    "bad_empty.csv": "The file is empty.",
+    "bad_blank_lines_only.csv": "The file is empty.",
+    "bad_bom_only.csv": "The file is empty.",
+    "bad_header_only.csv": "The file has a header row but no learners.",
+    "bad_xlsx.xlsx": EXCEL_ADVICE,
+    "bad_xls.xls": EXCEL_ADVICE,
+    "bad_binary.bin": BINARY,
+    "bad_png.csv": BINARY,
+    "bad_utf16.csv": "The file is saved as UTF-16 ('Unicode text'). Save it as 'CSV UTF-8 (comma delimited)' and "
+                     "upload that file.",
+    "bad_missing_last_name.csv": MISSING.format("LastName"),
+    "bad_missing_login_and_external_id.csv": MISSING.format("Login or ExternalID"),
+    "bad_tab_separated.csv": MISSING.format("FirstName, LastName, Login or ExternalID"),
+    "bad_html.csv": MISSING.format("FirstName, LastName, Login or ExternalID"),
+    "bad_duplicate_column.csv": "The column Email appears twice in the first row.",
+    "bad_too_many_cells.csv": "Row 3 has 4 cells, but the first row names only 3 columns. Is there a separator (,) "
+                              "in a value that is not between quotes?",
+    "bad_unterminated_quote.csv": 'Row 2 is not valid CSV (unexpected end of data). Check the quotes (") in that row.',
+    "bad_huge_field.csv": 'Row 2 is not valid CSV (field larger than field limit (131072)). Check the quotes (") '
+                          "in that row.",
+    "bad_over_size_limit.csv": "The file is 2.6\xa0KB; the limit is 1.0\xa0KB.",
+}
+SMALL_LIMIT_FILES = {"bad_over_size_limit.csv": 1024}
+
+# File -> the problems it must report, exactly (rows are numbered as a spreadsheet does: header = 1).
+PROBLEMS = {
+    "err_bad_date.csv": ["row 17, DateOfBirth: '31-02-1980' is not a date (expected yyyy-mm-dd)"],
+    "err_bad_date_format.csv": ["row 2, DateOfBirth: '1980/03/15' is not a date (expected yyyy-mm-dd)"],
+    "err_bad_email.csv": ["row 2, Email: 'jan@' is not a valid e-mail address"],
+    "err_duplicate_external_id.csv": [
+        "row 2, ExternalID: 'E001' is also on row 3; each learner may appear only once.",
+        "row 3, ExternalID: 'E001' is also on row 2; each learner may appear only once.",
+    ],
+    "err_duplicate_login.csv": [
+        "row 2, Login: 'jdevries' is also on row 3; each learner may appear only once.",
+        "row 3, Login: 'JdeVries' is also on row 2; each learner may appear only once.",
+    ],
+    "err_duplicate_email.csv": [
+        "row 2, Email: 'jan@example.org' is also on row 3; each learner may appear only once.",
+        "row 3, Email: 'Jan@Example.org' is also on row 2; each learner may appear only once.",
+    ],
+    "err_missing_first_name.csv": ["row 2, FirstName: is required, but empty"],
+    "err_no_login_no_external_id.csv": ["row 2, Login: Login and ExternalID are both empty; fill in at least one."],
+    "err_custom1_bad.csv": ["row 2, Custom1: '19/abc' is not OrgID/number (for example 19/39054148101)."],
+    "err_long_value.csv": ["row 2, FirstName: is 300 characters long; at most 100 fit"],
+    "warn_unknown_columns.csv": ["Unknown column 'Nickname' is ignored."],
+    "warn_password_column.csv": ["The passwords in the file are ignored: the portal never stores passwords."],
+    "warn_big_check_digit.csv": [
+        "row 2, Custom1: 19/12345678901: the BIG number's check digit does not match; please check it. (warning)",
+    ],
+    "warn_formula_cells.csv": [
+        "row 2, Function: '=HYPERLINK(\"http://evil.example\",\"klik\")' looks like a spreadsheet formula; "
+        "it is kept as plain text. (warning)",
+        "row 2, Company: '@SUM(A1:A9)' looks like a spreadsheet formula; it is kept as plain text. (warning)",
+        "row 3, Function: '+cmd|' /C calc'!A0' looks like a spreadsheet formula; it is kept as plain text. (warning)",
+    ],
+}
+
+
+def parse(name: str, default_org_id: int | None = None):
+    return parse_file((CORPUS / name).read_bytes(), max_bytes=SMALL_LIMIT_FILES.get(name, LIMIT),
+                      default_org_id=default_org_id)
+
+
+def problems(parsed) -> list[str]:
+    found = list(parsed.warnings)
+    for row in parsed.rows():
+        found += [f"row {row.line}, {p['column']}: {p['message']}" for p in row.errors]
+        found += [f"row {row.line}, {p['column']}: {p['message']} (warning)" for p in row.warnings]
+    return found
+
+
+def rows(name: str) -> list[dict]:
+    return [row.values for row in parse(name).rows()]
+
+
+def test_the_corpus_is_large_and_every_file_has_an_expectation():
+    names = {path.name for path in CORPUS.iterdir()}
+    assert len(names) >= 30
+    assert names == set(FILE_ERRORS) | set(PROBLEMS) | {name for name in names if name.startswith("ok_")}
+
+
+@pytest.mark.parametrize("name", sorted(FILE_ERRORS))
+def test_bad_files_are_refused_with_one_clear_message(name):
+    with pytest.raises(ImportFileError) as refused:
+        parse(name)
+    assert str(refused.value) == FILE_ERRORS[name]
+
+
+@pytest.mark.parametrize("name", sorted(PROBLEMS))
+def test_rows_report_the_exact_cell_and_reason(name):
+    assert problems(parse(name)) == PROBLEMS[name]
+
+
+@pytest.mark.parametrize("name", sorted(path.name for path in CORPUS.glob("ok_*")))
+def test_awkward_but_good_files_read_without_problems(name):
+    parsed = parse(name)
+    assert problems(parsed) == []
+    assert parsed.row_count == len(list(parsed.rows())) >= 1
+    assert all(row["first_name"] and row["last_name"] for row in rows(name))
+
+
+@pytest.mark.parametrize("name", ["ok_utf8.csv", "ok_utf8_bom.csv", "ok_semicolon.csv", "ok_crlf.csv",
+                                  "ok_cr_only.csv", "ok_empty_lines.csv", "ok_excel_sep_line.csv"])
+def test_the_same_learners_whatever_the_encoding_separator_or_line_ends(name):
+    assert rows(name) == rows("ok_utf8.csv")
+    assert rows(name)[0] == {
+        "external_id": "E001", "first_name": "Jan", "middle_name": "de", "last_name": "Vries", "login": "jdevries",
+        "email": "jan@example.org", "date_of_birth": "1980-03-15", "custom1": "19/39054148101",
+    }
+
+
+def test_windows_1252_names():
+    parsed = parse("ok_cp1252_names.csv")
+    assert (parsed.encoding, parsed.delimiter) == ("Windows-1252", ";")
+    [row] = rows("ok_cp1252_names.csv")
+    assert (row["first_name"], row["last_name"]) == ("Jérôme", "Müller-Öztürk")
+    assert (row["company"], row["residence"]) == ("Café Señor €", "'s-Hertogenbosch")
+
+
+def test_quoted_fields_keep_newlines_separators_and_quotes():
+    assert rows("ok_quoted_newline.csv")[0]["address"] == 'Dorpsstraat 1\nachterom, "bij de schuur"'
+
+
+def test_header_names_ignore_case_spaces_and_punctuation():
+    parsed = parse("ok_header_case_spaces.csv")
+    assert parsed.columns == ["FirstName", "LastName", "Login", "Email", "DateOfBirth"]
+
+
+def test_dutch_dates_are_read_as_day_month_year():
+    assert [row["date_of_birth"] for row in rows("ok_dutch_dates.csv")] == ["1980-03-15", "1975-02-01"]
+
+
+def test_values_are_trimmed_and_missing_cells_are_empty():
+    assert rows("ok_whitespace.csv") == [{"first_name": "Jan", "last_name": "Vries", "login": "jdevries"}]
+    assert rows("ok_fewer_cells.csv") == [{"first_name": "Jan", "last_name": "Vries", "login": "jdevries"}]
+
+
+def test_formula_cells_are_kept_as_plain_text():
+    first, second = rows("warn_formula_cells.csv")
+    assert first["function"] == '=HYPERLINK("http://evil.example","klik")'
+    assert first["company"] == "@SUM(A1:A9)"
+    assert second["telephone_number"] == "+31 20 123 4567"  # a phone number is no formula
+
+
+def test_passwords_never_reach_the_values():
+    [row] = rows("warn_password_column.csv")
+    assert "Geheim123!" not in row.values()
+    assert not {"password", "Password"} & set(row)
+
+
+def test_custom1_is_normalised_and_a_bare_number_takes_the_default_org_id():
+    data = "FirstName,LastName,Login,Custom1\nJan,Vries,jdv,\"39054148101 ,52/123456\"\n".encode()
+    [row] = parse_file(data, max_bytes=LIMIT, default_org_id=19).rows()
+    assert row.values["custom1"] == "19/39054148101, 52/123456"
+    assert row.errors == []
+
+
+def test_many_duplicates_name_a_few_rows_only():
+    data = ("FirstName,LastName,Login\n" + "A,B,same\n" * 10).encode()
+    first = next(parse_file(data, max_bytes=LIMIT, default_org_id=None).rows())
+    assert first.errors == [{"column": "Login",
+                             "message": "'same' is also on row 3, 4, 5, 6, 7…; each learner may appear only once."}]

@@ -1,0 +1,101 @@
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from portal.imports.models import LearnerImport
+from portal.models import Learner
+
+pytestmark = pytest.mark.django_db
+
+GOOD = b"ExternalID;FirstName;LastName;Login;DateOfBirth\nE1;Jan;Vries;jan;1980-03-15\nE2;Piet;Jansen;piet;\n"
+WITH_ERROR = GOOD + b"E3;Kees;Bakker;kees;31-02-1980\n"
+
+
+def upload(client, data: bytes, name="learners.csv", existing="update"):
+    return client.post(reverse("import_upload"),
+                       {"file": SimpleUploadedFile(name, data, content_type="text/csv"), "existing": existing})
+
+
+def test_the_upload_page_explains_the_format(coordinator_client):
+    page = coordinator_client.get(reverse("import_upload")).content.decode()
+    assert 'for="id_file"' in page and "CSV file" in page
+    assert "dd-mm-yyyy" in page and "50.0\xa0MB" in page
+    assert 'enctype="multipart/form-data"' in page
+
+
+def test_uploading_shows_the_preview_and_writes_no_learner(coordinator_client):
+    response = upload(coordinator_client, WITH_ERROR)
+    learner_import = LearnerImport.objects.get()
+    assert response.status_code == 302 and response.url == reverse("import_preview", args=[learner_import.pk])
+    page = coordinator_client.get(response.url).content.decode()
+    assert "DateOfBirth: &#x27;31-02-1980&#x27; is not a date (expected yyyy-mm-dd)" in page
+    assert 'data-line="4"' in page
+    assert "Import the valid rows only" in page and ">Import</button>" in page
+    assert "1 row has errors." in page
+    assert Learner.objects.count() == 0
+
+
+def test_a_bad_file_gets_one_message_on_the_form(coordinator_client):
+    response = upload(coordinator_client, b"PK\x03\x04rest-of-a-workbook", name="learners.xlsx")
+    assert response.status_code == 200
+    assert "This is an Excel workbook, not a CSV file." in response.content.decode()
+    assert not LearnerImport.objects.exists()
+
+
+def test_an_empty_file_gets_the_same_kind_of_message(coordinator_client):
+    response = upload(coordinator_client, b"")
+    assert "The file is empty." in response.content.decode()
+
+
+def test_the_size_limit_is_checked_before_reading(coordinator_client, settings):
+    settings.IMPORT_MAX_UPLOAD_BYTES = 10
+    response = upload(coordinator_client, GOOD)
+    assert "the limit is 10\xa0bytes" in response.content.decode()
+    assert not LearnerImport.objects.exists()
+
+
+def test_confirming_runs_the_import_and_shows_the_progress_and_summary(coordinator_client,
+                                                                       django_capture_on_commit_callbacks):
+    upload(coordinator_client, GOOD)
+    learner_import = LearnerImport.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = coordinator_client.post(reverse("import_confirm", args=[learner_import.pk]))
+    assert response.url == reverse("import_detail", args=[learner_import.pk])
+    assert Learner.objects.count() == 2
+    page = coordinator_client.get(response.url).content.decode()
+    assert 'role="progressbar"' in page and 'data-progress="100"' in page
+    assert "Learners created: 2; updated: 0." in page
+    assert f"{reverse('audit_list')}?correlation_id={learner_import.correlation_id}" in page
+    # The preview of a confirmed import leads to its detail page.
+    assert coordinator_client.get(reverse("import_preview", args=[learner_import.pk])).url == response.url
+
+
+def test_errors_block_the_import_unless_valid_rows_only_is_chosen(coordinator_client,
+                                                                  django_capture_on_commit_callbacks):
+    upload(coordinator_client, WITH_ERROR)
+    learner_import = LearnerImport.objects.get()
+    confirm_url = reverse("import_confirm", args=[learner_import.pk])
+    response = coordinator_client.post(confirm_url, follow=True)
+    assert "1 row has errors, so nothing was imported." in response.content.decode()
+    assert Learner.objects.count() == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        coordinator_client.post(confirm_url, {"valid_only": "on"})
+    assert Learner.objects.count() == 2
+
+
+def test_rows_are_paginated_and_filtered(coordinator_client):
+    lines = "".join(f"E{n};First{n};Last{n};login{n};\n" for n in range(120))
+    upload(coordinator_client, b"ExternalID;FirstName;LastName;Login;DateOfBirth\n" + lines.encode()
+           + b"X;Bad;Row;bad;1980-99-99\n")
+    url = reverse("import_preview", args=[LearnerImport.objects.get().pk])
+    first_page = coordinator_client.get(url).content.decode()
+    assert first_page.count("data-line=") == 50
+    assert 'data-line="122"' in coordinator_client.get(url, {"page": 3}).content.decode()
+    errors = coordinator_client.get(url, {"show": "error"}).content.decode()
+    assert errors.count("data-line=") == 1 and "1980-99-99" in errors
+
+
+def test_the_pages_need_the_import_permission(client, plain_user):
+    client.force_login(plain_user)
+    assert upload(client, GOOD).status_code == 403
+    assert not LearnerImport.objects.exists()

@@ -1,0 +1,94 @@
+"""The audit log is append-only: no page, admin action, model or query may change or delete it."""
+
+import csv
+import io
+
+import pytest
+from django.db import connection, transaction
+from django.urls import reverse
+
+from portal.audit import audit_context, audit_record
+from portal.models import AuditEvent
+from tests.factories import AuditEventFactory, LearnerFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_saved_events_cannot_be_changed_or_deleted_through_the_orm():
+    event = AuditEventFactory()
+    event.summary = "rewritten history"
+    with pytest.raises(PermissionError):
+        event.save()
+    with pytest.raises(PermissionError):
+        event.delete()
+    with pytest.raises(PermissionError):
+        AuditEvent.objects.filter(pk=event.pk).update(summary="x")
+    with pytest.raises(PermissionError):
+        AuditEvent.objects.all().delete()
+    assert AuditEvent.objects.get(pk=event.pk).summary == "Changed email"
+
+
+def test_the_database_refuses_raw_sql_changes():
+    event = AuditEventFactory()
+    refused = ["UPDATE portal_auditevent SET summary = 'x' WHERE id = %s"]
+    if connection.vendor == "postgresql":  # SQLite keeps DELETE for the test suite's own clean-up
+        refused.append("DELETE FROM portal_auditevent WHERE id = %s")
+    for sql in refused:
+        with pytest.raises(Exception, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, [event.pk])
+    assert AuditEvent.objects.get(pk=event.pk).summary == "Changed email"
+
+
+def test_the_admin_offers_no_way_to_change_or_delete(admin_client_):
+    event = AuditEventFactory()
+    change_url = reverse("admin:portal_auditevent_change", args=[event.pk])
+    page = admin_client_.get(change_url)
+    assert page.status_code == 200 and b'name="_save"' not in page.content
+    assert admin_client_.post(change_url, {"summary": "x"}).status_code == 403
+    delete_url = reverse("admin:portal_auditevent_delete", args=[event.pk])
+    assert admin_client_.post(delete_url, {"post": "yes"}).status_code == 403
+    changelist = reverse("admin:portal_auditevent_changelist")
+    admin_client_.post(changelist, {"action": "delete_selected", "_selected_action": [event.pk], "post": "yes"})
+    assert admin_client_.get(reverse("admin:portal_auditevent_add")).status_code == 403
+    assert AuditEvent.objects.filter(pk=event.pk, summary="Changed email").exists()
+
+
+def test_no_portal_page_accepts_a_change_to_an_event(coordinator_client):
+    event = AuditEventFactory()
+    for url in (reverse("audit_detail", args=[event.pk]), reverse("audit_list")):
+        assert coordinator_client.post(url, {"summary": "x"}).status_code == 405
+    assert AuditEvent.objects.get(pk=event.pk).summary == "Changed email"
+
+
+def test_events_of_one_action_share_actor_and_correlation_id(coordinator):
+    learner = LearnerFactory()
+    with audit_context(user=coordinator, learner=learner) as ctx:
+        first = audit_record(action="one")
+        second = audit_record(action="two")
+    assert first.correlation_id == second.correlation_id == ctx.correlation_id
+    assert first.actor == coordinator.username and first.learner == learner
+    with audit_context(actor="beat"):
+        assert audit_record(action="three").correlation_id != ctx.correlation_id
+
+
+def test_filters_narrow_the_list(coordinator_client):
+    mine = AuditEventFactory(actor="alice", action="learner.create")
+    AuditEventFactory(actor="bob", action="learner.update", outcome="failure")
+    page = coordinator_client.get(reverse("audit_list"), {"actor": "alice"})
+    assert list(page.context["table"].data) == [mine]
+    page = coordinator_client.get(reverse("audit_list"), {"outcome": "failure"})
+    assert [e.actor for e in page.context["table"].data] == ["bob"]
+    page = coordinator_client.get(reverse("audit_list"), {"learner": mine.learner_id})
+    assert list(page.context["table"].data) == [mine]
+
+
+def test_csv_export_is_safe_to_open_in_excel(coordinator_client):
+    AuditEventFactory(summary="=HYPERLINK(\"http://evil\")", actor="@admin", action="-2+3", learner=LearnerFactory(first_name="Jérôme"))
+    response = coordinator_client.get(reverse("audit_export"))
+    body = b"".join(response.streaming_content)
+    assert body.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
+    assert rows[0]["summary"] == "'=HYPERLINK(\"http://evil\")"
+    assert rows[0]["actor"] == "'@admin" and rows[0]["action"] == "'-2+3"
+    assert "Jérôme" in rows[0]["learner"]
+    assert response["Content-Disposition"].startswith("attachment;")

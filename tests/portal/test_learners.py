@@ -1,0 +1,82 @@
+import pytest
+from django.urls import reverse
+
+from portal.models import AuditEvent, Learner
+from tests.factories import LearnerFactory
+
+pytestmark = pytest.mark.django_db
+
+FORM = {"first_name": "Jérôme", "middle_name": "van", "last_name": "Müller-Öztürk", "email": "jerome@example.org",
+        "external_id": "EXT-1", "login": "jerome", "custom1": "19/39054148101, 52/123456", "active": "on"}
+
+
+def test_creating_a_learner_parses_custom1_and_audits_it(coordinator_client, coordinator):
+    response = coordinator_client.post(reverse("learner_create"), FORM, follow=True)
+    learner = Learner.objects.get(external_id="EXT-1")
+    assert response.redirect_chain[-1][0] == learner.get_absolute_url()
+    assert [(r.org_id, r.number, r.kind, r.check_digit_ok) for r in learner.pe_registrations.all()] == [
+        (19, "39054148101", "big", True), (52, "123456", "register", None)]
+    event = AuditEvent.objects.get(action="learner.create")
+    assert event.actor == coordinator.username and event.learner == learner
+    assert event.changes["last_name"] == {"before": None, "after": "Müller-Öztürk"}
+    assert "Müller-Öztürk" in response.content.decode()
+    assert "learner.create" in response.content.decode()  # on the learner's timeline
+
+
+def test_a_bad_custom1_pair_is_explained_and_nothing_is_saved(coordinator_client):
+    response = coordinator_client.post(reverse("learner_create"), {**FORM, "custom1": "19/3905414810x"})
+    assert response.status_code == 200
+    assert "is not OrgID/number" in response.content.decode()
+    assert not Learner.objects.exists() and not AuditEvent.objects.exists()
+
+
+def test_a_big_number_failing_the_check_digit_is_saved_with_a_warning(coordinator_client):
+    response = coordinator_client.post(reverse("learner_create"), {**FORM, "custom1": "19/49054148101"}, follow=True)
+    assert Learner.objects.get().pe_registrations.get().check_digit_ok is False
+    assert "check digit does not match" in response.content.decode()
+
+
+def test_a_learner_needs_an_external_id_or_login(coordinator_client):
+    response = coordinator_client.post(reverse("learner_create"), {**FORM, "external_id": "", "login": ""})
+    assert "Enter an external ID or a login" in response.content.decode()
+    assert not Learner.objects.exists()
+
+
+def test_duplicate_external_ids_are_refused(coordinator_client):
+    LearnerFactory(external_id="EXT-1")
+    response = coordinator_client.post(reverse("learner_create"), FORM)
+    assert response.status_code == 200 and Learner.objects.count() == 1
+
+
+def test_editing_records_before_and_after(coordinator_client):
+    learner = LearnerFactory(email="old@example.org", custom1="")
+    data = {**FORM, "external_id": learner.external_id, "login": learner.login, "email": "new@example.org"}
+    coordinator_client.post(reverse("learner_edit", args=[learner.pk]), data)
+    event = AuditEvent.objects.get(action="learner.update")
+    assert event.changes["email"] == {"before": "old@example.org", "after": "new@example.org"}
+    assert event.changes["custom1"]["after"] == "19/39054148101, 52/123456"
+    assert learner.pe_registrations.count() == 2
+
+
+def test_saving_without_changes_records_nothing(coordinator_client):
+    learner = LearnerFactory(custom1="", middle_name="")
+    data = {"first_name": learner.first_name, "last_name": learner.last_name, "email": learner.email,
+            "external_id": learner.external_id, "login": learner.login, "active": "on"}
+    coordinator_client.post(reverse("learner_edit", args=[learner.pk]), data)
+    assert not AuditEvent.objects.exists()
+
+
+@pytest.mark.parametrize("query", ["Öztürk", "jerome@example", "EXT-1", "39054148101", "19/39054148101"])
+def test_search_finds_learners_by_name_email_id_and_big_number(coordinator_client, query):
+    coordinator_client.post(reverse("learner_create"), FORM)
+    LearnerFactory(first_name="Someone", last_name="Else")
+    page = coordinator_client.get(reverse("learner_list"), {"q": query})
+    assert [str(learner) for learner in page.context["table"].data] == ["Jérôme van Müller-Öztürk"]
+
+
+def test_the_list_sorts_and_paginates(coordinator_client):
+    LearnerFactory.create_batch(30)
+    page = coordinator_client.get(reverse("learner_list"), {"sort": "-name", "page": 2})
+    assert len(page.context["table"].page.object_list) == 5
+    names = [r.record.last_name for r in coordinator_client.get(reverse("learner_list"), {"sort": "name"}).context["table"].page.object_list]
+    assert names == sorted(names)

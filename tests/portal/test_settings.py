@@ -1,0 +1,36 @@
+"""Configuration comes from the environment and fails loudly on bad values."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PRODUCTION = {"DEBUG": "false", "SECRET_KEY": "a-long-random-production-key-0123456789-abcdefghijklmnop",
+              "ALLOWED_HOSTS": "portal.example.org"}
+
+
+def manage(*args, **env):
+    clean = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS"}}
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env={**clean, **env},
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_check_deploy_is_clean_with_production_settings():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize("name, value, message", [
+    ("DEBUG", "maybe", "DEBUG must be true or false"),
+    ("ANEWSPRING_URL", "ftp://x", "ANEWSPRING_URL must be an http(s) URL"),
+    ("ANEWSPRING_CONCURRENCY", "0", "ANEWSPRING_CONCURRENCY must be a positive number"),
+    ("PE_ONLINE_ORG_ID", "nineteen", "invalid literal"),
+    ("SECRET_KEY", "", "SECRET_KEY must be set"),
+])
+def test_bad_values_stop_the_start(name, value, message):
+    result = manage("check", **{**PRODUCTION, name: value})
+    assert result.returncode != 0 and message in result.stderr
