@@ -13,11 +13,12 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from decimal import Decimal
+from functools import lru_cache
 
 from django.db import models
 
-from portal.http import RemoteCall, redact_mapping
+from portal.db import bulk_insert
+from portal.http import REDACTED, SECRET_NAMES, RemoteCall, redact
 from portal.models import AuditEvent, Course, Learner
 
 SYSTEM_ACTORS = ("beat", "webhook", "import", "system", "command")
@@ -64,22 +65,27 @@ def audit_context(*, user=None, actor: str | None = None, correlation_id: uuid.U
         _current.reset(token)
 
 
-def _jsonable(value):
+@lru_cache(maxsize=512)
+def _is_secret_name(name: str) -> bool:
+    return bool(SECRET_NAMES.search(name))
+
+
+def _audit_value(name: str, value):
+    """A value as the audit log stores it: JSON-ready, and never a secret."""
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    if _is_secret_name(name):
+        return REDACTED
     if isinstance(value, (datetime, date)):
         return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, models.Model):
-        return str(value)
-    return value
+    return redact(str(value))
 
 
 def diff(before: Mapping[str, object], after: Mapping[str, object]) -> dict[str, dict[str, object]]:
     """``{field: {"before": x, "after": y}}`` for the fields that changed (secrets redacted)."""
-    before, after = redact_mapping(before), redact_mapping(after)
     return {
-        name: {"before": _jsonable(before.get(name)), "after": _jsonable(after.get(name))}
-        for name in sorted(set(before) | set(after))
+        name: {"before": _audit_value(name, before.get(name)), "after": _audit_value(name, after.get(name))}
+        for name in sorted(before.keys() | after.keys())
         if before.get(name) != after.get(name)
     }
 
@@ -128,21 +134,24 @@ def audit_remote_call(call: RemoteCall) -> AuditEvent:
     return event
 
 
-def _build(ctx: AuditContext, *, learner=None, course=None, **fields) -> AuditEvent:
-    return AuditEvent(
-        actor=ctx.actor,
-        actor_user_id=ctx.user_id,
-        correlation_id=ctx.correlation_id or uuid.uuid4(),
-        learner_id=learner.pk if learner is not None else ctx.learner_id,
-        course_id=course.pk if course is not None else ctx.course_id,
+def _build(ctx: AuditContext, **fields) -> AuditEvent:
+    return AuditEvent(**_event_fields(ctx, **fields))
+
+
+def _event_fields(ctx: AuditContext, *, learner=None, course=None, **fields) -> dict[str, object]:
+    return {
+        "actor": ctx.actor,
+        "actor_user_id": ctx.user_id,
+        "correlation_id": ctx.correlation_id or uuid.uuid4(),
+        "learner_id": learner.pk if learner is not None else ctx.learner_id,
+        "course_id": course.pk if course is not None else ctx.course_id,
         **fields,
-    )
+    }
 
 
 def audit_record_many(entries: list[dict]) -> int:
     """Bulk form of :func:`audit_record` for jobs that touch thousands of objects (same keywords,
-    ``obj`` excepted: pass ``object_type``/``object_id``/``object_repr`` instead)."""
+    but ``learner_id`` instead of ``learner``, and ``object_type``/``object_id``/``object_repr``
+    instead of ``obj``)."""
     ctx = _current.get()
-    events = [_build(ctx, **entry) for entry in entries]
-    AuditEvent.objects.bulk_create(events, batch_size=2000)
-    return len(events)
+    return len(bulk_insert(AuditEvent, [_event_fields(ctx, **entry) for entry in entries]))

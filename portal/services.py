@@ -7,6 +7,7 @@ from django.db import transaction
 from django.forms.models import model_to_dict
 
 from portal.audit import audit_record, diff
+from portal.db import bulk_insert
 from portal.models import Learner, PERegistration
 from portal.pe_numbers import PENumber, parse_custom1
 
@@ -23,15 +24,17 @@ def learner_snapshot(learner: Learner) -> dict[str, object]:
 def pe_registrations_replace(*, numbers_by_learner: Mapping[int, Iterable[PENumber]]) -> None:
     """Make each learner's PE registrations exactly the given numbers (two bulk queries in all)."""
     PERegistration.objects.filter(learner_id__in=list(numbers_by_learner)).delete()
-    PERegistration.objects.bulk_create(
-        [
-            PERegistration(learner_id=learner_id, org_id=n.org_id, number=n.number, kind=n.kind,
-                           check_digit_ok=n.check_digit_ok)
-            for learner_id, numbers in numbers_by_learner.items()
-            for n in numbers
-        ],
-        batch_size=2000,
-    )
+    pe_registrations_add(numbers_by_learner=numbers_by_learner)
+
+
+def pe_registrations_add(*, numbers_by_learner: Mapping[int, Iterable[PENumber]]) -> None:
+    """Give learners without PE registrations yet (new ones) the given numbers."""
+    bulk_insert(PERegistration, [
+        {"learner_id": learner_id, "org_id": n.org_id, "number": n.number, "kind": n.kind,
+         "check_digit_ok": n.check_digit_ok}
+        for learner_id, numbers in numbers_by_learner.items()
+        for n in numbers
+    ])
 
 
 def _save_custom1(learner: Learner) -> list[str]:

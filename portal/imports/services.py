@@ -19,12 +19,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from portal.audit import audit_context, audit_record, audit_record_many, diff
+from portal.db import bulk_insert
 from portal.imports.models import LearnerImport, LearnerImportRow
 from portal.imports.parsing import COLUMNS, ParsedRow, parse_file
 from portal.jobs import job_create, job_handler, job_start
 from portal.models import Learner
 from portal.pe_numbers import parse_custom1
-from portal.services import learner_snapshot, pe_registrations_replace
+from portal.services import learner_snapshot, pe_registrations_add, pe_registrations_replace
 
 BATCH_SIZE = 2000
 _FIELDS = [name for name in COLUMNS.values() if name]
@@ -49,9 +50,9 @@ def learner_import_preview(*, data: bytes, file_name: str, update_existing: bool
         counts = Counter(total=parsed.row_count)
         for batch in batched(parsed.rows(), BATCH_SIZE):
             rows = _classify(learner_import, batch)
-            counts.update(row.action for row in rows)
-            counts["warning"] += sum(1 for row in rows if row.warnings)
-            LearnerImportRow.objects.bulk_create(rows)
+            counts.update(row["action"] for row in rows)
+            counts["warning"] += sum(1 for row in rows if row["warnings"])
+            bulk_insert(LearnerImportRow, rows)
         learner_import.counts = {key: counts[key] for key in LearnerImport.COUNT_KEYS}
         learner_import.save(update_fields=["counts"])
         audit_record(action="learner_import.upload", obj=learner_import,
@@ -59,7 +60,7 @@ def learner_import_preview(*, data: bytes, file_name: str, update_existing: bool
     return learner_import
 
 
-def _classify(learner_import: LearnerImport, batch: tuple[ParsedRow, ...]) -> list[LearnerImportRow]:
+def _classify(learner_import: LearnerImport, batch: tuple[ParsedRow, ...]) -> list[dict]:
     """Match a batch of rows with existing learners (one query) and decide what each row will do."""
     external_ids = {row.values["external_id"] for row in batch if "external_id" in row.values}
     logins = {row.values["login"] for row in batch if "login" in row.values}
@@ -70,7 +71,8 @@ def _classify(learner_import: LearnerImport, batch: tuple[ParsedRow, ...]) -> li
     return [_classify_row(learner_import, row, by_external_id, by_login) for row in batch]
 
 
-def _classify_row(learner_import, row: ParsedRow, by_external_id, by_login) -> LearnerImportRow:
+def _classify_row(learner_import, row: ParsedRow, by_external_id, by_login) -> dict:
+    """The LearnerImportRow to store, as the field values :func:`bulk_insert` takes."""
     external_id, login = row.values.get("external_id"), row.values.get("login")
     learner = by_external_id.get(external_id)
     login_owner = by_login.get(login)
@@ -90,8 +92,8 @@ def _classify_row(learner_import, row: ParsedRow, by_external_id, by_login) -> L
         action = UNCHANGED
     else:
         action = UPDATE if learner_import.update_existing else SKIP
-    return LearnerImportRow(learner_import=learner_import, line=row.line, action=action, values=row.values,
-                            errors=row.errors, warnings=row.warnings, learner_id=learner["id"] if learner else None)
+    return {"learner_import_id": learner_import.pk, "line": row.line, "action": action, "values": row.values,
+            "errors": row.errors, "warnings": row.warnings, "learner_id": learner["id"] if learner else None}
 
 
 def _as_text(value) -> str:
@@ -170,15 +172,16 @@ def learner_import_apply(*, learner_import: LearnerImport, progress) -> dict:
 def _apply_batch(batch: list[tuple]) -> tuple[int, int]:
     new_rows = [(line, values) for line, action, values, _learner_id in batch if action == NEW]
     update_rows = [(line, values, learner_id) for line, action, values, learner_id in batch if action == UPDATE]
-    created = Learner.objects.bulk_create([Learner(**_field_values(values)) for _line, values in new_rows])
-    audit_entries, numbers = [], {}
-    for learner, (line, values) in zip(created, new_rows, strict=True):
-        # Only the fields the learner has: 100,000 events of empty fields would double the audit's size.
-        after = {name: value for name, value in learner_snapshot(learner).items() if value not in ("", None)}
-        audit_entries.append(_audit_entry("learner.create", learner, diff({}, after),
-                                          f"Created {learner.full_name} (import row {line})"))
+    created = bulk_insert(Learner, [_field_values(values) for _line, values in new_rows])
+    audit_entries, new_numbers, numbers = [], {}, {}
+    for learner_id, (line, values) in zip(created, new_rows, strict=True):
+        name = " ".join(values[part] for part in ("first_name", "middle_name", "last_name") if values.get(part))
+        # The learner's new values are the file's cells: no snapshot and diff to make per row.
+        changes = {field: {"before": None, "after": value} for field, value in values.items()}
+        audit_entries.append(_audit_entry("learner.create", learner_id, name, changes,
+                                          f"Created {name} (import row {line})"))
         if "custom1" in values:
-            numbers[learner.pk] = _pe_numbers(values["custom1"])
+            new_numbers[learner_id] = _pe_numbers(values["custom1"])
 
     existing = Learner.objects.in_bulk([learner_id for _line, _values, learner_id in update_rows])
     changed, now = [], timezone.now()
@@ -193,12 +196,13 @@ def _apply_batch(batch: list[tuple]) -> tuple[int, int]:
         if changes:
             learner.updated_at = now
             changed.append(learner)
-            audit_entries.append(_audit_entry("learner.update", learner, changes,
+            audit_entries.append(_audit_entry("learner.update", learner.pk, learner.full_name, changes,
                                               f"Changed {', '.join(changes)} (import row {line})"))
             if "custom1" in changes:
                 numbers[learner.pk] = _pe_numbers(values["custom1"])
     fields = sorted({name for _line, values, _learner_id in update_rows for name in values} | {"updated_at"})
     Learner.objects.bulk_update(changed, fields, batch_size=500)
+    pe_registrations_add(numbers_by_learner=new_numbers)
     pe_registrations_replace(numbers_by_learner=numbers)
     audit_record_many(audit_entries)
     return len(created), len(changed)
@@ -212,7 +216,7 @@ def _pe_numbers(custom1: str):
     return parse_custom1(custom1, default_org_id=settings.PE_ONLINE_ORG_ID).numbers
 
 
-def _audit_entry(action: str, learner: Learner, changes: dict, summary: str) -> dict:
-    return {"action": action, "learner": learner, "object_type": Learner._meta.label_lower,
-            "object_id": str(learner.pk), "object_repr": str(learner)[:255], "summary": summary[:500],
+def _audit_entry(action: str, learner_id: int, name: str, changes: dict, summary: str) -> dict:
+    return {"action": action, "learner_id": learner_id, "object_type": Learner._meta.label_lower,
+            "object_id": str(learner_id), "object_repr": name[:255], "summary": summary[:500],
             "changes": changes}

@@ -1,0 +1,46 @@
+"""Bulk writes for jobs that touch 100,000 rows (the CSV import and its audit events)."""
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from django.db import connections, models, router
+from django.utils import timezone
+
+
+def bulk_insert(model: type[models.Model], rows: Sequence[Mapping[str, Any]]) -> list[int]:
+    """Insert ``rows`` (field attname -> value; defaults fill the rest) and return their primary keys.
+
+    On PostgreSQL the rows stream in with COPY, keys drawn from the table's sequence first: several
+    times faster than ``bulk_create``, which builds a model instance per row and lets psycopg adapt
+    every INSERT parameter on its own. Elsewhere it is ``bulk_create``. No signals are sent.
+    """
+    if not rows:
+        return []
+    connection = connections[router.db_for_write(model)]
+    if connection.vendor != "postgresql":
+        return [obj.pk for obj in model.objects.bulk_create([model(**row) for row in rows], batch_size=2000)]
+    meta = model._meta
+    fields = [field for field in meta.concrete_fields if not field.primary_key]
+    now = timezone.now()
+    defaults = [now if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
+                else field.get_default() for field in fields]
+    # Callable defaults (uuid4) give each row its own value; JSON needs Django's adapter.
+    per_row_default = {i for i, field in enumerate(fields) if field.has_default() and callable(field.default)}
+    json_fields = [(i, field) for i, field in enumerate(fields) if isinstance(field, models.JSONField)]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in [meta.pk, *fields])
+    # wrap_database_errors: COPY bypasses Django's cursor, whose errors callers catch (IntegrityError).
+    with connection.wrap_database_errors, connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                       [meta.db_table, meta.pk.column, len(rows)])
+        pks = [pk for (pk,) in cursor.fetchall()]
+        with cursor.copy(f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN") as copy:
+            for pk, row in zip(pks, rows, strict=True):
+                values = [row.get(field.attname, default) for field, default in zip(fields, defaults, strict=True)]
+                for i in per_row_default:
+                    if fields[i].attname not in row:
+                        values[i] = fields[i].get_default()
+                for i, field in json_fields:
+                    values[i] = field.get_db_prep_save(values[i], connection)
+                copy.write_row([pk, *values])
+    return pks
