@@ -5,3 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class SubscriptionsConfig(AppConfig):
     name = "subscriptions"
     verbose_name = _("aNewSpring subscriptions")
+
+    def ready(self):
+        # Job handlers (bulk subscribe, catalogue sync) register on import; so do the Celery tasks.
+        from subscriptions import services, tasks  # noqa: F401

@@ -3,6 +3,7 @@
 import os
 
 os.environ.setdefault("SECRET_KEY", "tests-only-" + "x" * 50)
+os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
 
 from portal.settings import *  # noqa: E402,F403
 
@@ -12,3 +13,11 @@ ANEWSPRING_URL = PE_ONLINE_URL = LEARNING_ASSISTANT_URL = ""
 ANEWSPRING_API_KEY = ANEWSPRING_WEBHOOK_SECRET = ""
 PE_ONLINE_ORG_ID = None
 AXES_ENABLED = True
+# Tests speak plain HTTP to the test client and the live server.
+SECURE_SSL_REDIRECT = False
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = False
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
+# Jobs run in-process unless a test starts a real worker (tests/portal/test_celery.py).
+CELERY_TASK_ALWAYS_EAGER = True

@@ -66,14 +66,17 @@ class LearnerImportRow(models.Model):
         (ERROR, _("error")),
     ]
 
-    learner_import = models.ForeignKey(LearnerImport, on_delete=models.CASCADE, related_name="rows")
+    # No separate indexes for the two keys: the unique (learner_import, line) constraint serves the
+    # first, and learners are never deleted (the audit log protects them), so the second needs none.
+    learner_import = models.ForeignKey(LearnerImport, on_delete=models.CASCADE, related_name="rows", db_index=False)
     line = models.PositiveIntegerField(_("row"))
     action = models.CharField(_("action"), max_length=10, choices=ACTION_CHOICES)
     # Learner field -> cleaned text, for the non-empty cells only. Never holds a password.
     values = models.JSONField(_("values"), default=dict)
     errors = models.JSONField(_("errors"), default=list, blank=True)  # [{"column": ..., "message": ...}]
     warnings = models.JSONField(_("warnings"), default=list, blank=True)
-    learner = models.ForeignKey("portal.Learner", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    learner = models.ForeignKey("portal.Learner", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                db_index=False)
 
     class Meta:
         ordering = ["learner_import", "line"]

@@ -5,6 +5,7 @@ from django.contrib.admin.sites import site as admin_site
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.factories import AuditEventFactory, JobFactory, LearnerFactory, LearnerImportFactory, UserFactory
+from tests.subscriptions.factories import BulkJobFactory, LearnerGroupFactory, SubscriptionFactory
 
 ANYONE = "anyone"          # no login needed
 LOGGED_IN = "logged_in"    # any logged-in user
@@ -30,8 +31,26 @@ PAGES = {
     "import_preview": (COORDINATOR, lambda: {"pk": LearnerImportFactory().pk}),
     "import_confirm": (COORDINATOR, lambda: {"pk": LearnerImportFactory().pk}),  # POST only
     "import_detail": (COORDINATOR, lambda: {"pk": LearnerImportFactory().pk}),
+    "catalogue": (COORDINATOR, dict),
+    "catalogue_sync": (COORDINATOR, dict),  # POST only
+    "learner_subscriptions": (COORDINATOR, lambda: {"pk": LearnerFactory().pk}),
+    "learner_subscriptions_refresh": (COORDINATOR, lambda: {"pk": LearnerFactory().pk}),  # POST only
+    "subscribe": (COORDINATOR, dict),
+    "subscription_job": (COORDINATOR, lambda: {"pk": BulkJobFactory().pk}),
+    "subscription_results": (COORDINATOR, lambda: {"pk": SubscriptionFactory().pk}),
+    "subscription_refresh": (COORDINATOR, lambda: {"pk": SubscriptionFactory().pk}),  # POST only
+    "subscription_change": (COORDINATOR, lambda: {"pk": SubscriptionFactory().pk}),
+    "subscription_unsubscribe": (COORDINATOR, lambda: {"pk": SubscriptionFactory().pk}),
+    "subscription_score": (COORDINATOR, lambda: {"pk": SubscriptionFactory().pk}),
+    "group_list": (COORDINATOR, dict),
+    "group_create": (COORDINATOR, dict),
+    "group_edit": (COORDINATOR, lambda: {"pk": LearnerGroupFactory().pk}),
+    "group_sync": (COORDINATOR, lambda: {"pk": LearnerGroupFactory().pk}),  # POST only
+    # aNewSpring's webhook: no login (its signature is the check) and POST only, so GET answers 405 to anyone.
+    "anewspring_webhook": (ANYONE, dict),
 }
-POST_ONLY = {"logout", "set_language", "import_confirm"}
+POST_ONLY = {"logout", "set_language", "import_confirm", "catalogue_sync", "learner_subscriptions_refresh",
+             "subscription_refresh", "group_sync", "anewspring_webhook"}
 
 
 def named_patterns(resolver=None, prefix=""):
@@ -59,7 +78,7 @@ def _url(name):
 def test_anonymous_visitors_are_sent_to_login(client, name):
     response = client.get(_url(name))
     if PAGES[name][0] == ANYONE:
-        assert response.status_code == 200
+        assert response.status_code == (405 if name in POST_ONLY else 200)
     else:
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("login"))
@@ -70,7 +89,8 @@ def test_anonymous_visitors_are_sent_to_login(client, name):
 def test_users_without_role_see_only_their_own_pages(client, plain_user, name):
     client.force_login(plain_user)
     response = client.get(_url(name))
-    expected = {ANYONE: {200, 302}, LOGGED_IN: {200, 302, 405}, COORDINATOR: {403}}[PAGES[name][0]]
+    expected = {ANYONE: {200, 302} | ({405} if name in POST_ONLY else set()), LOGGED_IN: {200, 302, 405},
+                COORDINATOR: {403}}[PAGES[name][0]]
     assert response.status_code in expected
 
 

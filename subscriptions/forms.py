@@ -1,0 +1,87 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from portal.models import Activity, Course, Learner
+from subscriptions import selectors
+from subscriptions.models import LearnerGroup
+
+DATE = {"type": "date"}
+
+
+class CourseChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, course):
+        return f"{course.name} ({course.external_id})"
+
+
+def _check_dates(form, cleaned):
+    start, expire = cleaned.get("start_date"), cleaned.get("expire_date")
+    if start and expire and expire < start:
+        form.add_error("expire_date", _("The expiry date must not be before the start date."))
+    return cleaned
+
+
+class SubscribeForm(forms.Form):
+    """Who (selected learners or one group), to which course, with optional dates."""
+
+    course = CourseChoiceField(label=_("Course"), queryset=Course.objects.none())
+    start_date = forms.DateField(label=_("Start date"), required=False, widget=forms.DateInput(attrs=DATE),
+                                 help_text=_("Leave empty to start today."))
+    expire_date = forms.DateField(label=_("Expiry date"), required=False, widget=forms.DateInput(attrs=DATE))
+    learners = forms.ModelMultipleChoiceField(queryset=Learner.objects.all(), required=False,
+                                              widget=forms.MultipleHiddenInput)
+    group = forms.ModelChoiceField(label=_("Or a learner group"), queryset=LearnerGroup.objects.all(), required=False,
+                                   help_text=_("The whole group is subscribed with subscribeGroups; the dates "
+                                               "above do not apply to a group."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["course"].queryset = selectors.courses_for_subscribing()
+        self.fields["group"].queryset = LearnerGroup.objects.filter(type="student")
+
+    def clean(self):
+        cleaned = _check_dates(self, super().clean())
+        learners, group = cleaned.get("learners"), cleaned.get("group")
+        if not learners and not group:
+            raise forms.ValidationError(_("Select one or more learners, or a group."))
+        if learners and group:
+            raise forms.ValidationError(_("Select learners or a group, not both."))
+        return cleaned
+
+
+class SubscriptionChangeForm(forms.Form):
+    start_date = forms.DateField(label=_("Start date"), required=False, widget=forms.DateInput(attrs=DATE))
+    expire_date = forms.DateField(label=_("Expiry date"), required=False, widget=forms.DateInput(attrs=DATE))
+
+    def clean(self):
+        cleaned = _check_dates(self, super().clean())
+        if not cleaned.get("start_date") and not cleaned.get("expire_date") and not self.errors:
+            raise forms.ValidationError(_("Enter a new start date or expiry date."))
+        return cleaned
+
+
+class ActivityChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, activity):
+        return f"{activity.name} ({activity.external_id})"
+
+
+class ExternalScoreForm(forms.Form):
+    activity = ActivityChoiceField(label=_("External activity"), queryset=Activity.objects.none())
+    score = forms.DecimalField(label=_("Score (%)"), min_value=0, max_value=100, decimal_places=2)
+    passed = forms.TypedChoiceField(
+        label=_("Passed"), required=False, coerce=lambda v: {"true": True, "false": False}.get(v), empty_value=None,
+        choices=[("", _("Decided by the activity's threshold")), ("true", _("Passed")), ("false", _("Not passed"))])
+    completed_on = forms.DateField(label=_("Date"), required=False, widget=forms.DateInput(attrs=DATE))
+
+    def __init__(self, *args, course, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["activity"].queryset = selectors.external_activities(course=course)
+
+
+class LearnerGroupForm(forms.ModelForm):
+    members = forms.ModelMultipleChoiceField(label=_("Members"), queryset=Learner.objects.filter(active=True),
+                                             required=False, widget=forms.SelectMultiple(attrs={"size": 12}))
+
+    class Meta:
+        model = LearnerGroup
+        fields = ["external_id", "name", "members"]
+        help_texts = {"external_id": _("The group's ID in aNewSpring; it cannot be changed there later.")}

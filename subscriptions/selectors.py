@@ -1,0 +1,48 @@
+"""Reads for the subscription pages."""
+
+from django.db.models import Count, Prefetch, QuerySet
+
+from portal.models import Activity, Course, Learner, Template
+from subscriptions.client import activity_type_label
+from subscriptions.models import LearnerGroup, Subscription, WebhookDelivery
+
+
+def catalogue_templates() -> QuerySet[Template]:
+    return Template.objects.prefetch_related(
+        Prefetch("courses", queryset=Course.objects.annotate(subscription_count=Count("subscriptions"))),
+        Prefetch("activities", queryset=Activity.objects.order_by("part_id", "name")),
+    )
+
+
+def learner_subscriptions(*, learner: Learner) -> QuerySet[Subscription]:
+    return learner.subscriptions.select_related("course", "course__template")
+
+
+def subscription_detail(*, pk: int) -> Subscription:
+    return Subscription.objects.select_related("learner", "course", "course__template").get(pk=pk)
+
+
+def subscription_result_parts(*, subscription: Subscription) -> list[dict]:
+    """The activities of the last getResults answer, with the human type name, grouped by block order."""
+    parts = []
+    for part in subscription.results.get("parts", []):
+        parts.append({**part, "type_label": activity_type_label(part.get("type", ""), part.get("sub_type")),
+                      "multiple_attempts": any(a.get("attempt_nr", -1) != -1 for a in part.get("attempts", []))})
+    return parts
+
+
+def external_activities(*, course: Course) -> QuerySet[Activity]:
+    """The activities of the course that scoreExternalActivity accepts: External, with an external ID."""
+    return Activity.objects.filter(template_id=course.template_id, type="External", external_id__isnull=False)
+
+
+def courses_for_subscribing() -> QuerySet[Course]:
+    return Course.objects.select_related("template").order_by("template__name", "name")
+
+
+def learner_groups() -> QuerySet[LearnerGroup]:
+    return LearnerGroup.objects.annotate(member_count=Count("members"))
+
+
+def webhook_deliveries_latest(*, limit: int = 20) -> QuerySet[WebhookDelivery]:
+    return WebhookDelivery.objects.select_related("learner", "course")[:limit]

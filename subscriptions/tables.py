@@ -1,0 +1,90 @@
+import django_tables2 as tables
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from portal.models import Learner
+from subscriptions.models import LearnerGroup, Subscription
+
+STATUS_BADGES = {
+    Subscription.NOT_STARTED: "secondary",
+    Subscription.ACTIVE: "primary",
+    Subscription.COMPLETED: "success",
+    Subscription.EXPIRED: "warning",
+    Subscription.UNSUBSCRIBED: "dark",
+}
+
+
+def percent(value) -> str:
+    return "—" if value is None else f"{round(value * 100)}%"
+
+
+class SubscriptionTable(tables.Table):
+    course = tables.Column(verbose_name=_("Course"), linkify=lambda record: record.get_absolute_url())
+    status = tables.Column(verbose_name=_("Status"), empty_values=(), orderable=False)
+    active = tables.BooleanColumn(verbose_name=_("Started"))
+    expired = tables.BooleanColumn(verbose_name=_("Expired"))
+    finished = tables.BooleanColumn(verbose_name=_("Finished"))
+    progress = tables.Column(verbose_name=_("Progress"), empty_values=(), orderable=False)
+    knowledge_intake = tables.Column(verbose_name=_("Knowledge intake"))
+    objectives_progress = tables.Column(verbose_name=_("Objectives"))
+    reseller = tables.Column(verbose_name=_("Subenvironment"))
+    dates = tables.Column(verbose_name=_("Start – expiry"), empty_values=(), orderable=False)
+    results_refreshed_at = tables.DateTimeColumn(verbose_name=_("Refreshed"), format="Y-m-d H:i")
+
+    class Meta:
+        model = Subscription
+        fields = []
+        sequence = ["course", "status", "active", "expired", "finished", "progress", "knowledge_intake",
+                    "objectives_progress", "reseller", "dates", "results_refreshed_at"]
+        attrs = {"class": "table table-hover align-middle", "id": "subscriptions"}
+        row_attrs = {"data-course": lambda record: record.course.external_id}
+        empty_text = _("No subscriptions known. Refresh from aNewSpring or subscribe the learner.")
+
+    def render_status(self, record):
+        return format_html('<span class="badge text-bg-{}">{}</span>', STATUS_BADGES[record.status],
+                           record.status_label)
+
+    def render_progress(self, record):
+        return record.progress or "—"
+
+    def render_knowledge_intake(self, value):
+        return percent(value)
+
+    def render_objectives_progress(self, value):
+        return percent(value)
+
+    def render_dates(self, record):
+        start = record.start_date.isoformat() if record.start_date else "—"
+        expire = record.expire_date.isoformat() if record.expire_date else "—"
+        return f"{start} – {expire}"
+
+
+class LearnerSelectTable(tables.Table):
+    """Learners with a checkbox each, for subscribing many at once."""
+
+    learners = tables.CheckBoxColumn(accessor="pk", attrs={
+        "th__input": {"data-select-all": "learners", "aria-label": _("Select all")},
+        "td__input": {"aria-label": _("Select")},
+    })
+    name = tables.Column(verbose_name=_("Name"), accessor="full_name", order_by=("last_name", "first_name"),
+                         linkify=lambda record: reverse("learner_subscriptions", args=[record.pk]))
+
+    class Meta:
+        model = Learner
+        fields = ["learners", "name", "external_id", "email", "company"]
+        attrs = {"class": "table table-sm table-hover align-middle", "id": "learner-select"}
+        empty_text = _("No learners match.")
+
+
+class LearnerGroupTable(tables.Table):
+    name = tables.Column(verbose_name=_("Name"), linkify=lambda record: reverse("group_edit", args=[record.pk]))
+    member_count = tables.Column(verbose_name=_("Members"))
+    synced_at = tables.DateTimeColumn(verbose_name=_("Synced to aNewSpring"), format="Y-m-d H:i",
+                                      default=_("not yet"))
+
+    class Meta:
+        model = LearnerGroup
+        fields = ["name", "external_id", "member_count", "synced_at"]
+        attrs = {"class": "table table-hover align-middle", "id": "groups"}
+        empty_text = _("No learner groups yet.")

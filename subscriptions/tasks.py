@@ -1,0 +1,23 @@
+"""Celery tasks (queue ``anewspring``, see CELERY_TASK_ROUTES)."""
+
+from celery import shared_task
+
+from portal.audit import audit_context
+from subscriptions import services, webhooks
+from subscriptions.models import WebhookDelivery
+
+
+@shared_task(name="subscriptions.tasks.results_refresh_active", ignore_result=True)
+def results_refresh_active() -> dict:
+    """Celery beat: refresh a bounded batch of active subscriptions, the oldest results first."""
+    with audit_context(actor="beat"):
+        return services.results_refresh_active()
+
+
+@shared_task(name="subscriptions.tasks.webhook_process", acks_late=True)
+def webhook_process(delivery_id: int) -> str:
+    delivery = WebhookDelivery.objects.filter(pk=delivery_id).first()
+    if delivery is None:
+        return "missing"
+    with audit_context(actor="webhook"):
+        return webhooks.webhook_process(delivery=delivery).status

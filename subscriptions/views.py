@@ -1,0 +1,332 @@
+"""Thin views over the subscription services; every remote failure becomes a message on the page."""
+
+import logging
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseForbidden, JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.decorators.csrf import csrf_exempt
+from django.views.generic import DetailView, FormView, TemplateView
+from django_filters.views import FilterView
+from django_tables2 import SingleTableMixin
+
+from portal.models import Job, Learner
+from subscriptions import selectors, services, webhooks
+from subscriptions.client import AnewspringError
+from subscriptions.filters import LearnerFilter
+from subscriptions.forms import ExternalScoreForm, LearnerGroupForm, SubscribeForm, SubscriptionChangeForm
+from subscriptions.models import LearnerGroup, Subscription
+from subscriptions.tables import LearnerGroupTable, LearnerSelectTable, SubscriptionTable
+
+logger = logging.getLogger(__name__)
+
+
+class ConfiguredMixin:
+    """Puts ``anewspring_configured`` in the context: the pages say so instead of failing."""
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(anewspring_configured=services.anewspring_configured(), **kwargs)
+
+
+def _failed(request, exc: AnewspringError) -> None:
+    messages.error(request, exc.message)
+
+
+# --- catalogue ----------------------------------------------------------------------------------
+class CatalogueView(ConfiguredMixin, PermissionRequiredMixin, TemplateView):
+    permission_required = "portal.view_course"
+    template_name = "subscriptions/catalogue.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(templates=selectors.catalogue_templates(), **kwargs)
+
+
+class CatalogueSyncView(PermissionRequiredMixin, View):
+    permission_required = "subscriptions.sync_catalogue"
+
+    def post(self, request):
+        try:
+            job = services.catalogue_sync_start(user=request.user)
+        except AnewspringError as exc:
+            _failed(request, exc)
+            return redirect("catalogue")
+        return redirect(job)
+
+
+# --- a learner's subscriptions ---------------------------------------------------------------------
+class LearnerSubscriptionsView(ConfiguredMixin, PermissionRequiredMixin, SingleTableMixin, DetailView):
+    permission_required = "subscriptions.view_subscription"
+    model = Learner
+    context_object_name = "learner"
+    template_name = "subscriptions/learner_subscriptions.html"
+    table_class = SubscriptionTable
+    table_pagination = False
+
+    def get_table_data(self):
+        return selectors.learner_subscriptions(learner=self.object)
+
+    def get_context_data(self, **kwargs):
+        form = SubscribeForm(initial={"learners": [self.object.pk]})
+        return super().get_context_data(subscribe_form=form, **kwargs)
+
+
+class LearnerSubscriptionsRefreshView(PermissionRequiredMixin, View):
+    permission_required = "subscriptions.view_subscription"
+
+    def post(self, request, pk):
+        learner = get_object_or_404(Learner, pk=pk)
+        try:
+            subscriptions = services.subscriptions_refresh(learner=learner)
+        except AnewspringError as exc:
+            _failed(request, exc)
+        else:
+            messages.success(request, _("%(count)s subscriptions refreshed from aNewSpring.")
+                             % {"count": len(subscriptions)})
+        return redirect("learner_subscriptions", pk=learner.pk)
+
+
+# --- subscribe -----------------------------------------------------------------------------------
+class SubscribeView(ConfiguredMixin, PermissionRequiredMixin, SingleTableMixin, FilterView):
+    """Pick learners in a filtered table (or a group), a course and dates; one learner is subscribed
+    at once, more run as a job with a progress bar."""
+
+    permission_required = "subscriptions.add_subscription"
+    model = Learner
+    filterset_class = LearnerFilter
+    table_class = LearnerSelectTable
+    template_name = "subscriptions/subscribe.html"
+    paginate_by = 50
+
+    def get_context_data(self, **kwargs):
+        form = kwargs.pop("form", None) or SubscribeForm(initial={"course": self.request.GET.get("course")})
+        return super().get_context_data(form=form, **kwargs)
+
+    def post(self, request):
+        form = SubscribeForm(request.POST)
+        if not form.is_valid():
+            for error in form.non_field_errors():
+                messages.error(request, error)
+            self.filterset = self.get_filterset(self.get_filterset_class())
+            self.object_list = self.filterset.qs
+            context = self.get_context_data(filter=self.filterset, object_list=self.object_list, form=form)
+            return self.render_to_response(context, status=400)
+        data = form.cleaned_data
+        learners = list(data["learners"])
+        try:
+            if len(learners) == 1 and not data["group"]:
+                outcome = services.subscription_create(learner=learners[0], course=data["course"],
+                                                       start_date=data["start_date"], expire_date=data["expire_date"])
+                messages.success(request, outcome.message)
+                return redirect("learner_subscriptions", pk=learners[0].pk)
+            job = services.subscriptions_bulk_start(
+                learners=learners, group=data["group"], course=data["course"], start_date=data["start_date"],
+                expire_date=data["expire_date"], user=request.user)
+        except AnewspringError as exc:
+            _failed(request, exc)
+            back = request.POST.get("next", "")
+            if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
+                                                   require_https=request.is_secure()):
+                back = reverse("subscribe")
+            return redirect(back)
+        return redirect("subscription_job", pk=job.pk)
+
+
+class SubscriptionJobView(PermissionRequiredMixin, DetailView):
+    """A bulk subscribe's progress and per-learner outcomes; htmx polls it for the fragment."""
+
+    permission_required = "subscriptions.view_subscription"
+    context_object_name = "job"
+
+    def get_queryset(self):
+        return Job.objects.filter(kind="subscriptions_bulk")
+
+    def get_template_names(self):
+        return ["subscriptions/_job_outcomes.html"] if self.request.htmx else ["subscriptions/job.html"]
+
+    def get_context_data(self, **kwargs):
+        outcomes = [{**o, "label": services.OUTCOME_LABELS.get(o["status"], o["status"])}
+                    for o in self.object.result.get("outcomes", [])]
+        return super().get_context_data(outcomes=outcomes, **kwargs)
+
+
+# --- one subscription ----------------------------------------------------------------------------
+class _SubscriptionMixin(ConfiguredMixin, PermissionRequiredMixin):
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.subscription = get_object_or_404(
+            Subscription.objects.select_related("learner", "course", "course__template"), pk=kwargs["pk"])
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(subscription=self.subscription, learner=self.subscription.learner,
+                                        **kwargs)
+
+
+class SubscriptionResultsView(_SubscriptionMixin, TemplateView):
+    permission_required = "subscriptions.view_subscription"
+    template_name = "subscriptions/results.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(parts=selectors.subscription_result_parts(subscription=self.subscription),
+                                        objectives=self.subscription.results.get("objectives", []),
+                                        external=selectors.external_activities(course=self.subscription.course),
+                                        **kwargs)
+
+
+class SubscriptionRefreshView(_SubscriptionMixin, View):
+    permission_required = "subscriptions.view_subscription"
+
+    def post(self, request, pk):
+        try:
+            changed = services.subscription_refresh(subscription=self.subscription)
+        except AnewspringError as exc:
+            _failed(request, exc)
+        else:
+            messages.success(request, _("Results refreshed from aNewSpring; %(count)s activity results changed.")
+                             % {"count": len(changed)})
+        return redirect(self.subscription)
+
+
+class SubscriptionChangeView(_SubscriptionMixin, FormView):
+    permission_required = "subscriptions.change_subscription"
+    template_name = "subscriptions/change.html"
+    form_class = SubscriptionChangeForm
+
+    def get_initial(self):
+        return {"start_date": self.subscription.start_date, "expire_date": self.subscription.expire_date}
+
+    def post(self, request, *args, **kwargs):
+        if "expire_now" in request.POST:
+            return self._save(expire_now=True)
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        changed = {name: data[name] for name in ("start_date", "expire_date")
+                   if data[name] and data[name] != getattr(self.subscription, name)}
+        if not changed:
+            messages.info(self.request, _("Nothing changed."))
+            return redirect(self.subscription)
+        return self._save(**changed)
+
+    def _save(self, **changes):
+        try:
+            services.subscription_update(subscription=self.subscription, **changes)
+        except AnewspringError as exc:
+            _failed(self.request, exc)
+            return redirect("subscription_change", pk=self.subscription.pk)
+        messages.success(self.request, _("Subscription expired.") if changes.get("expire_now")
+                         else _("Subscription changed."))
+        return redirect(self.subscription)
+
+
+class SubscriptionUnsubscribeView(_SubscriptionMixin, TemplateView):
+    permission_required = "subscriptions.change_subscription"
+    template_name = "subscriptions/unsubscribe.html"
+
+    def post(self, request, pk):
+        try:
+            services.subscription_unsubscribe(subscription=self.subscription)
+        except AnewspringError as exc:
+            _failed(request, exc)
+            return redirect("subscription_unsubscribe", pk=pk)
+        messages.success(request, _("%(learner)s is unsubscribed from %(course)s.")
+                         % {"learner": self.subscription.learner, "course": self.subscription.course})
+        return redirect("learner_subscriptions", pk=self.subscription.learner_id)
+
+
+class SubscriptionScoreView(_SubscriptionMixin, FormView):
+    permission_required = "subscriptions.change_subscription"
+    template_name = "subscriptions/score.html"
+    form_class = ExternalScoreForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "course": self.subscription.course}
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            services.external_activity_score(subscription=self.subscription, activity=data["activity"],
+                                             score=data["score"], passed=data["passed"],
+                                             completed_on=data["completed_on"])
+        except AnewspringError as exc:
+            _failed(self.request, exc)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Score %(score)s%% registered on %(activity)s.")
+                         % {"score": data["score"], "activity": data["activity"]})
+        return redirect(self.subscription)
+
+
+# --- groups --------------------------------------------------------------------------------------
+class GroupListView(ConfiguredMixin, PermissionRequiredMixin, SingleTableMixin, TemplateView):
+    permission_required = "subscriptions.view_learnergroup"
+    template_name = "subscriptions/group_list.html"
+    table_class = LearnerGroupTable
+    table_pagination = False
+
+    def get_table_data(self):
+        return selectors.learner_groups()
+
+
+class GroupFormView(ConfiguredMixin, PermissionRequiredMixin, FormView):
+    template_name = "subscriptions/group_form.html"
+    form_class = LearnerGroupForm
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.group = get_object_or_404(LearnerGroup, pk=kwargs["pk"]) if "pk" in kwargs else None
+
+    def get_permission_required(self):
+        return ["subscriptions.change_learnergroup" if self.group else "subscriptions.add_learnergroup"]
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "instance": self.group}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(group=self.group, **kwargs)
+
+    def form_valid(self, form):
+        data = {name: form.cleaned_data[name] for name in ("external_id", "name")}
+        try:
+            group = services.learner_group_save(group=self.group, data=data, members=form.cleaned_data["members"])
+        except ValidationError as exc:
+            form.add_error(None, exc)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Group %(group)s saved.") % {"group": group})
+        return redirect("group_edit", pk=group.pk)
+
+
+class GroupSyncView(PermissionRequiredMixin, View):
+    permission_required = "subscriptions.change_learnergroup"
+
+    def post(self, request, pk):
+        group = get_object_or_404(LearnerGroup, pk=pk)
+        try:
+            services.learner_group_sync(group=group)
+        except AnewspringError as exc:
+            _failed(request, exc)
+        else:
+            messages.success(request, _("Group %(group)s synced to aNewSpring.") % {"group": group})
+        return redirect("group_edit", pk=group.pk)
+
+
+# --- webhook -------------------------------------------------------------------------------------
+@method_decorator([login_not_required, csrf_exempt], name="dispatch")
+class AnewspringWebhookView(View):
+    """aNewSpring's webhook: signed JSON in, 2xx fast out; the work happens in a Celery task."""
+
+    http_method_names = ["post"]
+
+    def post(self, request):
+        if not webhooks.signature_valid(request.body, request.headers.get(webhooks.SIGNATURE_HEADER)):
+            logger.warning("aNewSpring webhook with a missing or wrong signature (or no secret configured)")
+            return HttpResponseForbidden("Invalid signature")
+        delivery, new = webhooks.webhook_receive(body=request.body)
+        return JsonResponse({"received": True, "duplicate": not new, "id": delivery.pk}, status=200)

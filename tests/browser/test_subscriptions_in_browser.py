@@ -1,0 +1,77 @@
+import importlib
+
+import pytest
+from django.contrib.auth.models import Group, Permission
+from playwright.sync_api import expect
+
+from sandbox.anewspring import DEFAULT_API_KEY, AnewspringSandbox
+from subscriptions.services import catalogue_sync
+from portal.roles import COORDINATOR_GROUP
+from tests.factories import LearnerFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def coordinator_role(transactional_db):
+    """An earlier transactional test's flush removes the coordinator group its data migrations made:
+    make it again, with the same permissions."""
+    portal_grants = importlib.import_module("portal.migrations.0002_coordinator_role_and_append_only_audit")
+    subscription_grants = importlib.import_module("subscriptions.migrations.0002_coordinator_permissions")
+    group, _created = Group.objects.get_or_create(name=COORDINATOR_GROUP)
+    for app_label, module in (("portal", portal_grants), ("subscriptions", subscription_grants)):
+        group.permissions.add(*Permission.objects.filter(content_type__app_label=app_label,
+                                                         codename__in=module.COORDINATOR_PERMISSIONS))
+
+
+@pytest.fixture
+def anewspring(start_sandbox, settings):
+    sandbox = start_sandbox(AnewspringSandbox.with_demo_data())
+    settings.ANEWSPRING_URL, settings.ANEWSPRING_API_KEY = sandbox.url, DEFAULT_API_KEY
+    catalogue_sync()
+    return sandbox
+
+
+def test_coordinator_subscribes_two_learners_changes_one_and_unsubscribes_one(logged_in_page, live_server,
+                                                                              anewspring):
+    LearnerFactory(external_id="LEARNER-0003", first_name="Sam", last_name="Smith")
+    LearnerFactory(external_id="NEW-0001", first_name="Piet", last_name="Pieters", custom1="52/123456")
+    page = logged_in_page
+
+    page.get_by_role("link", name="Subscribe").first.click()
+    page.get_by_label("Course").select_option(label="Wound care update March 2026 (WOUNDCARE-2026-02)")
+    page.locator("#learner-select tr", has_text="Sam Smith").get_by_role("checkbox").check()
+    page.locator("#learner-select tr", has_text="Piet Pieters").get_by_role("checkbox").check()
+    page.get_by_role("button", name="Subscribe").click()
+
+    bar = page.locator("#subscription-job .progress-bar")
+    expect(bar).to_have_attribute("data-progress", "100")
+    expect(bar).to_have_text("100%")
+    outcomes = page.locator("#outcomes tbody tr")
+    expect(outcomes).to_have_count(2)
+    expect(page.locator("#outcomes [data-status=subscribed]")).to_have_count(2)
+    expect(page.locator("#job-summary")).to_contain_text("2 subscribed, 0 already subscribed")
+    assert anewspring.app.subscription("NEW-0001", "WOUNDCARE-2026-02") is not None
+
+    outcomes.filter(has_text="Sam Smith").get_by_role("link", name="Results").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Wound care update March 2026")
+    expect(page.locator("#activities")).to_contain_text("Practical skills day")
+    expect(page.locator("#activities")).to_contain_text("External activity")
+
+    page.get_by_role("link", name="Change dates").click()
+    page.get_by_label("Expiry date").fill("2027-06-30")
+    page.get_by_role("button", name="Save dates").click()
+    expect(page.get_by_role("alert")).to_contain_text("Subscription changed.")
+    expect(page.locator("#expire-date")).to_have_text("2027-06-30")
+
+    page.get_by_role("link", name="Unsubscribe").click()
+    page.get_by_role("button", name="Yes, unsubscribe").click()
+    expect(page.get_by_role("alert")).to_contain_text("Sam Smith is unsubscribed")
+    expect(page.locator("#subscriptions")).to_contain_text("unsubscribed")
+    assert anewspring.app.subscription("LEARNER-0003", "WOUNDCARE-2026-02").unsubscribed
+
+    page.get_by_role("link", name="Audit log").click()
+    log = page.locator("main table")
+    for action in ("subscription.create", "subscription.update", "subscription.unsubscribe", "remote_call",
+                   "learner.anewspring_create"):
+        expect(log).to_contain_text(action)

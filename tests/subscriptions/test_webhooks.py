@@ -1,0 +1,135 @@
+"""The aNewSpring webhook receiver: signature, duplicates, processing through getResults."""
+
+import json
+
+import pytest
+from django.urls import reverse
+
+from portal.models import AuditEvent, Course
+from sandbox.anewspring import (
+    DEFAULT_API_KEY,
+    DEMO_LEARNER_ID,
+    WOUND_COURSE_IDS,
+    WOUND_EXTERNAL_ACTIVITY_ID,
+    sign_webhook,
+)
+from subscriptions import services
+from subscriptions.models import ActivityResult, Subscription, WebhookDelivery
+from subscriptions.webhooks import payload_identifiers
+from tests.factories import LearnerFactory
+
+pytestmark = pytest.mark.django_db
+SECRET = "webhook-secret"
+WOUND = WOUND_COURSE_IDS[0]
+
+
+@pytest.fixture
+def configured(anewspring, settings):
+    settings.ANEWSPRING_URL, settings.ANEWSPRING_API_KEY = anewspring.url, DEFAULT_API_KEY
+    settings.ANEWSPRING_WEBHOOK_SECRET = SECRET
+    services.catalogue_sync()
+    return anewspring
+
+
+def deliver(client, payload, *, secret=SECRET, signature=None):
+    body = json.dumps(payload).encode()
+    headers = {}
+    if signature is not None or secret:
+        headers["HTTP_X_WEBHOOK_SIGNATURE"] = signature if signature is not None else sign_webhook(body, secret)
+    return client.post(reverse("anewspring_webhook"), body, content_type="application/json", **headers)
+
+
+def event(created="2026-03-01T10:00:00Z", user=DEMO_LEARNER_ID, course=WOUND):
+    return {"event": "activityCompleted", "created": created, "userId": user, "courseId": course}
+
+
+def test_a_signed_event_refreshes_that_subscription(client, configured, django_capture_on_commit_callbacks):
+    learner = LearnerFactory(external_id=DEMO_LEARNER_ID)
+    configured.app.complete_activity(DEMO_LEARNER_ID, WOUND, WOUND_EXTERNAL_ACTIVITY_ID, score=90)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = deliver(client, event())
+    assert response.status_code == 200 and response.json()["duplicate"] is False
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.status, delivery.learner, delivery.course.external_id) == ("processed", learner, WOUND)
+    sub = Subscription.objects.get(learner=learner, course__external_id=WOUND)
+    assert ActivityResult.objects.get(subscription=sub, activity__external_id=WOUND_EXTERNAL_ACTIVITY_ID).score == 90
+    assert AuditEvent.objects.filter(action="remote_call", actor="webhook", learner=learner).exists()
+    assert AuditEvent.objects.filter(action="webhook.receive").exists()
+
+
+def test_a_retried_delivery_is_acknowledged_and_dropped(client, configured, django_capture_on_commit_callbacks):
+    LearnerFactory(external_id=DEMO_LEARNER_ID)
+    with django_capture_on_commit_callbacks(execute=True):
+        deliver(client, event())
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = deliver(client, event())
+    assert response.status_code == 200 and response.json()["duplicate"] is True
+    assert callbacks == [] and WebhookDelivery.objects.count() == 1
+    assert len([r for r in configured.app.requests if r.path.startswith("/api/getResults/")]) == 1
+
+
+@pytest.mark.parametrize("signature", ["", "bm90IHRoZSBzaWduYXR1cmU=", sign_webhook(b"{}", SECRET)])
+def test_a_bad_or_missing_signature_is_refused(client, configured, signature):
+    response = deliver(client, event(), signature=signature)
+    assert response.status_code == 403
+    assert not WebhookDelivery.objects.exists()
+
+
+def test_without_a_secret_every_delivery_is_refused(client, settings):
+    settings.ANEWSPRING_WEBHOOK_SECRET = ""
+    response = deliver(client, event(), secret="", signature=sign_webhook(json.dumps(event()).encode(), ""))
+    assert response.status_code == 403
+    assert not WebhookDelivery.objects.exists()
+
+
+def test_unknown_learners_courses_and_events_are_recorded_and_acknowledged(client, configured,
+                                                                          django_capture_on_commit_callbacks):
+    LearnerFactory(external_id=DEMO_LEARNER_ID)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert deliver(client, event(created="1", user="NOBODY")).status_code == 200
+        assert deliver(client, event(created="2", course="NO-COURSE")).status_code == 200
+        assert deliver(client, {"event": "somethingNew", "created": "3"}).status_code == 200
+    notes = dict(WebhookDelivery.objects.values_list("created", "note"))
+    assert notes == {"1": "Unknown learner NOBODY.", "2": "Unknown course NO-COURSE.",
+                     "3": "Event 'somethingNew' names no learner and course the portal recognises."}
+    assert set(WebhookDelivery.objects.values_list("status", flat=True)) == {"ignored"}
+
+
+def test_a_learner_not_subscribed_in_anewspring_is_noted_not_failed(client, configured,
+                                                                    django_capture_on_commit_callbacks):
+    LearnerFactory(external_id="LEARNER-0003")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert deliver(client, event(user="LEARNER-0003")).status_code == 200
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == "ignored" and "not subscribed" in delivery.note
+    assert not Subscription.objects.exists()
+
+
+def test_an_unreadable_body_is_acknowledged_once(client, configured):
+    body = b"not json"
+    for _ in range(2):
+        response = client.post(reverse("anewspring_webhook"), body, content_type="application/json",
+                               HTTP_X_WEBHOOK_SIGNATURE=sign_webhook(body, SECRET))
+        assert response.status_code == 200
+    assert WebhookDelivery.objects.get().status == "ignored"
+
+
+def test_get_is_not_allowed(client):
+    assert client.get(reverse("anewspring_webhook")).status_code == 405
+
+
+@pytest.mark.parametrize("payload, expected", [
+    ({"userId": "U1", "courseId": "C1"}, ("U1", None, "C1")),
+    ({"data": {"user": {"id": "U2", "uid": "x"}, "course": {"id": "C2"}}}, ("U2", "x", "C2")),
+    ({"userUID": "abc", "course": {"externalId": "C3"}}, (None, "abc", "C3")),
+])
+def test_recognised_payload_keys(payload, expected):
+    assert payload_identifiers(payload) == expected
+
+
+def test_course_model_is_untouched_by_unknown_course(client, configured, django_capture_on_commit_callbacks):
+    count = Course.objects.count()
+    LearnerFactory(external_id=DEMO_LEARNER_ID)
+    with django_capture_on_commit_callbacks(execute=True):
+        deliver(client, event(course="NO-COURSE"))
+    assert Course.objects.count() == count
