@@ -27,7 +27,7 @@ from portal.models import Learner
 from portal.pe_numbers import parse_custom1
 from portal.services import learner_snapshot, pe_registrations_add, pe_registrations_replace
 
-BATCH_SIZE = 2000
+BATCH_SIZE = 5000
 _FIELDS = [name for name in COLUMNS.values() if name]
 NEW, UPDATE, UNCHANGED, SKIP, ERROR = (LearnerImportRow.NEW, LearnerImportRow.UPDATE, LearnerImportRow.UNCHANGED,
                                        LearnerImportRow.SKIP, LearnerImportRow.ERROR)

@@ -22,6 +22,11 @@ CREATE TRIGGER portal_auditevent_append_only
     BEFORE UPDATE OR DELETE ON portal_auditevent
     FOR EACH ROW EXECUTE FUNCTION portal_auditevent_append_only();
 """
+# SQLite: refuse UPDATE only; the test suite empties tables with DELETE between tests.
+SQLITE_APPEND_ONLY_SQL = """
+CREATE TRIGGER portal_auditevent_append_only BEFORE UPDATE ON portal_auditevent
+BEGIN SELECT RAISE(ABORT, 'The audit log is append-only'); END;
+"""
 DROP_APPEND_ONLY_SQL = """
 DROP TRIGGER IF EXISTS portal_auditevent_append_only ON portal_auditevent;
 DROP FUNCTION IF EXISTS portal_auditevent_append_only();
@@ -33,13 +38,16 @@ def grant(apps, schema_editor):
 
 
 def append_only(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(APPEND_ONLY_SQL)
+    vendor = schema_editor.connection.vendor
+    if vendor in ("postgresql", "sqlite"):
+        schema_editor.execute(APPEND_ONLY_SQL if vendor == "postgresql" else SQLITE_APPEND_ONLY_SQL)
 
 
 def drop_append_only(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(DROP_APPEND_ONLY_SQL)
+    elif schema_editor.connection.vendor == "sqlite":
+        schema_editor.execute("DROP TRIGGER IF EXISTS portal_auditevent_append_only")
 
 
 class Migration(migrations.Migration):

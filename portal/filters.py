@@ -1,0 +1,37 @@
+import django_filters
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from portal.models import AuditEvent, Learner
+from portal.selectors import learner_search
+
+
+class LearnerFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Search"), method="search",
+                                  widget=forms.TextInput(attrs={"placeholder": _("Name, e-mail, ID or BIG number"), "autofocus": True}))
+    active = django_filters.BooleanFilter(label=_("Active"))
+    company = django_filters.CharFilter(label=_("Company"), lookup_expr="icontains")
+
+    class Meta:
+        model = Learner
+        fields = ["q", "active", "company"]
+
+    def search(self, queryset, name, value):
+        return queryset.filter(pk__in=learner_search(query=value).values("pk")) if value.strip() else queryset
+
+
+class AuditEventFilter(django_filters.FilterSet):
+    actor = django_filters.CharFilter(label=_("Actor"), lookup_expr="icontains")
+    action = django_filters.CharFilter(label=_("Action"), lookup_expr="icontains")
+    system = django_filters.ChoiceFilter(label=_("System"), choices=AuditEvent.SYSTEM_CHOICES)
+    outcome = django_filters.ChoiceFilter(label=_("Outcome"), choices=AuditEvent.OUTCOME_CHOICES)
+    learner = django_filters.NumberFilter(label=_("Learner ID"), field_name="learner_id")
+    correlation_id = django_filters.UUIDFilter(label=_("Correlation ID"))
+    created_after = django_filters.DateFilter(label=_("From"), field_name="created_at", lookup_expr="date__gte",
+                                              widget=forms.DateInput(attrs={"type": "date"}))
+    created_before = django_filters.DateFilter(label=_("Until"), field_name="created_at", lookup_expr="date__lte",
+                                               widget=forms.DateInput(attrs={"type": "date"}))
+
+    class Meta:
+        model = AuditEvent
+        fields = ["actor", "action", "system", "outcome", "learner", "correlation_id", "created_after", "created_before"]

@@ -1,0 +1,40 @@
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from portal.models import Learner
+from portal.pe_numbers import parse_custom1
+
+
+class LearnerForm(forms.ModelForm):
+    class Meta:
+        model = Learner
+        fields = [
+            "first_name", "middle_name", "last_name", "initials", "gender", "title", "email", "date_of_birth",
+            "external_id", "login", "uid", "custom1", "company", "function", "telephone_number",
+            "cell_phone_number", "address", "zip", "residence", "country", "active",
+        ]
+        widgets = {"date_of_birth": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.custom1_warnings: list[str] = []
+        default_org = settings.PE_ONLINE_ORG_ID
+        self.fields["custom1"].help_text = (
+            _("OrgID/number pairs separated by commas, e.g. 19/39054148101, 52/123456. "
+              "A bare number is read as OrgID %(org)s.") % {"org": default_org}
+            if default_org else self.fields["custom1"].help_text
+        )
+
+    def clean_custom1(self) -> str:
+        parsed = parse_custom1(self.cleaned_data["custom1"], default_org_id=settings.PE_ONLINE_ORG_ID)
+        if parsed.errors:
+            raise forms.ValidationError(parsed.errors)
+        self.custom1_warnings = parsed.warnings
+        return parsed.normalized
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("external_id") and not cleaned.get("login"):
+            raise forms.ValidationError(_("Enter an external ID or a login: aNewSpring needs one of them."))
+        return cleaned

@@ -1,0 +1,36 @@
+import django_tables2 as tables
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from portal.models import AuditEvent, Learner
+
+
+class LearnerTable(tables.Table):
+    name = tables.Column(verbose_name=_("Name"), linkify=True, accessor="full_name", order_by=("last_name", "first_name"))
+    pe_numbers = tables.Column(verbose_name=_("PE numbers"), accessor="custom1", orderable=False)
+
+    class Meta:
+        model = Learner
+        fields = ["name", "external_id", "login", "email", "company", "pe_numbers", "active"]
+        attrs = {"class": "table table-hover align-middle"}
+        empty_text = _("No learners match.")
+
+
+class AuditEventTable(tables.Table):
+    created_at = tables.DateTimeColumn(format="Y-m-d H:i:s")
+    learner = tables.Column(linkify=True)
+    outcome = tables.Column()
+    detail = tables.Column(verbose_name=_("Detail"), accessor="summary", orderable=False)
+
+    class Meta:
+        model = AuditEvent
+        fields = ["created_at", "actor", "action", "system", "learner", "course", "outcome", "http_status", "duration_ms", "detail"]
+        attrs = {"class": "table table-sm table-hover align-middle"}
+        empty_text = _("No audit events match.")
+
+    def render_outcome(self, value, record):
+        css = "success" if record.outcome == AuditEvent.OUTCOME_SUCCESS else "danger"
+        return format_html('<span class="badge text-bg-{}">{}</span>', css, value)
+
+    def render_detail(self, value, record):
+        return format_html("{}<div class='small text-danger'>{}</div>", value, record.error) if record.error else value

@@ -1,0 +1,157 @@
+import csv
+
+from django.contrib import messages
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.core.exceptions import ValidationError
+from django.http import StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import DetailView, FormView, TemplateView
+from django_filters.views import FilterView
+from django_tables2 import SingleTableMixin
+
+from portal import selectors, services
+from portal.filters import AuditEventFilter, LearnerFilter
+from portal.forms import LearnerForm
+from portal.models import AuditEvent, Job, Learner
+from portal.tables import AuditEventTable, LearnerTable
+
+
+class DashboardView(TemplateView):
+    template_name = "portal/dashboard.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            counts=selectors.dashboard_counts(),
+            integrations=selectors.integration_statuses(),
+            latest_events=selectors.audit_latest() if self.request.user.has_perm("portal.view_auditevent") else [],
+            **kwargs,
+        )
+
+
+class LearnerListView(PermissionRequiredMixin, SingleTableMixin, FilterView):
+    permission_required = "portal.view_learner"
+    model = Learner
+    table_class = LearnerTable
+    filterset_class = LearnerFilter
+    template_name = "portal/learner_list.html"
+    paginate_by = 25
+
+
+class LearnerDetailView(PermissionRequiredMixin, DetailView):
+    permission_required = "portal.view_learner"
+    model = Learner
+    template_name = "portal/learner_detail.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            registrations=self.object.pe_registrations.all(),
+            timeline=selectors.learner_timeline(learner=self.object),
+            **kwargs,
+        )
+
+
+class LearnerFormView(PermissionRequiredMixin, FormView):
+    """Create (no pk) or edit (pk) a learner through the learner services."""
+
+    form_class = LearnerForm
+    template_name = "portal/learner_form.html"
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.learner = get_object_or_404(Learner, pk=kwargs["pk"]) if "pk" in kwargs else None
+
+    def get_permission_required(self):
+        return ["portal.change_learner" if self.learner else "portal.add_learner"]
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "instance": self.learner}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(learner=self.learner, **kwargs)
+
+    def form_valid(self, form):
+        data = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        try:
+            if self.learner:
+                learner, warnings = services.learner_update(learner=self.learner, data=data)
+                messages.success(self.request, _("Learner %(name)s saved.") % {"name": learner.full_name})
+            else:
+                learner, warnings = services.learner_create(data=data)
+                messages.success(self.request, _("Learner %(name)s created.") % {"name": learner.full_name})
+        except ValidationError as exc:
+            form.add_error(None, exc)
+            return self.form_invalid(form)
+        for warning in warnings:
+            messages.warning(self.request, warning)
+        return redirect(learner)
+
+
+class AuditListView(PermissionRequiredMixin, SingleTableMixin, FilterView):
+    permission_required = "portal.view_auditevent"
+    model = AuditEvent
+    table_class = AuditEventTable
+    filterset_class = AuditEventFilter
+    template_name = "portal/audit_list.html"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return AuditEvent.objects.select_related("learner", "course")
+
+
+class AuditDetailView(PermissionRequiredMixin, DetailView):
+    permission_required = "portal.view_auditevent"
+    model = AuditEvent
+    template_name = "portal/audit_detail.html"
+
+
+def spreadsheet_safe(value) -> str:
+    """Excel and LibreOffice run cells starting with = + - @ (or tab/CR) as formulas: make them text."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+AUDIT_EXPORT_COLUMNS = [
+    ("created_at", "time"), ("actor", "actor"), ("action", "action"), ("system", "system"),
+    ("outcome", "outcome"), ("learner_id", "learner_id"), ("learner", "learner"), ("course", "course"),
+    ("object_repr", "object"), ("summary", "summary"), ("http_method", "http_method"),
+    ("http_path", "http_path"), ("http_status", "http_status"), ("duration_ms", "duration_ms"),
+    ("error", "error"), ("changes", "changes"), ("correlation_id", "correlation_id"),
+]
+
+
+class AuditExportView(PermissionRequiredMixin, View):
+    """The filtered audit log as CSV: UTF-8 with BOM (Excel reads it right) and formula-safe cells."""
+
+    permission_required = "portal.view_auditevent"
+
+    def get(self, request):
+        events = AuditEventFilter(request.GET, queryset=AuditEvent.objects.select_related("learner", "course")).qs
+        writer = csv.writer(_Echo())
+
+        def rows():
+            yield "\ufeff" + writer.writerow([header for _attr, header in AUDIT_EXPORT_COLUMNS])
+            for event in events.iterator(chunk_size=2000):
+                yield writer.writerow([spreadsheet_safe(getattr(event, attr)) for attr, _header in AUDIT_EXPORT_COLUMNS])
+
+        response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        response["Content-Disposition"] = f'attachment; filename="audit-log-{stamp}.csv"'
+        return response
+
+
+class JobDetailView(PermissionRequiredMixin, DetailView):
+    """A background job's progress; htmx polls the same URL for the progress fragment."""
+
+    permission_required = "portal.view_job"
+    model = Job
+
+    def get_template_names(self):
+        return ["portal/job_progress.html"] if self.request.htmx else ["portal/job_detail.html"]
