@@ -7,5 +7,10 @@ class PortalConfig(AppConfig):
     verbose_name = _("Training portal")
 
     def ready(self):
+        from django.db.models.signals import post_migrate
+
         # Registers the learner import's job handler, so Celery workers can run it.
         from portal.imports import services  # noqa: F401
+        from portal.db import audit_log_protect
+
+        post_migrate.connect(audit_log_protect, sender=self)

@@ -44,3 +44,32 @@ def bulk_insert(model: type[models.Model], rows: Sequence[Mapping[str, Any]]) ->
                     values[i] = field.get_db_prep_save(values[i], connection)
                 copy.write_row([pk, *values])
     return pks
+
+
+# The database itself refuses to change or delete audit events, whatever code runs.
+# PostgreSQL: UPDATE and DELETE (TRUNCATE, which the test suite uses, is a separate privilege).
+_POSTGRESQL_APPEND_ONLY = """
+CREATE OR REPLACE FUNCTION portal_auditevent_append_only() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION 'The audit log is append-only';
+END;
+$$ LANGUAGE plpgsql;
+DROP TRIGGER IF EXISTS portal_auditevent_append_only ON portal_auditevent;
+CREATE TRIGGER portal_auditevent_append_only
+    BEFORE UPDATE OR DELETE ON portal_auditevent
+    FOR EACH ROW EXECUTE FUNCTION portal_auditevent_append_only();
+"""
+# SQLite: UPDATE only, as the test suite empties tables with DELETE between tests.
+_SQLITE_APPEND_ONLY = """
+CREATE TRIGGER IF NOT EXISTS portal_auditevent_append_only BEFORE UPDATE ON portal_auditevent
+BEGIN SELECT RAISE(ABORT, 'The audit log is append-only'); END;
+"""
+
+
+def audit_log_protect(*, using: str, **kwargs) -> None:
+    """post_migrate: install the append-only trigger (again: SQLite loses it when a migration rebuilds the table)."""
+    connection = connections[using]
+    sql = {"postgresql": _POSTGRESQL_APPEND_ONLY, "sqlite": _SQLITE_APPEND_ONLY}.get(connection.vendor)
+    if sql:
+        with connection.cursor() as cursor:
+            cursor.execute(sql)

@@ -9,7 +9,10 @@ from portal.selectors import learner_search
 class LearnerFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search",
                                   widget=forms.TextInput(attrs={"placeholder": _("Name, e-mail, ID or BIG number"), "autofocus": True}))
-    active = django_filters.BooleanFilter(label=_("Active"))
+    active = django_filters.BooleanFilter(
+        label=_("Status"),
+        widget=forms.Select(choices=[("", _("All")), ("true", _("Active")), ("false", _("Inactive"))]),
+    )
     company = django_filters.CharFilter(label=_("Company"), lookup_expr="icontains")
 
     class Meta:

@@ -273,6 +273,9 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.actor} {self.action} {self.outcome}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("audit_detail", args=[self.pk])
+
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise PermissionError("The audit log is append-only.")

@@ -17,16 +17,21 @@ class LearnerTable(tables.Table):
 
 
 class AuditEventTable(tables.Table):
-    created_at = tables.DateTimeColumn(format="Y-m-d H:i:s")
+    created_at = tables.DateTimeColumn(format="Y-m-d H:i:s", linkify=True, attrs={"td": {"class": "text-nowrap"}})
     learner = tables.Column(linkify=True)
     outcome = tables.Column()
-    detail = tables.Column(verbose_name=_("Detail"), accessor="summary", orderable=False)
+    http_status = tables.Column(verbose_name=_("HTTP"), attrs={"td": {"class": "text-nowrap"}})
+    detail = tables.Column(verbose_name=_("Detail"), accessor="summary", orderable=False,
+                           attrs={"td": {"class": "text-break small"}})
 
     class Meta:
         model = AuditEvent
-        fields = ["created_at", "actor", "action", "system", "learner", "course", "outcome", "http_status", "duration_ms", "detail"]
+        fields = ["created_at", "actor", "action", "system", "learner", "course", "outcome", "http_status", "detail"]
         attrs = {"class": "table table-sm table-hover align-middle"}
         empty_text = _("No audit events match.")
+
+    def render_http_status(self, value, record):
+        return f"{value} · {record.duration_ms} ms" if record.duration_ms is not None else value
 
     def render_outcome(self, value, record):
         css = "success" if record.outcome == AuditEvent.OUTCOME_SUCCESS else "danger"

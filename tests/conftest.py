@@ -1,11 +1,32 @@
 import pytest
+from django.contrib.auth.models import Group, Permission
 
+from portal.roles import COORDINATOR_GROUP
 from sandbox.server import serve
 from tests.factories import CoordinatorFactory, SuperuserFactory, UserFactory
 
 
+@pytest.fixture(scope="session")
+def coordinator_permissions(django_db_setup, django_db_blocker):
+    """The permissions the data migrations gave the coordinator group, as (app label, codename)."""
+    with django_db_blocker.unblock():
+        return list(Group.objects.get(name=COORDINATOR_GROUP).permissions
+                    .values_list("content_type__app_label", "codename"))
+
+
 @pytest.fixture
-def coordinator(db):
+def coordinator_group(db, coordinator_permissions):
+    """The coordinator group, made again after a transactional test's flush removed it
+    (the flush keeps permissions, which post_migrate re-creates, but not the migrations' data)."""
+    group, created = Group.objects.get_or_create(name=COORDINATOR_GROUP)
+    if created:
+        for app_label, codename in coordinator_permissions:
+            group.permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+    return group
+
+
+@pytest.fixture
+def coordinator(coordinator_group):
     return CoordinatorFactory()
 
 

@@ -16,7 +16,7 @@ def grant(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('portal', '0002_coordinator_role_and_append_only_audit'),
+        ('portal', '0002_coordinator_role'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -25,4 +25,4 @@ def test_coordinator_creates_a_learner_and_reads_the_timeline_in_dutch(logged_in
     expect(page.get_by_role("heading", name="Tijdlijn")).to_be_visible()
     expect(page.locator("#pe-registrations")).to_contain_text("BIG-nummer")
     expect(page.locator("#timeline")).to_contain_text("learner.create")
-    expect(page.get_by_role("link", name="Cursisten")).to_be_visible()
+    expect(page.locator("#mainnav").get_by_role("link", name="Cursisten")).to_be_visible()

@@ -1,27 +1,11 @@
-import importlib
-
 import pytest
-from django.contrib.auth.models import Group, Permission
 from playwright.sync_api import expect
 
 from sandbox.anewspring import DEFAULT_API_KEY, AnewspringSandbox
 from subscriptions.services import catalogue_sync
-from portal.roles import COORDINATOR_GROUP
 from tests.factories import LearnerFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def coordinator_role(transactional_db):
-    """An earlier transactional test's flush removes the coordinator group its data migrations made:
-    make it again, with the same permissions."""
-    portal_grants = importlib.import_module("portal.migrations.0002_coordinator_role_and_append_only_audit")
-    subscription_grants = importlib.import_module("subscriptions.migrations.0002_coordinator_permissions")
-    group, _created = Group.objects.get_or_create(name=COORDINATOR_GROUP)
-    for app_label, module in (("portal", portal_grants), ("subscriptions", subscription_grants)):
-        group.permissions.add(*Permission.objects.filter(content_type__app_label=app_label,
-                                                         codename__in=module.COORDINATOR_PERMISSIONS))
 
 
 @pytest.fixture

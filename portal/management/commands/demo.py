@@ -11,8 +11,9 @@ from portal.audit import audit_context
 from portal.models import Learner
 from portal.roles import COORDINATOR_GROUP
 from portal.services import learner_create
-from sandbox.anewspring import AnewspringSandbox
+from sandbox.anewspring import DEMO_LEARNER_ID, AnewspringSandbox
 from sandbox.server import serve
+from subscriptions.services import catalogue_sync, subscriptions_refresh
 
 DEMO_USERS = [
     # username, password, superuser
@@ -45,26 +46,29 @@ class Command(BaseCommand):
     help = "Create demo users and learners, start the sandbox servers and serve the portal on 127.0.0.1:8000."
 
     def add_arguments(self, parser):
-        parser.add_argument("--no-serve", action="store_true", help="Set up the demo data and stop.")
+        parser.add_argument("--no-serve", action="store_true", help="Set up the demo data, then stop.")
         parser.add_argument("--addrport", default="127.0.0.1:8000")
 
     def handle(self, *args, no_serve=False, addrport="127.0.0.1:8000", **options):
         if not settings.ANEWSPRING_URL:
             raise CommandError("ANEWSPRING_URL is not set: run the demo with `make demo`.")
         self._users()
-        with audit_context(actor="command"):
-            self._learners()
-        if no_serve:
-            return
         anewspring = serve(AnewspringSandbox.with_demo_data(api_key=settings.ANEWSPRING_API_KEY),
                            port=_port(settings.ANEWSPRING_URL, "ANEWSPRING_URL"))
         self.stdout.write(f"aNewSpring sandbox on {anewspring.url}/api")
-        self.stdout.write(self.style.SUCCESS(
-            f"\nThe training portal runs on http://{addrport}/\n"
-            "  coordinator: coordinator / coordinator-demo\n"
-            "  superuser:   admin / admin-demo\n"
-        ))
         try:
+            with audit_context(actor="command"):
+                self._learners()
+                catalogue_sync()
+                # The seed's example learner: results to look at straight away.
+                subscriptions_refresh(learner=Learner.objects.get(external_id=DEMO_LEARNER_ID))
+            if no_serve:
+                return
+            self.stdout.write(self.style.SUCCESS(
+                f"\nThe training portal runs on http://{addrport}/\n"
+                "  coordinator: coordinator / coordinator-demo\n"
+                "  superuser:   admin / admin-demo\n"
+            ))
             call_command("runserver", addrport, use_reloader=False)
         finally:
             anewspring.stop()
