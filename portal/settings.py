@@ -225,6 +225,8 @@ ANEWSPRING_URL = env_url("ANEWSPRING_URL")
 ANEWSPRING_API_KEY = env.str("ANEWSPRING_API_KEY", default="")
 ANEWSPRING_WEBHOOK_SECRET = env.str("ANEWSPRING_WEBHOOK_SECRET", default="")
 ANEWSPRING_CONCURRENCY = env_positive_int("ANEWSPRING_CONCURRENCY", 4)
+# Subscriptions whose results one beat run refreshes, oldest first.
+ANEWSPRING_REFRESH_BATCH = env_positive_int("ANEWSPRING_REFRESH_BATCH", 200)
 
 PE_ONLINE_URL = env_url("PE_ONLINE_URL")
 PE_ONLINE_USER_ID = env.str("PE_ONLINE_USER_ID", default="")
