@@ -1,5 +1,6 @@
 from django import forms
 from django.conf import settings
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import Learner
@@ -14,7 +15,13 @@ class LearnerForm(forms.ModelForm):
             "external_id", "login", "uid", "custom1", "company", "function", "telephone_number",
             "cell_phone_number", "address", "zip", "residence", "country", "active",
         ]
-        widgets = {"date_of_birth": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+        widgets = {
+            "date_of_birth": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            # Explained live below the field while the coordinator types (htmx).
+            "custom1": forms.TextInput(attrs={
+                "hx-get": reverse_lazy("learner_custom1_explain"), "hx-trigger": "input changed delay:300ms, load",
+                "hx-target": "#custom1-explained", "hx-swap": "innerHTML"}),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -23,6 +23,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("learners/", views.LearnerListView.as_view(), name="learner_list"),
     path("learners/new/", views.LearnerFormView.as_view(), name="learner_create"),
+    path("learners/custom1/", views.Custom1ExplainView.as_view(), name="learner_custom1_explain"),
     path("learners/<int:pk>/", views.LearnerDetailView.as_view(), name="learner_detail"),
     path("learners/<int:pk>/edit/", views.LearnerFormView.as_view(), name="learner_edit"),
     path("audit/", views.AuditListView.as_view(), name="audit_list"),

@@ -1,5 +1,6 @@
 import csv
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
@@ -16,6 +17,7 @@ from portal import selectors, services
 from portal.filters import AuditEventFilter, LearnerFilter
 from portal.forms import LearnerForm
 from portal.models import AuditEvent, Job, Learner
+from portal.pe_numbers import parse_custom1
 from portal.tables import AuditEventTable, LearnerTable
 
 
@@ -87,6 +89,18 @@ class LearnerFormView(PermissionRequiredMixin, FormView):
         for warning in warnings:
             messages.warning(self.request, warning)
         return redirect(learner)
+
+
+class Custom1ExplainView(PermissionRequiredMixin, TemplateView):
+    """The learner form's live explanation of a Custom1 value (htmx, while the coordinator types)."""
+
+    permission_required = "portal.view_learner"
+    template_name = "portal/_custom1_explained.html"
+
+    def get_context_data(self, **kwargs):
+        value = self.request.GET.get("custom1", "")
+        return super().get_context_data(
+            value=value, parsed=parse_custom1(value, default_org_id=settings.PE_ONLINE_ORG_ID), **kwargs)
 
 
 class AuditListView(PermissionRequiredMixin, SingleTableMixin, FilterView):

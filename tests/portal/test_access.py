@@ -21,6 +21,7 @@ PAGES = {
     "dashboard": (LOGGED_IN, dict),
     "learner_list": (COORDINATOR, dict),
     "learner_create": (COORDINATOR, dict),
+    "learner_custom1_explain": (COORDINATOR, dict),
     "learner_detail": (COORDINATOR, lambda: {"pk": LearnerFactory().pk}),
     "learner_edit": (COORDINATOR, lambda: {"pk": LearnerFactory().pk}),
     "audit_list": (COORDINATOR, dict),

@@ -80,3 +80,12 @@ def test_the_list_sorts_and_paginates(coordinator_client):
     assert len(page.context["table"].page.object_list) == 5
     names = [r.record.last_name for r in coordinator_client.get(reverse("learner_list"), {"sort": "name"}).context["table"].page.object_list]
     assert names == sorted(names)
+
+
+def test_custom1_is_explained_while_typing(coordinator_client):
+    page = coordinator_client.get(reverse("learner_custom1_explain"), {"custom1": "19/49054148101, 52/123456, x"},
+                                  headers={"HX-Request": "true"})
+    text = page.content.decode()
+    assert "OrgID 19, number 49054148101" in text and "check digit does not match" in text
+    assert "OrgID 52, number 123456" in text and "registration number" in text
+    assert "&#x27;x&#x27; is not OrgID/number" in text
