@@ -12,6 +12,9 @@ def test_coordinator_creates_a_learner_and_reads_the_timeline_in_dutch(logged_in
     page.get_by_label("Last name").fill("Müller-Öztürk")
     page.get_by_label("External ID").fill("EXT-77")
     page.get_by_label("Custom1 (PE numbers)").fill("19/39054148101, 52/123456")
+    explained = page.locator("#custom1-explained")
+    expect(explained).to_contain_text("OrgID 19, number 39054148101")
+    expect(explained).to_contain_text("check digit OK")
     page.get_by_role("button", name="Save").click()
 
     expect(page.get_by_role("heading", level=1)).to_contain_text("Jérôme Müller-Öztürk")
