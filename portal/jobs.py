@@ -18,13 +18,18 @@ from portal.models import Job
 
 logger = logging.getLogger(__name__)
 
-# kind -> dotted path of ``handler(job, progress) -> dict`` (the job's result).
+# kind -> dotted path of ``handler(job, progress) -> dict`` (the job's result), and its Celery queue.
 _HANDLERS: dict[str, str] = {}
+_QUEUES: dict[str, str] = {}
 
 
-def job_handler(kind: str) -> Callable:
+def job_handler(kind: str, *, queue: str = "default") -> Callable:
+    """Register a job kind. Jobs that call a remote system name its queue (DESIGN: one queue per
+    system), so a slow system holds up only its own jobs."""
+
     def register(func):
         _HANDLERS[kind] = f"{func.__module__}.{func.__qualname__}"
+        _QUEUES[kind] = queue
         return func
 
     return register
@@ -57,7 +62,7 @@ def job_create(*, kind: str, title: str, params: dict, user, total: int = 0) -> 
 def job_start(job: Job) -> None:
     from portal.tasks import job_run
 
-    transaction.on_commit(lambda: job_run.delay(job.pk))
+    transaction.on_commit(lambda: job_run.apply_async(args=[job.pk], queue=_QUEUES[job.kind]))
 
 
 def job_run_now(job_id: int) -> Job:

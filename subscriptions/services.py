@@ -8,12 +8,13 @@ fit for the coordinator.
 """
 
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from decimal import Decimal
+from itertools import batched
 
 from django.conf import settings
 from django.db import transaction
@@ -34,8 +35,6 @@ from subscriptions.signals import activity_results_changed
 logger = logging.getLogger(__name__)
 
 SYSTEM = "anewspring"
-# Subscriptions the beat job refreshes per run (the oldest results first).
-REFRESH_BATCH = 200
 
 
 class AnewspringNotConfigured(AnewspringError):
@@ -277,6 +276,8 @@ OUTCOME_LABELS = {
 
 @dataclass
 class SubscribeOutcome:
+    """One learner's outcome in a job that goes through learners one by one (subscribe, push)."""
+
     learner: Learner
     status: str
     message: str = ""
@@ -362,7 +363,7 @@ def subscriptions_bulk_start(*, learners: Sequence[Learner] = (), group: Learner
     return job
 
 
-@job_handler("subscriptions_bulk")
+@job_handler("subscriptions_bulk", queue="anewspring")
 def subscriptions_bulk_job(job: Job, progress: JobProgress) -> dict:
     params = job.params
     course = Course.objects.select_related("template").get(pk=params["course_id"])
@@ -394,27 +395,103 @@ def _publish(job: Job, outcomes: list[SubscribeOutcome], progress: JobProgress) 
     Job.objects.filter(pk=job.pk).update(result={"outcomes": [o.as_dict() for o in outcomes]}, done=progress.job.done)
 
 
+def _politely(learners: Iterable[Learner],
+              attempt: Callable[[Learner], SubscribeOutcome]) -> Iterator[SubscribeOutcome]:
+    """``attempt`` each learner in turn, a failure being that learner's outcome. After a retryable error
+    (aNewSpring asks to slow down or is struggling) the rest are not attempted: running again is safe."""
+    stop_reason = ""
+    for learner in learners:
+        if stop_reason:
+            yield SubscribeOutcome(learner, SKIPPED, stop_reason)
+            continue
+        try:
+            yield attempt(learner)
+        except AnewspringError as exc:
+            if exc.retryable:
+                stop_reason = _("Stopped after aNewSpring asked to slow down or failed; run it again later.")
+            yield SubscribeOutcome(learner, FAILED, exc.message, retryable=exc.retryable)
+
+
 def _learners_subscribe(*, learners: list[Learner], course: Course, start_date, expire_date, job: Job,
                         progress: JobProgress) -> list[SubscribeOutcome]:
     progress.set_total(len(learners))
     outcomes: list[SubscribeOutcome] = []
     client = anewspring_client()
-    stop_reason = ""
-    for learner in learners:
-        if stop_reason:
-            outcome = SubscribeOutcome(learner, SKIPPED, stop_reason)
-        else:
-            try:
-                outcome = subscription_create(learner=learner, course=course, start_date=start_date,
-                                              expire_date=expire_date, client=client)
-            except AnewspringError as exc:
-                outcome = SubscribeOutcome(learner, FAILED, exc.message, retryable=exc.retryable)
-                if exc.retryable:
-                    # Be polite: aNewSpring is struggling; running the job again is safe (isSubscribed).
-                    stop_reason = _("Stopped after aNewSpring asked to slow down or failed; run it again later.")
+    for outcome in _politely(learners, lambda learner: subscription_create(
+            learner=learner, course=course, start_date=start_date, expire_date=expire_date, client=client)):
         outcomes.append(outcome)
         _publish(job, outcomes, progress)
     return outcomes
+
+
+# --- create or update learners in aNewSpring ---------------------------------------------------
+PUSHED = "pushed"
+# A push job's result lists the learners that were not pushed, up to this many (the counts are complete).
+PUSH_OUTCOMES_KEPT = 1000
+PUSH_BATCH = 500
+
+
+def learner_push(*, learner: Learner, client: AnewspringClient) -> SubscribeOutcome:
+    """Create the learner in aNewSpring or update their fields there (addOrUpdateUser, with Custom1).
+
+    The UID is not read back (that would be a getUser call per learner); :func:`learner_ensure_remote`
+    links the learner when they are first subscribed.
+    """
+    with _action("learner.anewspring_push", learner=learner, obj=learner):
+        client.add_or_update_user(_user_payload(learner))
+        audit_record(action="learner.anewspring_push", system=SYSTEM, learner=learner, obj=learner,
+                     summary=_("Created or updated in aNewSpring"))
+    return SubscribeOutcome(learner, PUSHED, _("%(learner)s is created or updated in aNewSpring.")
+                            % {"learner": learner})
+
+
+def _learners_by_id(learner_ids: Sequence[int]) -> Iterator[Learner]:
+    """The learners in the given order, read a batch at a time (a push may hold 100,000 of them)."""
+    for batch in batched(learner_ids, PUSH_BATCH):
+        learners = Learner.objects.in_bulk(batch)
+        yield from (learners[pk] for pk in batch if pk in learners)
+
+
+def learners_push(*, learner_ids: Sequence[int], progress, client: AnewspringClient | None = None) -> dict:
+    """Create or update the learners in aNewSpring, one call each, stopping politely on a retryable
+    error. ``progress`` is a :class:`~portal.jobs.JobProgress` or anything with its ``set_total`` and
+    ``advance``. Returns the counts, a summary, and the outcomes of the learners not pushed."""
+    client = client or anewspring_client()
+    progress.set_total(len(learner_ids))
+    counts = {PUSHED: 0, FAILED: 0, SKIPPED: 0}
+    kept = []
+
+    def push(learner: Learner) -> SubscribeOutcome:
+        return learner_push(learner=learner, client=client)
+
+    for outcome in _politely(_learners_by_id(learner_ids), push):
+        counts[outcome.status] += 1
+        if outcome.status != PUSHED and len(kept) < PUSH_OUTCOMES_KEPT:
+            kept.append(outcome.as_dict())
+        progress.advance()
+    summary = (_("aNewSpring: %(pushed)s created or updated, %(failed)s failed, %(skipped)s not attempted.")
+               % {"pushed": counts[PUSHED], "failed": counts[FAILED], "skipped": counts[SKIPPED]})
+    return {"summary": summary, "counts": counts, "outcomes": kept}
+
+
+def learners_push_start(*, learner_ids: Sequence[int], title: str, user=None, correlation_id=None) -> Job:
+    """:func:`learners_push` in a background job, started once the caller's transaction commits."""
+    if not anewspring_configured():
+        raise AnewspringNotConfigured()
+    with transaction.atomic():
+        job = job_create(kind="anewspring_learners_push", title=title, params={"learner_ids": list(learner_ids)},
+                         user=user, total=len(learner_ids))
+        if correlation_id:
+            job.correlation_id = correlation_id
+            job.save(update_fields=["correlation_id"])
+        job_start(job)
+    return job
+
+
+@job_handler("anewspring_learners_push", queue="anewspring")
+def learners_push_job(job: Job, progress: JobProgress) -> dict:
+    progress.step = 20
+    return learners_push(learner_ids=job.params["learner_ids"], progress=progress)
 
 
 # --- groups ------------------------------------------------------------------------------------
@@ -623,7 +700,7 @@ def catalogue_sync_start(*, user=None) -> Job:
     return job
 
 
-@job_handler("catalogue_sync")
+@job_handler("catalogue_sync", queue="anewspring")
 def catalogue_sync_job(job: Job, progress: JobProgress) -> dict:
     from django.urls import reverse
 
@@ -659,7 +736,7 @@ def results_refresh_active(*, limit: int | None = None, concurrency: int | None 
     """
     if not anewspring_configured():
         return {"refreshed": 0, "failed": 0, "changed": 0, "stopped": False, "summary": "not configured"}
-    limit = limit or getattr(settings, "ANEWSPRING_REFRESH_BATCH", REFRESH_BATCH)
+    limit = limit or settings.ANEWSPRING_REFRESH_BATCH
     concurrency = max(1, concurrency or settings.ANEWSPRING_CONCURRENCY)
     batch = list(Subscription.objects.filter(finished=False).select_related("learner", "course__template")
                  .order_by(F("results_refreshed_at").asc(nulls_first=True), "id")[:limit])

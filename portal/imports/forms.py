@@ -3,6 +3,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from portal.imports.parsing import ImportFileError, check_size
+from subscriptions.services import anewspring_configured
 
 
 class ImportUploadForm(forms.Form):
@@ -17,6 +18,17 @@ class ImportUploadForm(forms.Form):
         initial=UPDATE,
         widget=forms.RadioSelect,
     )
+    push_to_anewspring = forms.BooleanField(
+        label=_("Also create or update these learners in aNewSpring"),
+        required=False,
+        help_text=_("After the import, a second job sends each new or changed learner to aNewSpring, "
+                    "with their PE numbers (Custom1)."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not anewspring_configured():
+            del self.fields["push_to_anewspring"]
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

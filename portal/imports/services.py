@@ -1,5 +1,6 @@
 """Writes of the learner import: the preview (the file parsed, matched and stored row by row;
-no learner touched), the confirmation, and the run that creates and updates learners in bulk.
+no learner touched), the confirmation, the run that creates and updates learners in bulk, and,
+when asked for, the push of those learners to aNewSpring.
 
 All audit events of one import share the import's correlation id.
 """
@@ -14,6 +15,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.db.models.fields.json import KT
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -23,9 +25,10 @@ from portal.db import bulk_insert
 from portal.imports.models import LearnerImport, LearnerImportRow
 from portal.imports.parsing import COLUMNS, ParsedRow, parse_file
 from portal.jobs import job_create, job_handler, job_start
-from portal.models import Learner
+from portal.models import Job, Learner
 from portal.pe_numbers import parse_custom1
 from portal.services import learner_snapshot, pe_registrations_add, pe_registrations_replace
+from subscriptions.services import AnewspringNotConfigured, learners_push, learners_push_start
 
 BATCH_SIZE = 5000
 _FIELDS = [name for name in COLUMNS.values() if name]
@@ -37,14 +40,18 @@ class ImportRunError(Exception):
     """The database refused a batch: learners changed between the preview and the import."""
 
 
-def learner_import_preview(*, data: bytes, file_name: str, update_existing: bool, user=None) -> LearnerImport:
-    """Parse and check the file and store the outcome of every row. Raises ImportFileError for a bad file."""
+def learner_import_preview(*, data: bytes, file_name: str, update_existing: bool, push_to_anewspring: bool = False,
+                           user=None) -> LearnerImport:
+    """Parse and check the file and store the outcome of every row. Raises ImportFileError for a bad file.
+
+    With ``push_to_anewspring`` the imported learners are created or updated in aNewSpring afterwards."""
     parsed = parse_file(data, max_bytes=settings.IMPORT_MAX_UPLOAD_BYTES, default_org_id=settings.PE_ONLINE_ORG_ID)
     correlation_id = uuid.uuid4()
     with audit_context(correlation_id=correlation_id), transaction.atomic():
         learner_import = LearnerImport.objects.create(
             file_name=file_name[:255], encoding=parsed.encoding, delimiter=parsed.delimiter,
-            update_existing=update_existing, columns=parsed.columns, file_warnings=parsed.warnings,
+            update_existing=update_existing, push_to_anewspring=push_to_anewspring, columns=parsed.columns,
+            file_warnings=parsed.warnings,
             correlation_id=correlation_id, created_by=user,
         )
         counts = Counter(total=parsed.row_count)
@@ -136,7 +143,14 @@ def learner_import_confirm(*, learner_import: LearnerImport, valid_only: bool, u
 
 @job_handler("learner_import")
 def learner_import_job(job, progress) -> dict:
-    return learner_import_apply(learner_import=job.learner_import, progress=progress)
+    learner_import = job.learner_import
+    result = learner_import_apply(learner_import=learner_import, progress=progress)
+    if learner_import.push_to_anewspring:
+        try:
+            learner_import_push_start(learner_import=learner_import, user=job.created_by)
+        except AnewspringNotConfigured as exc:  # configured at the upload, no longer now
+            result = {**result, "summary": f"{result['summary']} {exc.message}"}
+    return result
 
 
 def learner_import_apply(*, learner_import: LearnerImport, progress) -> dict:
@@ -220,3 +234,36 @@ def _audit_entry(action: str, learner_id: int, name: str, changes: dict, summary
     return {"action": action, "learner_id": learner_id, "object_type": Learner._meta.label_lower,
             "object_id": str(learner_id), "object_repr": name[:255], "summary": summary[:500],
             "changes": changes}
+
+
+# --- the push to aNewSpring --------------------------------------------------------------------
+def learner_import_push_start(*, learner_import: LearnerImport, user=None) -> Job:
+    """Start the job that creates or updates the imported learners in aNewSpring (after this commits).
+    Its audit events carry the import's correlation id."""
+    with transaction.atomic():
+        job = learners_push_start(
+            learner_ids=_imported_learner_ids(learner_import), user=user, correlation_id=learner_import.correlation_id,
+            title=_("Create or update the learners of %(file)s in aNewSpring") % {"file": learner_import.file_name})
+        learner_import.push_job = job
+        learner_import.save(update_fields=["push_job"])
+    return job
+
+
+def learner_import_push(*, learner_import: LearnerImport, progress) -> dict:
+    """The same push, run here and now (the management command does); its summary is kept on the import."""
+    with audit_context(correlation_id=learner_import.correlation_id):
+        result = learners_push(learner_ids=_imported_learner_ids(learner_import), progress=progress)
+    learner_import.result = {**learner_import.result, "anewspring": result["summary"]}
+    learner_import.save(update_fields=["result"])
+    return result
+
+
+def _imported_learner_ids(learner_import: LearnerImport) -> list[int]:
+    """The learners the import created or updated. A new row does not record the learner it created;
+    that learner is the one with the row's ExternalID or Login, which no learner had at the preview."""
+    rows, new = learner_import.rows, learner_import.rows.filter(action=NEW)
+    return list(Learner.objects.filter(
+        Q(pk__in=rows.filter(action=UPDATE).values("learner_id"))
+        | Q(external_id__in=new.values(key=KT("values__external_id")))
+        | Q(login__in=new.values(key=KT("values__login")))
+    ).order_by("pk").values_list("pk", flat=True))

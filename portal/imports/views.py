@@ -13,6 +13,7 @@ from portal.imports.forms import ImportConfirmForm, ImportUploadForm
 from portal.imports.models import LearnerImport, LearnerImportRow
 from portal.imports.parsing import ImportFileError
 from portal.imports.tables import LearnerImportRowTable
+from subscriptions.services import anewspring_configured
 
 
 class ImportUploadView(PermissionRequiredMixin, FormView):
@@ -21,7 +22,8 @@ class ImportUploadView(PermissionRequiredMixin, FormView):
     template_name = "imports/upload.html"
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(max_bytes=settings.IMPORT_MAX_UPLOAD_BYTES, **kwargs)
+        return super().get_context_data(max_bytes=settings.IMPORT_MAX_UPLOAD_BYTES,
+                                         anewspring_configured=anewspring_configured(), **kwargs)
 
     def form_valid(self, form):
         upload = form.cleaned_data["file"]
@@ -29,6 +31,7 @@ class ImportUploadView(PermissionRequiredMixin, FormView):
             learner_import = services.learner_import_preview(
                 data=upload.read(), file_name=upload.name, user=self.request.user,
                 update_existing=form.cleaned_data["existing"] == ImportUploadForm.UPDATE,
+                push_to_anewspring=form.cleaned_data.get("push_to_anewspring", False),
             )
         except ImportFileError as exc:
             form.add_error("file", str(exc))
@@ -46,7 +49,7 @@ class _ImportPageView(PermissionRequiredMixin, SingleTableMixin, DetailView):
     table_pagination = {"per_page": 50}
 
     def get_queryset(self):
-        return LearnerImport.objects.select_related("created_by", "job")
+        return LearnerImport.objects.select_related("created_by", "job", "push_job")
 
     def get(self, request, *args, **kwargs):
         self.object = self.get_object()

@@ -90,3 +90,32 @@ def test_a_pipe_gets_no_progress_bar():
     out = io.StringIO()
     call_command("import_learners", str(CORPUS / "ok_utf8.csv"), stdout=out)
     assert "\r[" not in out.getvalue()
+
+
+def test_push_to_anewspring_creates_the_imported_learners_there(anewspring):
+    output = import_learners(CORPUS / "ok_utf8.csv", "--push-to-anewspring")
+    assert "Learners created: 2; updated: 0." in output
+    assert "aNewSpring: 2 created or updated, 0 failed, 0 not attempted." in output
+    assert anewspring.app.users["E001"].fields["custom1"] == "19/39054148101"
+    assert anewspring.app.users["E002"].fields["company"] == "Ziekenhuis Noord"
+    learner_import = LearnerImport.objects.get()
+    assert learner_import.push_to_anewspring and learner_import.push_job is None  # ran here, not in a job
+    assert learner_import.result["anewspring"] == "aNewSpring: 2 created or updated, 0 failed, 0 not attempted."
+    events = AuditEvent.objects.filter(action="learner.anewspring_push", correlation_id=learner_import.correlation_id)
+    assert set(events.values_list("actor", "outcome")) == {("command", "success")}
+    assert events.count() == 2
+
+
+def test_push_to_anewspring_reports_failures(anewspring):
+    anewspring.app.fail_next(status=503, path_contains="/api/addOrUpdateUser/E001")
+    output = import_learners(CORPUS / "ok_utf8.csv", "--push-to-anewspring")
+    assert "aNewSpring: 0 created or updated, 1 failed, 1 not attempted." in output
+    assert "Jan de Vries: aNewSpring has a problem (HTTP 503); try again later." in output
+    assert Learner.objects.count() == 2  # the import itself stands
+
+
+def test_push_to_anewspring_needs_it_configured(settings):
+    settings.ANEWSPRING_URL = ""
+    with pytest.raises(CommandError, match="aNewSpring is not configured"):
+        import_learners(CORPUS / "ok_utf8.csv", "--push-to-anewspring")
+    assert not LearnerImport.objects.exists()

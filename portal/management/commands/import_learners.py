@@ -7,7 +7,13 @@ from django.db import transaction
 from portal.audit import audit_context
 from portal.imports.parsing import ImportFileError
 from portal.imports.selectors import import_problem_rows
-from portal.imports.services import learner_import_apply, learner_import_confirm, learner_import_preview
+from portal.imports.services import (
+    learner_import_apply,
+    learner_import_confirm,
+    learner_import_preview,
+    learner_import_push,
+)
+from subscriptions.services import FAILED, PUSHED, anewspring_configured
 
 MAX_PROBLEMS_SHOWN = 50
 
@@ -45,8 +51,13 @@ class Command(BaseCommand):
                             help="Update learners that exist already (by default they are left as they are).")
         parser.add_argument("--valid-only", action="store_true",
                             help="Import the valid rows even when other rows have errors.")
+        parser.add_argument("--push-to-anewspring", action="store_true",
+                            help="Then create or update the imported learners in aNewSpring (addOrUpdateUser).")
 
-    def handle(self, *args, file: Path, dry_run: bool, update_existing: bool, valid_only: bool, **options):
+    def handle(self, *args, file: Path, dry_run: bool, update_existing: bool, valid_only: bool,
+               push_to_anewspring: bool, **options):
+        if push_to_anewspring and not anewspring_configured():
+            raise CommandError("aNewSpring is not configured (ANEWSPRING_URL and ANEWSPRING_API_KEY).")
         try:
             data = file.read_bytes()
         except OSError as exc:
@@ -55,7 +66,8 @@ class Command(BaseCommand):
             with transaction.atomic():
                 try:
                     learner_import = learner_import_preview(data=data, file_name=file.name,
-                                                            update_existing=update_existing)
+                                                            update_existing=update_existing,
+                                                            push_to_anewspring=push_to_anewspring)
                 except ImportFileError as exc:
                     raise CommandError(str(exc)) from exc
                 self._print_preview(learner_import)
@@ -69,7 +81,15 @@ class Command(BaseCommand):
             except ValidationError as exc:
                 raise CommandError(" ".join(exc.messages)) from exc
             result = learner_import_apply(learner_import=learner_import, progress=TerminalProgress(self.stdout))
-        self.stdout.write(self.style.SUCCESS(result["summary"]))
+            self.stdout.write(self.style.SUCCESS(result["summary"]))
+            if push_to_anewspring:
+                pushed = learner_import_push(learner_import=learner_import, progress=TerminalProgress(self.stdout))
+                counts = pushed["counts"]
+                style = self.style.SUCCESS if counts[PUSHED] == sum(counts.values()) else self.style.WARNING
+                self.stdout.write(style(pushed["summary"]))
+                failed = [o for o in pushed["outcomes"] if o["status"] == FAILED]
+                for outcome in failed[:MAX_PROBLEMS_SHOWN]:
+                    self.stdout.write(self.style.ERROR(f"{outcome['learner']}: {outcome['message']}"))
         self.stdout.write(f"Audit events: correlation id {learner_import.correlation_id}")
 
     def _print_preview(self, learner_import) -> None:

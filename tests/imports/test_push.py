@@ -1,0 +1,115 @@
+"""The import's option to create or update the imported learners in aNewSpring too (a second job)."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from portal.imports.models import LearnerImport
+from portal.models import AuditEvent, Job, Learner
+from tests.factories import LearnerFactory
+
+pytestmark = pytest.mark.django_db
+
+OPTION = "Also create or update these learners in aNewSpring"
+FILE = (b"ExternalID;FirstName;MiddleName;LastName;Login;Email;DateOfBirth;Custom1\n"
+        b"NEW-1;Jan;;Vries;jan;jan@example.org;1980-03-15;19/39054148101\n"
+        b"LEARNER-0002;Jan;de;Vries;j.devries;jan.nieuw@example.org;;52/654321\n"
+        b"KEEP-1;Kees;;Bakker;kees;;;\n"
+        b"NEW-3;Nora;;Bad;nora;;31-02-1980;\n"
+        b";Piet;;Jansen;piet;;;\n")
+
+
+def upload(client, push=True):
+    data = {"file": SimpleUploadedFile("learners.csv", FILE, content_type="text/csv"), "existing": "update"}
+    if push:
+        data["push_to_anewspring"] = "on"
+    client.post(reverse("import_upload"), data)
+    return LearnerImport.objects.get()
+
+
+def confirm(client, learner_import, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("import_confirm", args=[learner_import.pk]), {"valid_only": "on"})
+    learner_import.refresh_from_db()
+    return learner_import
+
+
+def pushed_ids(anewspring):
+    return [r.path.rsplit("/", 1)[1] for r in anewspring.app.requests if r.path.startswith("/api/addOrUpdateUser/")]
+
+
+def test_the_option_is_offered_when_anewspring_is_configured(coordinator_client, anewspring):
+    page = coordinator_client.get(reverse("import_upload")).content.decode()
+    assert OPTION in page and 'name="push_to_anewspring"' in page
+    assert "aNewSpring is not configured" not in page
+
+
+def test_without_anewspring_the_option_is_a_note(coordinator_client, settings):
+    settings.ANEWSPRING_URL = ""
+    page = coordinator_client.get(reverse("import_upload")).content.decode()
+    assert OPTION not in page and 'name="push_to_anewspring"' not in page
+    assert "aNewSpring is not configured, so the learners are imported into the portal only." in page
+    assert upload(coordinator_client).push_to_anewspring is False  # a forged choice is ignored
+
+
+def test_the_imported_learners_are_created_or_updated_in_anewspring(coordinator_client, anewspring,
+                                                                    django_capture_on_commit_callbacks):
+    LearnerFactory(external_id="LEARNER-0002", login="j.devries", first_name="Jan", last_name="Vries")
+    LearnerFactory(external_id="KEEP-1", login="kees", first_name="Kees", last_name="Bakker")
+    learner_import = upload(coordinator_client)
+    assert learner_import.push_to_anewspring
+    preview = coordinator_client.get(reverse("import_preview", args=[learner_import.pk])).content.decode()
+    assert "the new and changed learners are created or updated there too" in preview
+
+    learner_import = confirm(coordinator_client, learner_import, django_capture_on_commit_callbacks)
+    assert learner_import.job.status == Job.SUCCEEDED
+    push = learner_import.push_job
+    assert (push.kind, push.status, push.total) == ("anewspring_learners_push", Job.SUCCEEDED, 3)
+    assert push.created_by == learner_import.job.created_by
+    # Created and updated learners only: not the unchanged one, nor the row with an error.
+    assert sorted(pushed_ids(anewspring)) == ["LEARNER-0002", "NEW-1", "piet"]
+    assert anewspring.app.users["NEW-1"].fields["custom1"] == "19/39054148101"
+    assert anewspring.app.users["LEARNER-0002"].fields["custom1"] == "52/654321"
+    assert anewspring.app.users["LEARNER-0002"].fields["email"] == "jan.nieuw@example.org"
+    assert anewspring.app.users["piet"].fields["firstName"] == "Piet"
+    assert push.result["summary"] == "aNewSpring: 3 created or updated, 0 failed, 0 not attempted."
+
+    events = AuditEvent.objects.filter(action="learner.anewspring_push")
+    assert set(events.values_list("correlation_id", flat=True)) == {learner_import.correlation_id}
+    assert set(events.values_list("learner__login", flat=True)) == {"jan", "j.devries", "piet"}
+
+    page = coordinator_client.get(reverse("import_detail", args=[learner_import.pk])).content.decode()
+    assert f'href="{reverse("job_detail", args=[push.pk])}"' in page
+    assert "Create or update the learners of learners.csv in aNewSpring" in page
+    assert "aNewSpring: 3 created or updated" in page
+
+
+def test_no_push_unless_asked(coordinator_client, anewspring, django_capture_on_commit_callbacks):
+    learner_import = confirm(coordinator_client, upload(coordinator_client, push=False),
+                             django_capture_on_commit_callbacks)
+    assert Learner.objects.count() == 4 and learner_import.push_job is None
+    assert pushed_ids(anewspring) == []
+    page = coordinator_client.get(reverse("import_detail", args=[learner_import.pk])).content.decode()
+    assert 'id="push-job"' not in page
+
+
+def test_anewspring_gone_by_the_end_of_the_import_is_reported(coordinator_client, anewspring, settings,
+                                                              django_capture_on_commit_callbacks):
+    learner_import = upload(coordinator_client)
+    settings.ANEWSPRING_API_KEY = ""
+    learner_import = confirm(coordinator_client, learner_import, django_capture_on_commit_callbacks)
+    assert learner_import.job.status == Job.SUCCEEDED and learner_import.push_job is None
+    assert learner_import.job.result["summary"] == ("Learners created: 4; updated: 0. "
+                                                    "aNewSpring is not configured.")
+    page = coordinator_client.get(reverse("import_detail", args=[learner_import.pk])).content.decode()
+    assert "The learners were not sent to aNewSpring." in page
+
+
+def test_the_detail_page_waits_for_the_push_job(coordinator_client, anewspring, django_capture_on_commit_callbacks):
+    learner_import = upload(coordinator_client)
+    with django_capture_on_commit_callbacks(execute=False):  # the import job stays queued
+        coordinator_client.post(reverse("import_confirm", args=[learner_import.pk]), {"valid_only": "on"})
+    url = reverse("import_detail", args=[learner_import.pk])
+    page = coordinator_client.get(url).content.decode()
+    assert f'hx-get="{url}" hx-select="#push-job"' in page
+    assert "When the import is done, a second job creates or updates these learners in aNewSpring." in page
