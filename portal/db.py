@@ -1,6 +1,9 @@
 """Bulk writes for jobs that touch 100,000 rows (the CSV import and its audit events)."""
 
+import json
 from collections.abc import Mapping, Sequence
+from functools import partial
+from operator import itemgetter
 from typing import Any
 
 from django.db import connections, models, router
@@ -22,11 +25,14 @@ def bulk_insert(model: type[models.Model], rows: Sequence[Mapping[str, Any]]) ->
     meta = model._meta
     fields = [field for field in meta.concrete_fields if not field.primary_key]
     now = timezone.now()
-    defaults = [now if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
-                else field.get_default() for field in fields]
-    # Callable defaults (uuid4) give each row its own value; JSON needs Django's adapter.
+    defaults = {field.attname: now if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
+                else field.get_default() for field in fields}
+    row_values = itemgetter(*defaults)  # C speed, for 100,000 rows of twenty fields
+    # Callable defaults (uuid4) give each row its own value.
     per_row_default = {i for i, field in enumerate(fields) if field.has_default() and callable(field.default)}
-    json_fields = [(i, field) for i, field in enumerate(fields) if isinstance(field, models.JSONField)]
+    # JSON goes as text, which COPY parses: cheaper than psycopg's Jsonb adapter per value.
+    json_fields = [(i, partial(json.dumps, cls=field.encoder)) for i, field in enumerate(fields)
+                   if isinstance(field, models.JSONField)]
     quote = connection.ops.quote_name
     columns = ", ".join(quote(field.column) for field in [meta.pk, *fields])
     # wrap_database_errors: COPY bypasses Django's cursor, whose errors callers catch (IntegrityError).
@@ -36,12 +42,13 @@ def bulk_insert(model: type[models.Model], rows: Sequence[Mapping[str, Any]]) ->
         pks = [pk for (pk,) in cursor.fetchall()]
         with cursor.copy(f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN") as copy:
             for pk, row in zip(pks, rows, strict=True):
-                values = [row.get(field.attname, default) for field, default in zip(fields, defaults, strict=True)]
+                values = list(row_values({**defaults, **row}))
                 for i in per_row_default:
                     if fields[i].attname not in row:
                         values[i] = fields[i].get_default()
-                for i, field in json_fields:
-                    values[i] = field.get_db_prep_save(values[i], connection)
+                for i, dump in json_fields:
+                    value = values[i]
+                    values[i] = "[]" if value == [] else "{}" if value == {} else dump(value)
                 copy.write_row([pk, *values])
     return pks
 

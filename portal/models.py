@@ -73,7 +73,8 @@ class Learner(models.Model):
 class PERegistration(models.Model):
     KIND_CHOICES = [(KIND_BIG, _("BIG number")), (KIND_REGISTER, _("registration number"))]
 
-    learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="pe_registrations")
+    # The unique (learner, org_id, number) constraint serves as its index.
+    learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="pe_registrations", db_index=False)
     org_id = models.PositiveIntegerField(_("OrgID"))
     number = models.CharField(_("number"), max_length=20, db_index=True)
     kind = models.CharField(_("kind"), max_length=10, choices=KIND_CHOICES)
