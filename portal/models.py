@@ -19,7 +19,7 @@ class Learner(models.Model):
     first_name = models.CharField(_("first name"), max_length=100)
     middle_name = models.CharField(_("middle name"), max_length=50, blank=True)
     last_name = models.CharField(_("last name"), max_length=150)
-    email = models.EmailField(_("e-mail"), blank=True, db_index=True)
+    email = models.EmailField(_("e-mail"), blank=True)  # searched with icontains: a b-tree index would not help
     date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
     company = models.CharField(_("company"), max_length=200, blank=True)
     gender = models.CharField(_("gender"), max_length=20, blank=True)
