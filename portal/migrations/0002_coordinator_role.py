@@ -8,6 +8,7 @@ COORDINATOR_PERMISSIONS = [
     "view_template", "view_course", "view_activity", "view_event",
     "view_auditevent",
     "view_job",
+    "add_learnerimport", "view_learnerimport", "view_learnerimportrow",
 ]
 
 

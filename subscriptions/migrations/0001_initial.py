@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('portal', '0003_learnerimport_learnerimportrow'),
+        ('portal', '0002_coordinator_role'),
     ]
 
     operations = [
