@@ -3,6 +3,19 @@ from django.contrib import admin
 from portal.models import Activity, AuditEvent, Course, Event, Job, Learner, PERegistration, Template
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """For records that are history (audit events, webhook deliveries): look, never touch."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class PERegistrationInline(admin.TabularInline):
     model = PERegistration
     extra = 0
@@ -53,19 +66,10 @@ class JobAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     """Read-only: the audit log is append-only, in the admin too."""
 
     list_display = ["created_at", "actor", "action", "system", "learner", "outcome", "http_status"]
     list_filter = ["system", "outcome", "action"]
     search_fields = ["actor", "action", "summary", "correlation_id"]
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from portal.admin import ReadOnlyAdmin
 from subscriptions.models import ActivityResult, LearnerGroup, Subscription, WebhookDelivery
 
 
@@ -46,18 +47,10 @@ class LearnerGroupAdmin(admin.ModelAdmin):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin):
+class WebhookDeliveryAdmin(ReadOnlyAdmin):
     """Read-only: what aNewSpring sent and what became of it."""
 
     list_display = ["received_at", "event", "created", "status", "learner", "course", "processed_at"]
     list_filter = ["status", "event"]
     readonly_fields = [f.name for f in WebhookDelivery._meta.fields]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
