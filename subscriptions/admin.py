@@ -53,4 +53,3 @@ class WebhookDeliveryAdmin(ReadOnlyAdmin):
     list_display = ["received_at", "event", "created", "status", "learner", "course", "processed_at"]
     list_filter = ["status", "event"]
     readonly_fields = [f.name for f in WebhookDelivery._meta.fields]
-
