@@ -720,7 +720,7 @@ class AnewspringSandbox(SandboxApp):
 
     def _score_external_activity(self, request, args):
         user, course = self._addressed(request, args)
-        sub = self._subscription(user, course)
+        self._subscription(user, course)  # 404 unless the learner is subscribed
         activity = self._activity_of(course, args[2] if len(args) > 2 else request.first("activityID"))
         if activity.type != "External":
             raise ApiError(400, f"Activity {activity.id} is not an external activity")
