@@ -15,6 +15,8 @@ class LearnerForm(forms.ModelForm):
             "external_id", "login", "uid", "custom1", "company", "function", "telephone_number",
             "cell_phone_number", "address", "zip", "residence", "country", "active",
         ]
+        # Django capitalises labels: "aNewSpring UID" would read "ANewSpring UID".
+        labels = {"uid": _("UID in aNewSpring")}
         widgets = {
             "date_of_birth": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             # Explained live below the field while the coordinator types (htmx).
