@@ -80,6 +80,9 @@ class LearnerImportRow(models.Model):
     values = models.JSONField(_("values"), default=dict)
     errors = models.JSONField(_("errors"), default=list, blank=True)  # [{"column": ..., "message": ...}]
     warnings = models.JSONField(_("warnings"), default=list, blank=True)
+    # The PE numbers of a valid Custom1 as [[org_id, number], ...], parsed once at the preview so that the
+    # import need not parse Custom1 again.
+    pe_numbers = models.JSONField(_("PE numbers"), default=list, blank=True)
     learner = models.ForeignKey("portal.Learner", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
                                 db_index=False)
 

@@ -57,6 +57,7 @@ class ParsedRow:
     values: dict[str, str] = field(default_factory=dict)  # Learner field -> cleaned text
     errors: list[dict] = field(default_factory=list)
     warnings: list[dict] = field(default_factory=list)
+    pe_numbers: list[list] = field(default_factory=list)  # the valid Custom1's numbers: [[org_id, number], ...]
 
     def error(self, column: str, message: str) -> None:
         self.errors.append({"column": column, "message": message})
@@ -257,7 +258,9 @@ def _clean_cell(row: ParsedRow, column: str, name: str, value: str, default_org_
             row.error(column, message)
         for message in parsed.warnings:
             row.warn(column, message)
-        value = parsed.normalized if not parsed.errors else value
+        if not parsed.errors:
+            value = parsed.normalized
+            row.pe_numbers = [[n.org_id, n.number] for n in parsed.numbers]
     if len(value) > _MAX_LENGTH[name]:
         row.error(column, _("is %(length)d characters long; at most %(max)d fit")
                   % {"length": len(value), "max": _MAX_LENGTH[name]})

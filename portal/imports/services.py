@@ -14,19 +14,19 @@ from itertools import batched
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.db.models.fields.json import KT
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from portal.audit import audit_context, audit_record, audit_record_many, diff
-from portal.db import bulk_insert
+from portal.db import bulk_insert, gc_paused
 from portal.imports.models import LearnerImport, LearnerImportRow
 from portal.imports.parsing import COLUMNS, ParsedRow, parse_file
 from portal.jobs import job_create, job_handler, job_start
 from portal.models import Job, Learner
-from portal.pe_numbers import parse_custom1
+from portal.pe_numbers import PENumber
 from portal.services import learner_snapshot, pe_registrations_add, pe_registrations_replace
 from subscriptions.services import AnewspringNotConfigured, learners_push, learners_push_start
 
@@ -55,11 +55,12 @@ def learner_import_preview(*, data: bytes, file_name: str, update_existing: bool
             correlation_id=correlation_id, created_by=user,
         )
         counts = Counter(total=parsed.row_count)
-        for batch in batched(parsed.rows(), BATCH_SIZE):
-            rows = _classify(learner_import, batch)
-            counts.update(row["action"] for row in rows)
-            counts["warning"] += sum(1 for row in rows if row["warnings"])
-            bulk_insert(LearnerImportRow, rows)
+        with gc_paused():  # parsing too: each batch of rows lives until it is stored
+            for batch in batched(parsed.rows(), BATCH_SIZE):
+                rows = _classify(learner_import, batch)
+                counts.update(row["action"] for row in rows)
+                counts["warning"] += sum(1 for row in rows if row["warnings"])
+                bulk_insert(LearnerImportRow, rows)
         learner_import.counts = {key: counts[key] for key in LearnerImport.COUNT_KEYS}
         learner_import.save(update_fields=["counts"])
         audit_record(action="learner_import.upload", obj=learner_import,
@@ -71,7 +72,7 @@ def _classify(learner_import: LearnerImport, batch: tuple[ParsedRow, ...]) -> li
     """Match a batch of rows with existing learners (one query) and decide what each row will do."""
     external_ids = {row.values["external_id"] for row in batch if "external_id" in row.values}
     logins = {row.values["login"] for row in batch if "login" in row.values}
-    existing = list(Learner.objects.filter(Q(external_id__in=external_ids) | Q(login__in=logins))
+    existing = list(Learner.objects.filter(Q(external_id__in_array=external_ids) | Q(login__in_array=logins))
                     .values("id", *_FIELDS))
     by_external_id = {learner["external_id"]: learner for learner in existing if learner["external_id"]}
     by_login = {learner["login"]: learner for learner in existing if learner["login"]}
@@ -100,7 +101,8 @@ def _classify_row(learner_import, row: ParsedRow, by_external_id, by_login) -> d
     else:
         action = UPDATE if learner_import.update_existing else SKIP
     return {"learner_import_id": learner_import.pk, "line": row.line, "action": action, "values": row.values,
-            "errors": row.errors, "warnings": row.warnings, "learner_id": learner["id"] if learner else None}
+            "errors": row.errors, "warnings": row.warnings, "learner_id": learner["id"] if learner else None,
+            "pe_numbers": row.pe_numbers}
 
 
 def _as_text(value) -> str:
@@ -159,19 +161,25 @@ def learner_import_apply(*, learner_import: LearnerImport, progress) -> dict:
     :class:`~portal.jobs.JobProgress` or anything with its ``set_total`` and ``advance``."""
     pending = learner_import.rows.filter(action__in=[NEW, UPDATE]).order_by("line")
     progress.set_total(learner_import.to_import)
-    created = updated = last_line = 0
+    created = updated = 0
+    last_line = pending.aggregate(last=Max("line"))["last"] or 0
     with audit_context(correlation_id=learner_import.correlation_id):
-        while batch := list(pending.filter(line__gt=last_line).values_list("line", "action", "values", "learner_id")
-                            [:BATCH_SIZE]):
+        # A window of lines per batch, not "the next BATCH_SIZE rows after the last line" (LIMIT): the
+        # database then reads and sorts only the window, not every row still to come, for each batch.
+        for start in range(0, last_line, BATCH_SIZE):
+            batch = list(pending.filter(line__gt=start, line__lte=start + BATCH_SIZE)
+                         .values_list("line", "action", "values", "learner_id", "pe_numbers"))
+            if not batch:
+                continue
             try:
-                with transaction.atomic():
+                with transaction.atomic(), gc_paused():
                     batch_created, batch_updated = _apply_batch(batch)
             except IntegrityError as exc:
                 raise ImportRunError(
                     _("Rows %(first)d to %(last)d could not be saved, because learners changed after the preview "
                       "(%(error)s). The rows before them were imported; upload the file again for the rest.")
                     % {"first": batch[0][0], "last": batch[-1][0], "error": exc}) from exc
-            created, updated, last_line = created + batch_created, updated + batch_updated, batch[-1][0]
+            created, updated = created + batch_created, updated + batch_updated
             progress.advance(len(batch))
     learner_import.result = {
         "created": created,
@@ -184,22 +192,23 @@ def learner_import_apply(*, learner_import: LearnerImport, progress) -> dict:
 
 
 def _apply_batch(batch: list[tuple]) -> tuple[int, int]:
-    new_rows = [(line, values) for line, action, values, _learner_id in batch if action == NEW]
-    update_rows = [(line, values, learner_id) for line, action, values, learner_id in batch if action == UPDATE]
-    created = bulk_insert(Learner, [_field_values(values) for _line, values in new_rows])
+    new_rows = [(line, values, pe_numbers) for line, action, values, _learner_id, pe_numbers in batch if action == NEW]
+    update_rows = [(line, values, learner_id, pe_numbers)
+                   for line, action, values, learner_id, pe_numbers in batch if action == UPDATE]
+    created = bulk_insert(Learner, [_field_values(values) for _line, values, _pe_numbers in new_rows])
     audit_entries, new_numbers, numbers = [], {}, {}
-    for learner_id, (line, values) in zip(created, new_rows, strict=True):
+    for learner_id, (line, values, pe_numbers) in zip(created, new_rows, strict=True):
         name = " ".join(values[part] for part in ("first_name", "middle_name", "last_name") if values.get(part))
         # The learner's new values are the file's cells: no snapshot and diff to make per row.
         changes = {field: {"before": None, "after": value} for field, value in values.items()}
         audit_entries.append(_audit_entry("learner.create", learner_id, name, changes,
                                           f"Created {name} (import row {line})"))
         if "custom1" in values:
-            new_numbers[learner_id] = _pe_numbers(values["custom1"])
+            new_numbers[learner_id] = _pe_numbers(pe_numbers)
 
-    existing = Learner.objects.in_bulk([learner_id for _line, _values, learner_id in update_rows])
+    existing = Learner.objects.in_bulk([learner_id for _line, _values, learner_id, _numbers in update_rows])
     changed, now = [], timezone.now()
-    for line, values, learner_id in update_rows:
+    for line, values, learner_id, pe_numbers in update_rows:
         learner = existing.get(learner_id)
         if learner is None:  # deleted after the preview
             continue
@@ -213,8 +222,8 @@ def _apply_batch(batch: list[tuple]) -> tuple[int, int]:
             audit_entries.append(_audit_entry("learner.update", learner.pk, learner.full_name, changes,
                                               f"Changed {', '.join(changes)} (import row {line})"))
             if "custom1" in changes:
-                numbers[learner.pk] = _pe_numbers(values["custom1"])
-    fields = sorted({name for _line, values, _learner_id in update_rows for name in values} | {"updated_at"})
+                numbers[learner.pk] = _pe_numbers(pe_numbers)
+    fields = sorted({name for _line, values, _learner_id, _numbers in update_rows for name in values} | {"updated_at"})
     Learner.objects.bulk_update(changed, fields, batch_size=500)
     pe_registrations_add(numbers_by_learner=new_numbers)
     pe_registrations_replace(numbers_by_learner=numbers)
@@ -226,8 +235,9 @@ def _field_values(values: Mapping[str, str]) -> dict[str, object]:
     return {name: date.fromisoformat(value) if name == "date_of_birth" else value for name, value in values.items()}
 
 
-def _pe_numbers(custom1: str):
-    return parse_custom1(custom1, default_org_id=settings.PE_ONLINE_ORG_ID).numbers
+def _pe_numbers(stored: list[list]) -> list[PENumber]:
+    """The numbers the preview parsed from Custom1 and stored."""
+    return [PENumber(org_id, number) for org_id, number in stored]
 
 
 def _audit_entry(action: str, learner_id: int, name: str, changes: dict, summary: str) -> dict:

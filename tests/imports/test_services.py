@@ -193,3 +193,22 @@ def test_rows_keep_no_password():
     learner_import = preview("E1,Jan,Vries,jan,Secret!1,,,,")
     assert "Secret" not in str(list(LearnerImportRow.objects.values_list("values", "errors", "warnings")))
     assert learner_import.file_warnings == ["The passwords in the file are ignored: the portal never stores passwords."]
+
+
+def test_the_preview_keeps_the_pe_numbers_for_the_import(django_capture_on_commit_callbacks):
+    learner_import = preview('E1,Jan,Vries,jan,,,,,"19/39054148101, 52/123456"', "E2,Piet,Jansen,piet,,,,,52/7")
+    assert learner_import.rows.get(line=2).pe_numbers == [[19, "39054148101"], [52, "123456"]]
+    job = run(learner_import, django_capture_on_commit_callbacks)
+    assert job.status == Job.SUCCEEDED, job.error
+    assert set(PERegistration.objects.values_list("learner__external_id", "org_id", "number", "check_digit_ok")) == {
+        ("E1", 19, "39054148101", True), ("E1", 52, "123456", None), ("E2", 52, "7", None)}
+
+
+def test_apply_skips_batches_without_rows_to_import(monkeypatch):
+    monkeypatch.setattr("portal.imports.services.BATCH_SIZE", 2)
+    learner_import = preview("E1,Jan,Vries,jan,,,,,", "E2,,,piet,,,,,", "E3,,,kees,,,,,", "E4,Anna,Bos,anna,,,,,")
+    learner_import = learner_import_confirm(learner_import=learner_import, valid_only=True, background=False)
+    progress = FakeProgress()
+    result = learner_import_apply(learner_import=learner_import, progress=progress)
+    assert (progress.total, progress.done, result["created"]) == (2, 2, 2)
+    assert sorted(Learner.objects.values_list("external_id", flat=True)) == ["E1", "E4"]
