@@ -7,6 +7,7 @@ from portal.imports.models import LearnerImport, LearnerImportRow
 from portal.imports.parsing import ImportFileError
 from portal.imports.services import learner_import_apply, learner_import_confirm, learner_import_preview
 from portal.models import AuditEvent, Job, Learner, PERegistration
+from tests.doubles import RecordingProgress
 from tests.factories import LearnerFactory
 
 pytestmark = pytest.mark.django_db
@@ -32,17 +33,6 @@ def run(learner_import, django_capture_on_commit_callbacks, *, valid_only=False,
         learner_import = learner_import_confirm(learner_import=learner_import, valid_only=valid_only, user=user)
     learner_import.job.refresh_from_db()
     return learner_import.job
-
-
-class FakeProgress:
-    def __init__(self):
-        self.total, self.done = None, 0
-
-    def set_total(self, total):
-        self.total = total
-
-    def advance(self, count=1):
-        self.done += count
 
 
 def test_the_preview_stores_every_row_and_writes_no_learner(coordinator):
@@ -181,7 +171,7 @@ def test_apply_reports_progress_in_batches(monkeypatch):
     monkeypatch.setattr("portal.imports.services.BATCH_SIZE", 3)
     learner_import = preview(*[f"E{n},First{n},Last{n},login{n},,,,," for n in range(7)])
     learner_import = learner_import_confirm(learner_import=learner_import, valid_only=False, background=False)
-    progress = FakeProgress()
+    progress = RecordingProgress()
     result = learner_import_apply(learner_import=learner_import, progress=progress)
     assert (progress.total, progress.done, result["created"]) == (7, 7, 7)
     assert Learner.objects.count() == 7
@@ -208,7 +198,7 @@ def test_apply_skips_batches_without_rows_to_import(monkeypatch):
     monkeypatch.setattr("portal.imports.services.BATCH_SIZE", 2)
     learner_import = preview("E1,Jan,Vries,jan,,,,,", "E2,,,piet,,,,,", "E3,,,kees,,,,,", "E4,Anna,Bos,anna,,,,,")
     learner_import = learner_import_confirm(learner_import=learner_import, valid_only=True, background=False)
-    progress = FakeProgress()
+    progress = RecordingProgress()
     result = learner_import_apply(learner_import=learner_import, progress=progress)
     assert (progress.total, progress.done, result["created"]) == (2, 2, 2)
     assert sorted(Learner.objects.values_list("external_id", flat=True)) == ["E1", "E4"]

@@ -8,6 +8,7 @@ from portal.models import AuditEvent, Job
 from sandbox.anewspring import DEFAULT_API_KEY
 from subscriptions import services
 from subscriptions.client import AnewspringError
+from tests.doubles import RecordingProgress
 from tests.factories import LearnerFactory
 
 pytestmark = pytest.mark.django_db
@@ -19,19 +20,8 @@ def configured(anewspring, settings):
     return anewspring
 
 
-class Progress:
-    def __init__(self):
-        self.total, self.done = None, 0
-
-    def set_total(self, total):
-        self.total = total
-
-    def advance(self, count=1):
-        self.done += count
-
-
 def push(*learners, progress=None) -> dict:
-    return services.learners_push(learner_ids=[learner.pk for learner in learners], progress=progress or Progress())
+    return services.learners_push(learner_ids=[learner.pk for learner in learners], progress=progress or RecordingProgress())
 
 
 def requests_to(app, call):
@@ -42,7 +32,7 @@ def test_new_learners_are_created_with_custom1(configured):
     jan = LearnerFactory(external_id="NEW-1", login="jan", first_name="Jan", middle_name="de", last_name="Vries",
                          email="jan@example.org", date_of_birth=date(1980, 3, 15), custom1="19/39054148101, 52/123456")
     piet = LearnerFactory(external_id=None, login="piet", first_name="Piet", last_name="Jansen")
-    progress = Progress()
+    progress = RecordingProgress()
     result = push(jan, piet, progress=progress)
 
     assert result["counts"] == {"pushed": 2, "failed": 0, "skipped": 0}
@@ -81,7 +71,7 @@ def test_learners_anewspring_knows_are_updated(configured):
 def test_a_503_midway_stops_the_push_politely(configured):
     learners = [LearnerFactory(external_id=f"NEW-{n}", first_name="New", last_name=str(n)) for n in range(1, 5)]
     configured.app.fail_next(status=503, body="Down for maintenance", path_contains="/api/addOrUpdateUser/NEW-2")
-    progress = Progress()
+    progress = RecordingProgress()
     result = push(*learners, progress=progress)
 
     assert result["counts"] == {"pushed": 1, "failed": 1, "skipped": 2}
