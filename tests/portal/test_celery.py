@@ -24,6 +24,7 @@ def job_runner():
         yield "eager"
         return
     app.conf.update(broker_url=broker, task_always_eager=False)
+    app.control.purge()  # nothing left over from an earlier, interrupted run
     try:
         with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=10):
             yield "worker"
