@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from portal.audit import audit_context
+from portal.integrations import integration_require
 from portal.models import Job
 
 logger = logging.getLogger(__name__)
@@ -53,10 +54,25 @@ class JobProgress:
             Job.objects.filter(pk=self.job.pk).update(done=self.job.done)
 
 
-def job_create(*, kind: str, title: str, params: dict, user, total: int = 0) -> Job:
+def job_create(*, kind: str, title: str, params: dict, user, total: int = 0, correlation_id=None) -> Job:
     if kind not in _HANDLERS:
         raise ValueError(f"No handler for job kind {kind!r}")
-    return Job.objects.create(kind=kind, title=title, params=params, created_by=user, total=total)
+    extra = {"correlation_id": correlation_id} if correlation_id else {}
+    return Job.objects.create(kind=kind, title=title, params=params, created_by=user, total=total, **extra)
+
+
+def job_launch(*, kind: str, title: str, params: dict, user=None, total: int = 0, correlation_id=None,
+               requires: str | None = None) -> Job:
+    """The one way a service starts background work: check the remote system it ``requires`` is
+    configured (:class:`~portal.integrations.NotConfigured` otherwise), create the job, and run it
+    once the caller's transaction commits."""
+    if requires:
+        integration_require(requires)
+    with transaction.atomic():
+        job = job_create(kind=kind, title=title, params=params, user=user, total=total,
+                         correlation_id=correlation_id)
+        job_start(job)
+    return job
 
 
 def job_start(job: Job) -> None:

@@ -1,0 +1,83 @@
+"""The remote systems the portal links to, each registered once by the app that speaks to it.
+
+``portal`` is the ground floor and imports no other app of the project. Pages and commands that
+span systems (the dashboard, ``check_connections``, the import's push option, job queues) read
+this registry instead of naming apps; an app registers its :class:`Integration` in its
+``AppConfig.ready``.
+"""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from portal.http import RemoteError
+
+
+@dataclass(frozen=True)
+class ConnectionCheck:
+    """What a connection test found, said plainly for a coordinator or an operator."""
+
+    ok: bool
+    message: str
+
+
+@dataclass(frozen=True)
+class Integration:
+    name: str  # stable code: the audit log's ``system`` and the Celery queue's name
+    label: Any  # shown to people; may be a lazy translation
+    is_configured: Callable[[], bool]
+    # Calls the remote system once, harmlessly; never raises for a remote failure.
+    check_connection: Callable[[], ConnectionCheck]
+    # The address shown on the dashboard (never a secret).
+    url: Callable[[], str] = lambda: ""
+    # Optional hook: ``learners_imported(learner_ids=..., title=..., user=..., correlation_id=...)``
+    # starts a job that brings imported learners to this system and returns it. The import offers
+    # it as an option labelled ``learners_imported_label`` when the system is configured.
+    learners_imported: Callable[..., Any] | None = None
+    learners_imported_label: Any = ""
+
+    @property
+    def queue(self) -> str:
+        return self.name
+
+
+class NotConfigured(RemoteError):
+    def __init__(self, integration: "Integration"):
+        super().__init__(_("%(system)s is not configured.") % {"system": integration.label}, system=integration.name)
+
+
+_registry: dict[str, Integration] = {}
+
+
+def integration_register(integration: Integration) -> Integration:
+    if _registry.get(integration.name, integration) != integration:
+        raise ValueError(f"Integration {integration.name!r} is registered already")
+    _registry[integration.name] = integration
+    return integration
+
+
+def integration_get(name: str) -> Integration:
+    try:
+        return _registry[name]
+    except KeyError:
+        raise LookupError(f"No integration {name!r} is registered") from None
+
+
+def integrations() -> Sequence[Integration]:
+    """Every registered integration, in the order the apps were loaded."""
+    return tuple(_registry.values())
+
+
+def integration_require(name: str) -> Integration:
+    """The integration, or :class:`NotConfigured` when its settings are missing."""
+    integration = integration_get(name)
+    if not integration.is_configured():
+        raise NotConfigured(integration)
+    return integration
+
+
+def import_hooks() -> Sequence[Integration]:
+    """Configured integrations that can take freshly imported learners."""
+    return tuple(i for i in _registry.values() if i.learners_imported and i.is_configured())
