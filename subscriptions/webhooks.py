@@ -119,7 +119,7 @@ def _finish(delivery: WebhookDelivery, status: str, note: str = "") -> WebhookDe
 
 def webhook_process(*, delivery: WebhookDelivery) -> WebhookDelivery:
     """Refresh the results of the learner x course a delivery names; anything unknown is ignored (noted)."""
-    from subscriptions.services import learner_course_refresh
+    from subscriptions.services.results import learner_course_refresh
 
     if delivery.status != WebhookDelivery.RECEIVED:
         return delivery
