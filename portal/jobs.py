@@ -1,36 +1,45 @@
 """Background jobs with progress: imports, syncs and bulk actions.
 
-A service creates a :class:`~portal.models.Job` with :func:`job_create` and hands it to
-:func:`job_start`, which runs the job's handler in a Celery task once the transaction
-commits. Handlers are registered per ``kind`` with :func:`job_handler` and report progress
-through the :class:`JobProgress` they are given; the job page polls it.
+A service starts one with :func:`job_launch`, which runs the job's handler in a Celery task once
+the transaction commits. Handlers are registered per ``kind`` with :func:`job_handler` and report
+progress through the :class:`JobProgress` they are given; the job page polls it. Starting,
+finishing and failing are audit events carrying the job's correlation id, so the job page links
+to everything the job did.
 """
 
 import logging
+import uuid
 from collections.abc import Callable
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from portal.audit import audit_context
-from portal.integrations import integration_require
-from portal.models import Job
+from portal.audit import audit_context, audit_record, current_context
+from portal.integrations import integration_get, integration_require
+from portal.models import AuditEvent, Job
 
 logger = logging.getLogger(__name__)
 
-# kind -> dotted path of ``handler(job, progress) -> dict`` (the job's result), and its Celery queue.
+# kind -> dotted path of ``handler(job, progress) -> dict`` (the job's result); the integration whose
+# queue it runs on, or its own queue; the template that shows its result on the job page (when the
+# summary is not enough).
 _HANDLERS: dict[str, str] = {}
+_INTEGRATIONS: dict[str, str] = {}
 _QUEUES: dict[str, str] = {}
+_RESULT_TEMPLATES: dict[str, str] = {}
 
 
-def job_handler(kind: str, *, queue: str = "default") -> Callable:
-    """Register a job kind. Jobs that call a remote system name its queue (DESIGN: one queue per
-    system), so a slow system holds up only its own jobs."""
+def job_handler(kind: str, *, integration: str = "", queue: str = "default", result_template: str = "") -> Callable:
+    """Register a job kind. A job that calls a remote system names its ``integration`` and runs on
+    that integration's queue (DESIGN: one queue per system), so a slow system holds up only its
+    own jobs; ``queue`` is for the rest."""
 
     def register(func):
         _HANDLERS[kind] = f"{func.__module__}.{func.__qualname__}"
-        _QUEUES[kind] = queue
+        _INTEGRATIONS[kind], _QUEUES[kind] = integration, queue
+        if result_template:
+            _RESULT_TEMPLATES[kind] = result_template
         return func
 
     return register
@@ -54,31 +63,48 @@ class JobProgress:
             Job.objects.filter(pk=self.job.pk).update(done=self.job.done)
 
 
-def job_create(*, kind: str, title: str, params: dict, user, total: int = 0, correlation_id=None) -> Job:
+def job_result_template(kind: str) -> str:
+    return _RESULT_TEMPLATES.get(kind, "")
+
+
+def job_create(*, kind: str, title: str, params: dict, user, total: int, correlation_id) -> Job:
     if kind not in _HANDLERS:
         raise ValueError(f"No handler for job kind {kind!r}")
-    extra = {"correlation_id": correlation_id} if correlation_id else {}
-    return Job.objects.create(kind=kind, title=title, params=params, created_by=user, total=total, **extra)
+    return Job.objects.create(kind=kind, title=title, params=params, created_by=user, total=total,
+                              correlation_id=correlation_id)
 
 
 def job_launch(*, kind: str, title: str, params: dict, user=None, total: int = 0, correlation_id=None,
                requires: str | None = None) -> Job:
     """The one way a service starts background work: check the remote system it ``requires`` is
-    configured (:class:`~portal.integrations.NotConfigured` otherwise), create the job, and run it
-    once the caller's transaction commits."""
+    configured (:class:`~portal.integrations.NotConfigured` otherwise), create the job, record
+    its start, and run it once the caller's transaction commits.
+
+    The job shares ``correlation_id``, by default the one of the action starting it, so the
+    audit log shows the action and everything the job did together."""
     if requires:
         integration_require(requires)
-    with transaction.atomic():
+    correlation_id = correlation_id or current_context().correlation_id or uuid.uuid4()
+    with audit_context(user=user, correlation_id=correlation_id), transaction.atomic():
         job = job_create(kind=kind, title=title, params=params, user=user, total=total,
                          correlation_id=correlation_id)
-        job_start(job)
+        audit_record(action="job.start", obj=job, summary=job.title)
+        transaction.on_commit(lambda: _enqueue(job))
     return job
 
 
-def job_start(job: Job) -> None:
+def _enqueue(job: Job) -> None:
     from portal.tasks import job_run
 
-    transaction.on_commit(lambda: job_run.apply_async(args=[job.pk], queue=_QUEUES[job.kind]))
+    job_run.apply_async(args=[job.pk], queue=job_queue(job.kind))
+
+
+def job_queue(kind: str) -> str:
+    """The Celery queue of a job kind; an integration's is looked up when the job starts, as apps
+    register their integrations after their job handlers are imported."""
+    if _INTEGRATIONS[kind]:
+        return integration_get(_INTEGRATIONS[kind]).queue
+    return _QUEUES[kind]
 
 
 def job_run_now(job_id: int) -> Job:
@@ -93,12 +119,17 @@ def job_run_now(job_id: int) -> Job:
     with audit_context(user=job.created_by, actor="system", correlation_id=job.correlation_id):
         try:
             result = handler(job, JobProgress(job))
-        except Exception as exc:
+        except Exception as exc:  # whatever broke (a remote system, a file, a bug), the job and the log say so
             logger.exception("Job %s failed", job.pk)
-            Job.objects.filter(pk=job.pk).update(status=Job.FAILED, error=str(exc)[:2000], finished_at=timezone.now())
+            error = (getattr(exc, "message", "") or str(exc) or type(exc).__name__)[:2000]
+            Job.objects.filter(pk=job.pk).update(status=Job.FAILED, error=error, finished_at=timezone.now())
+            job.refresh_from_db()
+            audit_record(action="job.fail", outcome=AuditEvent.OUTCOME_FAILURE, obj=job, summary=job.title,
+                         error=error)
         else:
             Job.objects.filter(pk=job.pk).update(
                 status=Job.SUCCEEDED, result=result or {}, done=job.total or job.done, finished_at=timezone.now()
             )
-    job.refresh_from_db()
+            job.refresh_from_db()
+            audit_record(action="job.finish", obj=job, summary=str(job.result.get("summary") or job.title)[:500])
     return job

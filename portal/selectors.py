@@ -1,18 +1,10 @@
 """Reads of the shared domain for pages and exports."""
 
-from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from portal.integrations import integrations
 from portal.models import AuditEvent, Course, Learner, PERegistration, Template
-
-INTEGRATIONS = [
-    # (system, label, settings that must be set for it to count as configured)
-    ("anewspring", "aNewSpring", ("ANEWSPRING_URL", "ANEWSPRING_API_KEY")),
-    ("pe_online", "PE-online", ("PE_ONLINE_URL", "PE_ONLINE_USER_ID", "PE_ONLINE_USER_KEY")),
-    ("learning_assistant", "Learning Assistant",
-     ("LEARNING_ASSISTANT_URL", "LEARNING_ASSISTANT_USERNAME", "LEARNING_ASSISTANT_PASSWORD")),
-]
 
 
 def learner_search(*, query: str) -> QuerySet[Learner]:
@@ -32,16 +24,17 @@ def learner_timeline(*, learner: Learner, limit: int = 50) -> QuerySet[AuditEven
 
 
 def integration_statuses() -> list[dict]:
-    """One slot per remote system: configured or not, and how its most recent call went."""
+    """One slot per registered remote system: configured or not, and how its most recent call went."""
     slots = []
-    for system, label, required in INTEGRATIONS:
-        configured = all(getattr(settings, name) for name in required)
+    for integration in integrations():
+        configured = integration.is_configured()
         last_call = (
-            AuditEvent.objects.filter(system=system, action="remote_call").order_by("-created_at", "-id").first()
+            AuditEvent.objects.filter(system=integration.name, action="remote_call")
+            .order_by("-created_at", "-id").first()
             if configured else None
         )
-        slots.append({"system": system, "label": label, "configured": configured,
-                      "url": getattr(settings, required[0]), "last_call": last_call})
+        slots.append({"system": integration.name, "label": integration.label, "configured": configured,
+                      "url": integration.url() if configured else "", "last_call": last_call})
     return slots
 
 

@@ -5,10 +5,13 @@ from collections.abc import Iterable, Mapping
 from django.conf import settings
 from django.db import transaction
 from django.forms.models import model_to_dict
+from django.utils.translation import gettext
 
 from portal.audit import audit_record, diff
 from portal.db import bulk_insert
-from portal.models import Learner, PERegistration
+from portal.http import RemoteError
+from portal.integrations import ConnectionCheck, integration_get
+from portal.models import AuditEvent, Learner, PERegistration
 from portal.pe_numbers import PENumber, parse_custom1
 
 # Learner fields shown in the audit log's before/after (timestamps left out on purpose).
@@ -70,3 +73,20 @@ def learner_update(*, learner: Learner, data: Mapping[str, object]) -> tuple[Lea
         audit_record(action="learner.update", learner=learner, obj=learner,
                      summary=f"Changed {', '.join(changes)}", changes=changes)
     return learner, warnings
+
+
+def integration_connection_test(*, name: str) -> ConnectionCheck:
+    """Ask a registered remote system whether it answers (one harmless call), and record the verdict."""
+    integration = integration_get(name)
+    if not integration.is_configured():
+        check = ConnectionCheck(ok=False, message=gettext("%(system)s is not configured.")
+                                % {"system": integration.label})
+    else:
+        try:
+            check = integration.check_connection()
+        except RemoteError as exc:  # a check should say so itself; a remote error is a failed check all the same
+            check = ConnectionCheck(ok=False, message=exc.message)
+    audit_record(action="integration.connection_test", system=integration.name,
+                 outcome=AuditEvent.OUTCOME_SUCCESS if check.ok else AuditEvent.OUTCOME_FAILURE,
+                 summary=check.message[:500] if check.ok else "", error="" if check.ok else check.message)
+    return check

@@ -74,6 +74,9 @@ INSTALLED_APPS = [
     "portal",
     "subscriptions",
 ]
+if DEBUG:
+    # The stand-ins for the remote systems and `manage.py demo`; production (DEBUG false) never has them.
+    INSTALLED_APPS.append("sandbox")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

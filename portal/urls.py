@@ -16,6 +16,8 @@ admin.site.has_permission = _superusers_only
 
 urlpatterns = [
     path("", views.DashboardView.as_view(), name="dashboard"),
+    path("integrations/<slug:name>/test/", views.IntegrationConnectionTestView.as_view(),
+         name="integration_connection_test"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),

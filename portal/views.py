@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
-from django.http import StreamingHttpResponse
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,6 +16,7 @@ from django_tables2 import SingleTableMixin
 from portal import selectors, services
 from portal.filters import AuditEventFilter, LearnerFilter
 from portal.forms import LearnerForm
+from portal.integrations import integration_get, integrations
 from portal.models import AuditEvent, Job, Learner
 from portal.pe_numbers import parse_custom1
 from portal.tables import AuditEventTable, LearnerTable
@@ -31,6 +32,24 @@ class DashboardView(TemplateView):
             latest_events=selectors.audit_latest() if self.request.user.has_perm("portal.view_auditevent") else [],
             **kwargs,
         )
+
+
+class IntegrationConnectionTestView(PermissionRequiredMixin, View):
+    """The dashboard's **Test connection** button: one harmless call, the verdict as a message."""
+
+    permission_required = "portal.view_auditevent"
+
+    def post(self, request, name):
+        if name not in {integration.name for integration in integrations()}:
+            raise Http404
+        check = services.integration_connection_test(name=name)
+        label = integration_get(name).label
+        if check.ok:
+            messages.success(request, _("%(system)s: %(message)s") % {"system": label, "message": check.message})
+        else:
+            messages.error(request, _("%(system)s: the connection test failed: %(message)s")
+                           % {"system": label, "message": check.message})
+        return redirect("dashboard")
 
 
 class LearnerListView(PermissionRequiredMixin, SingleTableMixin, FilterView):

@@ -2,7 +2,7 @@
 
 A sandbox subclasses :class:`SandboxApp`, keeps its state in plain Python objects and
 answers :class:`SandboxRequest` objects with a :class:`SandboxResponse`. Tests start it on
-a free port with :func:`serve`; ``manage.py run_sandboxes`` starts them for the demo.
+a free port with :func:`serve`; ``manage.py demo`` starts them for the demo (see :mod:`sandbox.demo`).
 Faults (a status, a delay, a body) can be queued so tests see how the portal copes.
 """
 

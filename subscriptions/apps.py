@@ -7,6 +7,10 @@ class SubscriptionsConfig(AppConfig):
     verbose_name = _("aNewSpring subscriptions")
 
     def ready(self):
-        # Job handlers (bulk subscribe, catalogue sync) register on import; so do the Celery tasks.
+        from portal.integrations import integration_register
+        # Job handlers (bulk subscribe, catalogue sync, learners push) register on import; so do the Celery tasks.
         from subscriptions import tasks  # noqa: F401
+        from subscriptions.integration import ANEWSPRING
         from subscriptions.services import catalogue, learners, subscribe  # noqa: F401
+
+        integration_register(ANEWSPRING)

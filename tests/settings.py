@@ -7,6 +7,9 @@ os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
 
 from portal.settings import *  # noqa: E402,F403
 
+# The demo command lives in the dev-only sandbox app (installed with DEBUG, which tests run without).
+if "sandbox" not in INSTALLED_APPS:  # noqa: F405
+    INSTALLED_APPS = [*INSTALLED_APPS, "sandbox"]  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Tests talk to sandboxes on loopback; no configured integration leaks in from the environment.
 ANEWSPRING_URL = PE_ONLINE_URL = LEARNING_ASSISTANT_URL = ""

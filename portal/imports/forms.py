@@ -3,7 +3,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from portal.imports.parsing import ImportFileError, check_size
-from subscriptions.services.common import anewspring_configured
+from portal.integrations import import_hooks
 
 
 class ImportUploadForm(forms.Form):
@@ -18,17 +18,21 @@ class ImportUploadForm(forms.Form):
         initial=UPDATE,
         widget=forms.RadioSelect,
     )
-    push_to_anewspring = forms.BooleanField(
-        label=_("Also create or update these learners in aNewSpring"),
+    push_to = forms.MultipleChoiceField(
+        label=_("After the import"),
         required=False,
-        help_text=_("After the import, a second job sends each new or changed learner to aNewSpring, "
-                    "with their PE numbers (Custom1)."),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("A job per system ticked then sends each new or changed learner there."),
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if not anewspring_configured():
-            del self.fields["push_to_anewspring"]
+        # One checkbox per configured system that takes imported learners.
+        choices = [(integration.name, integration.learners_imported_label) for integration in import_hooks()]
+        if choices:
+            self.fields["push_to"].choices = choices
+        else:
+            del self.fields["push_to"]
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

@@ -18,8 +18,8 @@ class LearnerImport(models.Model):
     delimiter = models.CharField(_("separator"), max_length=1)
     update_existing = models.BooleanField(_("update existing learners"), default=True)
     valid_only = models.BooleanField(_("valid rows only"), default=False)
-    push_to_anewspring = models.BooleanField(_("also create or update the learners in aNewSpring"),
-                                             default=False)
+    # Names of the integrations that get the imported learners afterwards (see portal.integrations).
+    push_to = models.JSONField(_("send the learners to"), default=list, blank=True)
     # Recognised CSV columns in file order, and file-level warnings (e.g. unknown columns).
     columns = models.JSONField(_("columns"), default=list)
     file_warnings = models.JSONField(_("file warnings"), default=list, blank=True)
@@ -31,9 +31,8 @@ class LearnerImport(models.Model):
                                    related_name="+")
     job = models.OneToOneField("portal.Job", on_delete=models.PROTECT, null=True, blank=True,
                                related_name="learner_import")
-    # The second job, which creates or updates the imported learners in aNewSpring.
-    push_job = models.OneToOneField("portal.Job", on_delete=models.PROTECT, null=True, blank=True,
-                                    related_name="+", verbose_name=_("aNewSpring job"))
+    # The jobs, one per system in push_to, that take the imported learners there.
+    push_jobs = models.ManyToManyField("portal.Job", blank=True, related_name="+", verbose_name=_("push jobs"))
     created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)

@@ -1,13 +1,14 @@
 """Writes of the learner import: the preview (the file parsed, matched and stored row by row;
 no learner touched), the confirmation, the run that creates and updates learners in bulk, and,
-when asked for, the push of those learners to aNewSpring.
+when asked for, a job per remote system that takes imported learners (the integrations'
+``learners_imported`` hook).
 
 All audit events of one import share the import's correlation id.
 """
 
 import uuid
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from itertools import batched
 
@@ -22,14 +23,14 @@ from django.utils.translation import ngettext
 
 from portal.audit import audit_context, audit_record, audit_record_many, diff
 from portal.db import bulk_insert, gc_paused
+from portal.http import RemoteError
 from portal.imports.models import LearnerImport, LearnerImportRow
 from portal.imports.parsing import COLUMNS, ParsedRow, parse_file
-from portal.jobs import job_create, job_handler, job_start
+from portal.integrations import import_hooks, integration_get, integration_require
+from portal.jobs import job_handler, job_launch
 from portal.models import Job, Learner
 from portal.pe_numbers import PENumber
 from portal.services import learner_snapshot, pe_registrations_add, pe_registrations_replace
-from subscriptions.services.common import AnewspringNotConfigured
-from subscriptions.services.learners import learners_push, learners_push_start
 
 BATCH_SIZE = 5000
 _FIELDS = [name for name in COLUMNS.values() if name]
@@ -41,17 +42,20 @@ class ImportRunError(Exception):
     """The database refused a batch: learners changed between the preview and the import."""
 
 
-def learner_import_preview(*, data: bytes, file_name: str, update_existing: bool, push_to_anewspring: bool = False,
+def learner_import_preview(*, data: bytes, file_name: str, update_existing: bool, push_to: Sequence[str] = (),
                            user=None) -> LearnerImport:
     """Parse and check the file and store the outcome of every row. Raises ImportFileError for a bad file.
 
-    With ``push_to_anewspring`` the imported learners are created or updated in aNewSpring afterwards."""
+    ``push_to`` names the integrations (of :func:`~portal.integrations.import_hooks`) that get the
+    imported learners afterwards; a name not offered now is left out."""
     parsed = parse_file(data, max_bytes=settings.IMPORT_MAX_UPLOAD_BYTES, default_org_id=settings.PE_ONLINE_ORG_ID)
+    offered = {integration.name for integration in import_hooks()}
     correlation_id = uuid.uuid4()
     with audit_context(correlation_id=correlation_id), transaction.atomic():
         learner_import = LearnerImport.objects.create(
             file_name=file_name[:255], encoding=parsed.encoding, delimiter=parsed.delimiter,
-            update_existing=update_existing, push_to_anewspring=push_to_anewspring, columns=parsed.columns,
+            update_existing=update_existing, push_to=[name for name in push_to if name in offered],
+            columns=parsed.columns,
             file_warnings=parsed.warnings,
             correlation_id=correlation_id, created_by=user,
         )
@@ -130,13 +134,10 @@ def learner_import_confirm(*, learner_import: LearnerImport, valid_only: bool, u
         learner_import.valid_only = valid_only
         learner_import.confirmed_at = timezone.now()
         if background:
-            job = job_create(kind="learner_import", title=_("Import of %(file)s") % {"file": learner_import.file_name},
-                             params={"learner_import_id": learner_import.pk}, user=user,
-                             total=learner_import.to_import)
-            job.correlation_id = learner_import.correlation_id
-            job.save(update_fields=["correlation_id"])
-            learner_import.job = job
-            job_start(job)
+            learner_import.job = job_launch(
+                kind="learner_import", title=_("Import of %(file)s") % {"file": learner_import.file_name},
+                params={"learner_import_id": learner_import.pk}, user=user, total=learner_import.to_import,
+                correlation_id=learner_import.correlation_id)
         learner_import.save(update_fields=["valid_only", "confirmed_at", "job"])
         audit_record(action="learner_import.confirm", obj=learner_import,
                      summary=(f"Confirmed {learner_import.file_name}"
@@ -148,10 +149,10 @@ def learner_import_confirm(*, learner_import: LearnerImport, valid_only: bool, u
 def learner_import_job(job, progress) -> dict:
     learner_import = job.learner_import
     result = learner_import_apply(learner_import=learner_import, progress=progress)
-    if learner_import.push_to_anewspring:
+    for name in learner_import.push_to:
         try:
-            learner_import_push_start(learner_import=learner_import, user=job.created_by)
-        except AnewspringNotConfigured as exc:  # configured at the upload, no longer now
+            learner_import_push_start(learner_import=learner_import, integration=name, user=job.created_by)
+        except RemoteError as exc:  # configured at the upload, no longer now
             result = {**result, "summary": f"{result['summary']} {exc.message}"}
     return result
 
@@ -247,26 +248,18 @@ def _audit_entry(action: str, learner_id: int, name: str, changes: dict, summary
             "changes": changes}
 
 
-# --- the push to aNewSpring --------------------------------------------------------------------
-def learner_import_push_start(*, learner_import: LearnerImport, user=None) -> Job:
-    """Start the job that creates or updates the imported learners in aNewSpring (after this commits).
-    Its audit events carry the import's correlation id."""
+# --- the imported learners to other systems ---------------------------------------------------
+def learner_import_push_start(*, learner_import: LearnerImport, integration: str, user=None) -> Job:
+    """Start the integration's job that takes the imported learners (it runs after this commits).
+    Its audit events carry the import's correlation id. Raises NotConfigured if the system is not."""
+    hook = integration_require(integration).learners_imported
     with transaction.atomic():
-        job = learners_push_start(
-            learner_ids=_imported_learner_ids(learner_import), user=user, correlation_id=learner_import.correlation_id,
-            title=_("Create or update the learners of %(file)s in aNewSpring") % {"file": learner_import.file_name})
-        learner_import.push_job = job
-        learner_import.save(update_fields=["push_job"])
+        job = hook(learner_ids=_imported_learner_ids(learner_import), user=user,
+                   correlation_id=learner_import.correlation_id,
+                   title=_("The learners of %(file)s to %(system)s")
+                   % {"file": learner_import.file_name, "system": integration_get(integration).label})
+        learner_import.push_jobs.add(job)
     return job
-
-
-def learner_import_push(*, learner_import: LearnerImport, progress) -> dict:
-    """The same push, run here and now (the management command does); its summary is kept on the import."""
-    with audit_context(correlation_id=learner_import.correlation_id):
-        result = learners_push(learner_ids=_imported_learner_ids(learner_import), progress=progress)
-    learner_import.result = {**learner_import.result, "anewspring": result["summary"]}
-    learner_import.save(update_fields=["result"])
-    return result
 
 
 def _imported_learner_ids(learner_import: LearnerImport) -> list[int]:

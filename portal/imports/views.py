@@ -13,7 +13,7 @@ from portal.imports.forms import ImportConfirmForm, ImportUploadForm
 from portal.imports.models import LearnerImport, LearnerImportRow
 from portal.imports.parsing import ImportFileError
 from portal.imports.tables import LearnerImportRowTable
-from subscriptions.services.common import anewspring_configured
+from portal.integrations import import_hooks, integrations
 
 
 class ImportUploadView(PermissionRequiredMixin, FormView):
@@ -23,7 +23,7 @@ class ImportUploadView(PermissionRequiredMixin, FormView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(max_bytes=settings.IMPORT_MAX_UPLOAD_BYTES,
-                                         anewspring_configured=anewspring_configured(), **kwargs)
+                                         import_hooks=import_hooks(), **kwargs)
 
     def form_valid(self, form):
         upload = form.cleaned_data["file"]
@@ -31,7 +31,7 @@ class ImportUploadView(PermissionRequiredMixin, FormView):
             learner_import = services.learner_import_preview(
                 data=upload.read(), file_name=upload.name, user=self.request.user,
                 update_existing=form.cleaned_data["existing"] == ImportUploadForm.UPDATE,
-                push_to_anewspring=form.cleaned_data.get("push_to_anewspring", False),
+                push_to=form.cleaned_data.get("push_to", []),
             )
         except ImportFileError as exc:
             form.add_error("file", str(exc))
@@ -49,7 +49,7 @@ class _ImportPageView(PermissionRequiredMixin, SingleTableMixin, DetailView):
     table_pagination = {"per_page": 50}
 
     def get_queryset(self):
-        return LearnerImport.objects.select_related("created_by", "job", "push_job")
+        return LearnerImport.objects.select_related("created_by", "job").prefetch_related("push_jobs")
 
     def get(self, request, *args, **kwargs):
         self.object = self.get_object()
@@ -67,7 +67,10 @@ class _ImportPageView(PermissionRequiredMixin, SingleTableMixin, DetailView):
                     if counts[action]]
         if counts[selectors.WARNING]:
             filters.append((selectors.WARNING, _("with warnings"), counts[selectors.WARNING]))
-        return super().get_context_data(filters=filters, show=self.request.GET.get("show", ""), **kwargs)
+        labels = {integration.name: integration.label for integration in integrations()}
+        return super().get_context_data(filters=filters, show=self.request.GET.get("show", ""),
+                                        push_systems=[labels.get(name, name) for name in self.object.push_to],
+                                        **kwargs)
 
 
 class ImportPreviewView(_ImportPageView):
@@ -79,6 +82,11 @@ class ImportPreviewView(_ImportPageView):
 
 class ImportDetailView(_ImportPageView):
     template_name = "imports/detail.html"
+
+    def get_context_data(self, **kwargs):
+        import_job, push_jobs = self.object.job, list(self.object.push_jobs.all())
+        pending = (import_job and not import_job.finished) or any(not job.finished for job in push_jobs)
+        return super().get_context_data(push_jobs=push_jobs, push_pending=pending, **kwargs)
 
 
 class ImportConfirmView(PermissionRequiredMixin, View):

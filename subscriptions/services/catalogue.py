@@ -5,11 +5,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.audit import audit_record
-from portal.jobs import JobProgress, job_create, job_handler, job_start
+from portal.jobs import JobProgress, job_handler, job_launch
 from portal.models import Course, Job, Template
 from subscriptions import client as anewspring
-from subscriptions.services.common import (SYSTEM, AnewspringNotConfigured, anewspring_client, anewspring_configured,
-                                           remote_action)
+from subscriptions.services.common import SYSTEM, anewspring_client, anewspring_require, remote_action
 
 
 def course_save(template: Template, info: anewspring.CourseInfo) -> Course:
@@ -58,15 +57,11 @@ def catalogue_sync(*, progress: JobProgress | None = None) -> dict:
 
 
 def catalogue_sync_start(*, user=None) -> Job:
-    if not anewspring_configured():
-        raise AnewspringNotConfigured()
-    with transaction.atomic():
-        job = job_create(kind="catalogue_sync", title=_("Sync the catalogue from aNewSpring"), params={}, user=user)
-        job_start(job)
-    return job
+    anewspring_require()
+    return job_launch(kind="catalogue_sync", title=_("Sync the catalogue from aNewSpring"), params={}, user=user)
 
 
-@job_handler("catalogue_sync", queue="anewspring")
+@job_handler("catalogue_sync", integration=SYSTEM)
 def catalogue_sync_job(job: Job, progress: JobProgress) -> dict:
     from django.urls import reverse
 

@@ -22,10 +22,15 @@ def anewspring_configured() -> bool:
     return bool(settings.ANEWSPRING_URL and settings.ANEWSPRING_API_KEY)
 
 
-def anewspring_client(*, on_call=audit_remote_call) -> AnewspringClient:
-    """The client with the configured address and timeouts; every call is audited by default."""
+def anewspring_require() -> None:
+    """Before starting work that needs aNewSpring: :class:`AnewspringNotConfigured` if it is not."""
     if not anewspring_configured():
         raise AnewspringNotConfigured()
+
+
+def anewspring_client(*, on_call=audit_remote_call) -> AnewspringClient:
+    """The client with the configured address and timeouts; every call is audited by default."""
+    anewspring_require()
     return AnewspringClient(settings.ANEWSPRING_URL, settings.ANEWSPRING_API_KEY,
                             connect_timeout=settings.HTTP_CONNECT_TIMEOUT, read_timeout=settings.HTTP_READ_TIMEOUT,
                             on_call=on_call)

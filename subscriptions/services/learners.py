@@ -7,12 +7,11 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from portal.audit import audit_record
-from portal.jobs import JobProgress, job_create, job_handler, job_start
+from portal.jobs import JobProgress, job_handler, job_launch
 from portal.models import Job, Learner
 from subscriptions import client as anewspring
 from subscriptions.client import AnewspringClient
-from subscriptions.services.common import (SYSTEM, AnewspringNotConfigured, anewspring_client, anewspring_configured,
-                                           remote_action)
+from subscriptions.services.common import SYSTEM, anewspring_client, anewspring_require, remote_action
 from subscriptions.services.outcomes import FAILED, SKIPPED, SubscribeOutcome, politely
 
 
@@ -108,19 +107,12 @@ def learners_push(*, learner_ids: Sequence[int], progress, client: AnewspringCli
 
 def learners_push_start(*, learner_ids: Sequence[int], title: str, user=None, correlation_id=None) -> Job:
     """:func:`learners_push` in a background job, started once the caller's transaction commits."""
-    if not anewspring_configured():
-        raise AnewspringNotConfigured()
-    with transaction.atomic():
-        job = job_create(kind="anewspring_learners_push", title=title, params={"learner_ids": list(learner_ids)},
-                         user=user, total=len(learner_ids))
-        if correlation_id:
-            job.correlation_id = correlation_id
-            job.save(update_fields=["correlation_id"])
-        job_start(job)
-    return job
+    anewspring_require()
+    return job_launch(kind="anewspring_learners_push", title=title, params={"learner_ids": list(learner_ids)},
+                      user=user, total=len(learner_ids), correlation_id=correlation_id)
 
 
-@job_handler("anewspring_learners_push", queue="anewspring")
+@job_handler("anewspring_learners_push", integration=SYSTEM)
 def learners_push_job(job: Job, progress: JobProgress) -> dict:
     progress.step = 20
     return learners_push(learner_ids=job.params["learner_ids"], progress=progress)

@@ -8,12 +8,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.audit import audit_context, audit_record, diff
-from portal.jobs import JobProgress, job_create, job_handler, job_start
+from portal.jobs import JobProgress, job_handler, job_launch
 from portal.models import Course, Job, Learner
 from subscriptions.client import AnewspringClient
 from subscriptions.models import LearnerGroup, Subscription
-from subscriptions.services.common import (SYSTEM, AnewspringNotConfigured, anewspring_client, anewspring_configured,
-                                           course_ref, learner_ref, remote_action)
+from subscriptions.services.common import (SYSTEM, anewspring_client, anewspring_require, course_ref, learner_ref,
+                                           remote_action)
 from subscriptions.services.groups import learner_group_sync
 from subscriptions.services.learners import learner_ensure_remote
 from subscriptions.services.outcomes import (ALREADY, FAILED, OUTCOME_LABELS, SKIPPED, SUBSCRIBED, SubscribeOutcome,
@@ -68,8 +68,7 @@ def subscription_create(*, learner: Learner, course: Course, start_date: date | 
 def subscriptions_bulk_start(*, learners: Sequence[Learner] = (), group: LearnerGroup | None = None, course: Course,
                              start_date: date | None = None, expire_date: date | None = None, user=None) -> Job:
     """Subscribe many learners (or a group) in a background job with progress and per-learner outcomes."""
-    if not anewspring_configured():
-        raise AnewspringNotConfigured()
+    anewspring_require()
     params = {"course_id": course.pk, "learner_ids": [learner.pk for learner in learners],
               "group_id": group.pk if group else None,
               "start_date": start_date.isoformat() if start_date else None,
@@ -77,16 +76,15 @@ def subscriptions_bulk_start(*, learners: Sequence[Learner] = (), group: Learner
     what = (_("group %(group)s") % {"group": group}) if group else (
         _("%(count)s learners") % {"count": len(params["learner_ids"])})
     with transaction.atomic():
-        job = job_create(kind="subscriptions_bulk", title=_("Subscribe %(what)s to %(course)s")
+        job = job_launch(kind="subscriptions_bulk", title=_("Subscribe %(what)s to %(course)s")
                          % {"what": what, "course": course}, params=params, user=user,
                          total=len(params["learner_ids"]) if not group else group.members.count())
         audit_record(action="subscription.bulk_start", system=SYSTEM, course=course, obj=job,
                      summary=job.title)
-        job_start(job)
     return job
 
 
-@job_handler("subscriptions_bulk", queue="anewspring")
+@job_handler("subscriptions_bulk", integration=SYSTEM, result_template="subscriptions/_job_outcomes.html")
 def subscriptions_bulk_job(job: Job, progress: JobProgress) -> dict:
     params = job.params
     course = Course.objects.select_related("template").get(pk=params["course_id"])

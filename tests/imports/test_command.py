@@ -7,7 +7,7 @@ from django.core.management.base import OutputWrapper
 
 from portal.imports.models import LearnerImport
 from portal.management.commands.import_learners import TerminalProgress
-from portal.models import AuditEvent, Learner
+from portal.models import AuditEvent, Job, Learner
 from tests.factories import LearnerFactory
 
 pytestmark = pytest.mark.django_db
@@ -92,23 +92,29 @@ def test_a_pipe_gets_no_progress_bar():
     assert "\r[" not in out.getvalue()
 
 
+# Committed for real, as outside a test: the push job then runs (no broker) before the command ends.
+@pytest.mark.django_db(transaction=True)
 def test_push_to_anewspring_creates_the_imported_learners_there(anewspring):
-    output = import_learners(CORPUS / "ok_utf8.csv", "--push-to-anewspring")
+    output = import_learners(CORPUS / "ok_utf8.csv", "--push-to", "anewspring")
     assert "Learners created: 2; updated: 0." in output
     assert "aNewSpring: 2 created or updated, 0 failed, 0 not attempted." in output
     assert anewspring.app.users["E001"].fields["custom1"] == "19/39054148101"
     assert anewspring.app.users["E002"].fields["company"] == "Ziekenhuis Noord"
     learner_import = LearnerImport.objects.get()
-    assert learner_import.push_to_anewspring and learner_import.push_job is None  # ran here, not in a job
-    assert learner_import.result["anewspring"] == "aNewSpring: 2 created or updated, 0 failed, 0 not attempted."
+    push = learner_import.push_jobs.get()  # without a broker the job ran before the command ended
+    assert learner_import.push_to == ["anewspring"] and push.status == Job.SUCCEEDED
+    assert push.result["summary"] == "aNewSpring: 2 created or updated, 0 failed, 0 not attempted."
     events = AuditEvent.objects.filter(action="learner.anewspring_push", correlation_id=learner_import.correlation_id)
-    assert set(events.values_list("actor", "outcome")) == {("command", "success")}
+    assert set(events.values_list("outcome", flat=True)) == {"success"}
     assert events.count() == 2
+    assert AuditEvent.objects.filter(action="job.start", actor="command", object_id=str(push.pk),
+                                     correlation_id=learner_import.correlation_id).exists()
 
 
+@pytest.mark.django_db(transaction=True)
 def test_push_to_anewspring_reports_failures(anewspring):
     anewspring.app.fail_next(status=503, path_contains="/api/addOrUpdateUser/E001")
-    output = import_learners(CORPUS / "ok_utf8.csv", "--push-to-anewspring")
+    output = import_learners(CORPUS / "ok_utf8.csv", "--push-to", "anewspring")
     assert "aNewSpring: 0 created or updated, 1 failed, 1 not attempted." in output
     assert "Jan de Vries: aNewSpring has a problem (HTTP 503); try again later." in output
     assert Learner.objects.count() == 2  # the import itself stands
@@ -116,6 +122,6 @@ def test_push_to_anewspring_reports_failures(anewspring):
 
 def test_push_to_anewspring_needs_it_configured(settings):
     settings.ANEWSPRING_URL = ""
-    with pytest.raises(CommandError, match="aNewSpring is not configured"):
-        import_learners(CORPUS / "ok_utf8.csv", "--push-to-anewspring")
+    with pytest.raises(CommandError, match="anewspring is not a configured system that takes imported learners"):
+        import_learners(CORPUS / "ok_utf8.csv", "--push-to", "anewspring")
     assert not LearnerImport.objects.exists()

@@ -22,7 +22,7 @@ FILE = (b"ExternalID;FirstName;MiddleName;LastName;Login;Email;DateOfBirth;Custo
 def upload(client, push=True):
     data = {"file": SimpleUploadedFile("learners.csv", FILE, content_type="text/csv"), "existing": "update"}
     if push:
-        data["push_to_anewspring"] = "on"
+        data["push_to"] = ["anewspring"]
     client.post(reverse("import_upload"), data)
     return LearnerImport.objects.get()
 
@@ -40,16 +40,17 @@ def pushed_ids(anewspring):
 
 def test_the_option_is_offered_when_anewspring_is_configured(coordinator_client, anewspring):
     page = coordinator_client.get(reverse("import_upload")).content.decode()
-    assert OPTION in page and 'name="push_to_anewspring"' in page
-    assert "aNewSpring is not configured" not in page
+    assert OPTION in page and 'name="push_to" value="anewspring"' in page
+    assert 'id="no-import-hooks"' not in page
 
 
 def test_without_anewspring_the_option_is_a_note(coordinator_client, settings):
     settings.ANEWSPRING_URL = ""
     page = coordinator_client.get(reverse("import_upload")).content.decode()
-    assert OPTION not in page and 'name="push_to_anewspring"' not in page
-    assert "aNewSpring is not configured, so the learners are imported into the portal only." in page
-    assert upload(coordinator_client).push_to_anewspring is False  # a forged choice is ignored
+    assert OPTION not in page and 'name="push_to"' not in page
+    assert ("No remote system that takes imported learners is configured, so the learners are imported into "
+            "the portal only.") in page
+    assert upload(coordinator_client).push_to == []  # a forged choice is ignored
 
 
 def test_the_imported_learners_are_created_or_updated_in_anewspring(coordinator_client, anewspring,
@@ -57,13 +58,13 @@ def test_the_imported_learners_are_created_or_updated_in_anewspring(coordinator_
     LearnerFactory(external_id="LEARNER-0002", login="j.devries", first_name="Jan", last_name="Vries")
     LearnerFactory(external_id="KEEP-1", login="kees", first_name="Kees", last_name="Bakker")
     learner_import = upload(coordinator_client)
-    assert learner_import.push_to_anewspring
+    assert learner_import.push_to == ["anewspring"]
     preview = coordinator_client.get(reverse("import_preview", args=[learner_import.pk])).content.decode()
-    assert "the new and changed learners are created or updated there too" in preview
+    assert "the new and changed learners are sent to aNewSpring too" in preview
 
     learner_import = confirm(coordinator_client, learner_import, django_capture_on_commit_callbacks)
     assert learner_import.job.status == Job.SUCCEEDED
-    push = learner_import.push_job
+    push = learner_import.push_jobs.get()
     assert (push.kind, push.status, push.total) == ("anewspring_learners_push", Job.SUCCEEDED, 3)
     assert push.created_by == learner_import.job.created_by
     # Created and updated learners only: not the unchanged one, nor the row with an error.
@@ -80,14 +81,14 @@ def test_the_imported_learners_are_created_or_updated_in_anewspring(coordinator_
 
     page = coordinator_client.get(reverse("import_detail", args=[learner_import.pk])).content.decode()
     assert f'href="{reverse("job_detail", args=[push.pk])}"' in page
-    assert "Create or update the learners of learners.csv in aNewSpring" in page
+    assert "The learners of learners.csv to aNewSpring" in page
     assert "aNewSpring: 3 created or updated" in page
 
 
 def test_no_push_unless_asked(coordinator_client, anewspring, django_capture_on_commit_callbacks):
     learner_import = confirm(coordinator_client, upload(coordinator_client, push=False),
                              django_capture_on_commit_callbacks)
-    assert Learner.objects.count() == 4 and learner_import.push_job is None
+    assert Learner.objects.count() == 4 and not learner_import.push_jobs.exists()
     assert pushed_ids(anewspring) == []
     page = coordinator_client.get(reverse("import_detail", args=[learner_import.pk])).content.decode()
     assert 'id="push-job"' not in page
@@ -98,7 +99,7 @@ def test_anewspring_gone_by_the_end_of_the_import_is_reported(coordinator_client
     learner_import = upload(coordinator_client)
     settings.ANEWSPRING_API_KEY = ""
     learner_import = confirm(coordinator_client, learner_import, django_capture_on_commit_callbacks)
-    assert learner_import.job.status == Job.SUCCEEDED and learner_import.push_job is None
+    assert learner_import.job.status == Job.SUCCEEDED and not learner_import.push_jobs.exists()
     assert learner_import.job.result["summary"] == ("Learners created: 4; updated: 0. "
                                                     "aNewSpring is not configured.")
     page = coordinator_client.get(reverse("import_detail", args=[learner_import.pk])).content.decode()
@@ -112,4 +113,4 @@ def test_the_detail_page_waits_for_the_push_job(coordinator_client, anewspring, 
     url = reverse("import_detail", args=[learner_import.pk])
     page = coordinator_client.get(url).content.decode()
     assert f'hx-get="{url}" hx-select="#push-job"' in page
-    assert "When the import is done, a second job creates or updates these learners in aNewSpring." in page
+    assert "When the import is done, a second job sends these learners to aNewSpring." in page

@@ -128,7 +128,8 @@ def test_the_import_job_creates_and_updates_learners_with_audit_events(coordinat
 
     events = AuditEvent.objects.filter(correlation_id=learner_import.correlation_id)
     assert sorted(events.values_list("action", flat=True)) == [
-        "learner.create", "learner.update", "learner_import.confirm", "learner_import.upload"]
+        "job.finish", "job.start", "learner.create", "learner.update", "learner_import.confirm",
+        "learner_import.upload"]
     assert job.correlation_id == learner_import.correlation_id
     update = events.get(action="learner.update")
     assert update.learner == existing and update.actor == coordinator.username

@@ -19,6 +19,7 @@ PAGES = {
     "password_change_done": (LOGGED_IN, dict),
     "set_language": (LOGGED_IN, dict),  # POST only
     "dashboard": (LOGGED_IN, dict),
+    "integration_connection_test": (COORDINATOR, lambda: {"name": "anewspring"}),  # POST only
     "learner_list": (COORDINATOR, dict),
     "learner_create": (COORDINATOR, dict),
     "learner_custom1_explain": (COORDINATOR, dict),
@@ -50,7 +51,7 @@ PAGES = {
     # aNewSpring's webhook: no login (its signature is the check) and POST only, so GET answers 405 to anyone.
     "anewspring_webhook": (ANYONE, dict),
 }
-POST_ONLY = {"logout", "set_language", "import_confirm", "catalogue_sync", "learner_subscriptions_refresh",
+POST_ONLY = {"logout", "set_language", "integration_connection_test", "import_confirm", "catalogue_sync", "learner_subscriptions_refresh",
              "subscription_refresh", "group_sync", "anewspring_webhook"}
 
 

@@ -11,11 +11,9 @@ from portal.imports.services import (
     learner_import_apply,
     learner_import_confirm,
     learner_import_preview,
-    learner_import_push,
+    learner_import_push_start,
 )
-from subscriptions.services.common import anewspring_configured
-from subscriptions.services.learners import PUSHED
-from subscriptions.services.outcomes import FAILED
+from portal.integrations import import_hooks, integrations
 
 MAX_PROBLEMS_SHOWN = 50
 
@@ -53,13 +51,18 @@ class Command(BaseCommand):
                             help="Update learners that exist already (by default they are left as they are).")
         parser.add_argument("--valid-only", action="store_true",
                             help="Import the valid rows even when other rows have errors.")
-        parser.add_argument("--push-to-anewspring", action="store_true",
-                            help="Then create or update the imported learners in aNewSpring (addOrUpdateUser).")
+        parser.add_argument("--push-to", action="append", default=[], metavar="SYSTEM",
+                            help="Then send the imported learners to this remote system, e.g. anewspring "
+                                 "(repeat for more). Systems: "
+                                 + (", ".join(i.name for i in integrations() if i.learners_imported) or "none"))
 
     def handle(self, *args, file: Path, dry_run: bool, update_existing: bool, valid_only: bool,
-               push_to_anewspring: bool, **options):
-        if push_to_anewspring and not anewspring_configured():
-            raise CommandError("aNewSpring is not configured (ANEWSPRING_URL and ANEWSPRING_API_KEY).")
+               push_to: list[str], **options):
+        offered = {integration.name for integration in import_hooks()}
+        for name in push_to:
+            if name not in offered:
+                raise CommandError(f"{name} is not a configured system that takes imported learners "
+                                   f"(configured: {', '.join(sorted(offered)) or 'none'}).")
         try:
             data = file.read_bytes()
         except OSError as exc:
@@ -68,8 +71,7 @@ class Command(BaseCommand):
             with transaction.atomic():
                 try:
                     learner_import = learner_import_preview(data=data, file_name=file.name,
-                                                            update_existing=update_existing,
-                                                            push_to_anewspring=push_to_anewspring)
+                                                            update_existing=update_existing, push_to=push_to)
                 except ImportFileError as exc:
                     raise CommandError(str(exc)) from exc
                 self._print_preview(learner_import)
@@ -84,15 +86,23 @@ class Command(BaseCommand):
                 raise CommandError(" ".join(exc.messages)) from exc
             result = learner_import_apply(learner_import=learner_import, progress=TerminalProgress(self.stdout))
             self.stdout.write(self.style.SUCCESS(result["summary"]))
-            if push_to_anewspring:
-                pushed = learner_import_push(learner_import=learner_import, progress=TerminalProgress(self.stdout))
-                counts = pushed["counts"]
-                style = self.style.SUCCESS if counts[PUSHED] == sum(counts.values()) else self.style.WARNING
-                self.stdout.write(style(pushed["summary"]))
-                failed = [o for o in pushed["outcomes"] if o["status"] == FAILED]
-                for outcome in failed[:MAX_PROBLEMS_SHOWN]:
-                    self.stdout.write(self.style.ERROR(f"{outcome['learner']}: {outcome['message']}"))
+            for name in push_to:
+                self._print_push(learner_import_push_start(learner_import=learner_import, integration=name))
         self.stdout.write(f"Audit events: correlation id {learner_import.correlation_id}")
+
+    def _print_push(self, job) -> None:
+        """Without a broker the job has run by now; with one, a worker runs it."""
+        job.refresh_from_db()
+        if not job.finished:
+            self.stdout.write(f"{job.title}: runs in the background as job {job.pk}.")
+            return
+        if job.status == job.FAILED:
+            self.stdout.write(self.style.ERROR(f"{job.title}: {job.error}"))
+            return
+        self.stdout.write(job.result.get("summary", job.title))
+        # The learners the job could not handle, with the reason.
+        for outcome in job.result.get("outcomes", [])[:MAX_PROBLEMS_SHOWN]:
+            self.stdout.write(self.style.WARNING(f"{outcome['learner']}: {outcome['message']}"))
 
     def _print_preview(self, learner_import) -> None:
         self.stdout.write(f"{learner_import.file_name} ({learner_import.encoding}, "

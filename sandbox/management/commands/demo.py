@@ -1,4 +1,5 @@
-"""``make demo``: demo users and learners, the sandboxes, and the portal on 127.0.0.1:8000."""
+"""``make demo``: demo users and learners, the sandbox servers (:mod:`sandbox.demo` lists them), and the
+portal on 127.0.0.1:8000."""
 
 from urllib.parse import urlsplit
 
@@ -11,10 +12,8 @@ from portal.audit import audit_context
 from portal.models import Learner
 from portal.roles import COORDINATOR_GROUP
 from portal.services import learner_create
-from sandbox.anewspring import DEMO_LEARNER_ID, AnewspringSandbox
+from sandbox.demo import DEMO_SANDBOXES
 from sandbox.server import serve
-from subscriptions.services.catalogue import catalogue_sync
-from subscriptions.services.results import subscriptions_refresh
 
 DEMO_USERS = [
     # username, password, superuser
@@ -51,18 +50,21 @@ class Command(BaseCommand):
         parser.add_argument("--addrport", default="127.0.0.1:8000")
 
     def handle(self, *args, no_serve=False, addrport="127.0.0.1:8000", **options):
-        if not settings.ANEWSPRING_URL:
-            raise CommandError("ANEWSPRING_URL is not set: run the demo with `make demo`.")
+        sandboxes = [sandbox for sandbox in DEMO_SANDBOXES if getattr(settings, sandbox.url_setting)]
+        if not sandboxes:
+            raise CommandError(f"None of {', '.join(s.url_setting for s in DEMO_SANDBOXES)} is set: "
+                               "run the demo with `make demo`.")
         self._users()
-        anewspring = serve(AnewspringSandbox.with_demo_data(api_key=settings.ANEWSPRING_API_KEY),
-                           port=_port(settings.ANEWSPRING_URL, "ANEWSPRING_URL"))
-        self.stdout.write(f"aNewSpring sandbox on {anewspring.url}/api")
+        running = []
         try:
+            for sandbox in sandboxes:
+                url = getattr(settings, sandbox.url_setting)
+                running.append(serve(sandbox.build(), port=_port(url, sandbox.url_setting)))
+                self.stdout.write(f"Sandbox for {sandbox.url_setting} on {url}")
             with audit_context(actor="command"):
                 self._learners()
-                catalogue_sync()
-                # The seed's example learner: results to look at straight away.
-                subscriptions_refresh(learner=Learner.objects.get(external_id=DEMO_LEARNER_ID))
+                for sandbox in sandboxes:
+                    sandbox.seed()
             if no_serve:
                 return
             self.stdout.write(self.style.SUCCESS(
@@ -72,7 +74,8 @@ class Command(BaseCommand):
             ))
             call_command("runserver", addrport, use_reloader=False)
         finally:
-            anewspring.stop()
+            for server in running:
+                server.stop()
 
     def _users(self):
         coordinators = Group.objects.get(name=COORDINATOR_GROUP)
