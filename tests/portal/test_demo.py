@@ -29,3 +29,13 @@ def test_demo_sets_up_users_learners_catalogue_and_results(settings, coordinator
     example = Subscription.objects.get(learner__external_id="LEARNER-0001", course__external_id="EXAMPLECOURSE-0001")
     assert example.completed and example.progress == "2/2"
     assert AuditEvent.objects.filter(action="learner.create", actor="command").count() == 5
+
+
+def test_production_settings_have_no_demo_and_no_sandbox():
+    """The sandbox app (and its demo command) is installed with DEBUG only."""
+    from tests.portal.test_settings import PRODUCTION, manage
+
+    result = manage("demo", "--no-serve", **PRODUCTION)
+    assert result.returncode != 0 and "Unknown command: 'demo'" in result.stderr
+    result = manage("shell", "--no-imports", "-c", "from django.apps import apps; print(apps.is_installed('sandbox'))", **PRODUCTION)
+    assert result.stdout.strip().endswith("False"), result.stderr
