@@ -17,6 +17,7 @@ from portal import selectors, services
 from portal.filters import AuditEventFilter, LearnerFilter
 from portal.forms import LearnerForm
 from portal.integrations import integration_get, integrations
+from portal.jobs import job_result_template
 from portal.models import AuditEvent, Job, Learner
 from portal.pe_numbers import parse_custom1
 from portal.tables import AuditEventTable, LearnerTable
@@ -188,3 +189,7 @@ class JobDetailView(PermissionRequiredMixin, DetailView):
 
     def get_template_names(self):
         return ["portal/job_progress.html"] if self.request.htmx else ["portal/job_detail.html"]
+
+    def get_context_data(self, **kwargs):
+        # A job kind may show more of its result than the summary (e.g. per-learner outcomes).
+        return super().get_context_data(result_template=job_result_template(self.object.kind), **kwargs)

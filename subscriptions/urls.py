@@ -9,7 +9,6 @@ urlpatterns = [
     path("learners/<int:pk>/subscriptions/refresh/", views.LearnerSubscriptionsRefreshView.as_view(),
          name="learner_subscriptions_refresh"),
     path("subscriptions/new/", views.SubscribeView.as_view(), name="subscribe"),
-    path("subscriptions/jobs/<int:pk>/", views.SubscriptionJobView.as_view(), name="subscription_job"),
     path("subscriptions/<int:pk>/", views.SubscriptionResultsView.as_view(), name="subscription_results"),
     path("subscriptions/<int:pk>/refresh/", views.SubscriptionRefreshView.as_view(), name="subscription_refresh"),
     path("subscriptions/<int:pk>/change/", views.SubscriptionChangeView.as_view(), name="subscription_change"),

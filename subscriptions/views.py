@@ -28,9 +28,8 @@ from subscriptions.services.catalogue import catalogue_sync_start
 from subscriptions.services.changes import external_activity_score, subscription_unsubscribe, subscription_update
 from subscriptions.services.common import anewspring_configured
 from subscriptions.services.groups import learner_group_save, learner_group_sync
-from subscriptions.services.outcomes import OUTCOME_LABELS
 from subscriptions.services.results import subscription_refresh, subscriptions_refresh
-from subscriptions.services.subscribe import subscription_create, subscriptions_bulk_start
+from subscriptions.services.subscribe import subscriptions_create
 from subscriptions.tables import LearnerGroupTable, LearnerSelectTable, SubscriptionTable
 
 logger = logging.getLogger(__name__)
@@ -126,16 +125,10 @@ class SubscribeView(ConfiguredMixin, PermissionRequiredMixin, SingleTableMixin, 
             context = self.get_context_data(filter=self.filterset, object_list=self.object_list, form=form)
             return self.render_to_response(context, status=400)
         data = form.cleaned_data
-        learners = list(data["learners"])
         try:
-            if len(learners) == 1 and not data["group"]:
-                outcome = subscription_create(learner=learners[0], course=data["course"],
-                                                       start_date=data["start_date"], expire_date=data["expire_date"])
-                messages.success(request, outcome.message)
-                return redirect("learner_subscriptions", pk=learners[0].pk)
-            job = subscriptions_bulk_start(
-                learners=learners, group=data["group"], course=data["course"], start_date=data["start_date"],
-                expire_date=data["expire_date"], user=request.user)
+            started = subscriptions_create(
+                learners=list(data["learners"]), group=data["group"], course=data["course"],
+                start_date=data["start_date"], expire_date=data["expire_date"], user=request.user)
         except AnewspringError as exc:
             _failed(request, exc)
             back = request.POST.get("next", "")
@@ -143,25 +136,10 @@ class SubscribeView(ConfiguredMixin, PermissionRequiredMixin, SingleTableMixin, 
                                                    require_https=request.is_secure()):
                 back = reverse("subscribe")
             return redirect(back)
-        return redirect("subscription_job", pk=job.pk)
-
-
-class SubscriptionJobView(PermissionRequiredMixin, DetailView):
-    """A bulk subscribe's progress and per-learner outcomes; htmx polls it for the fragment."""
-
-    permission_required = "subscriptions.view_subscription"
-    context_object_name = "job"
-
-    def get_queryset(self):
-        return Job.objects.filter(kind="subscriptions_bulk")
-
-    def get_template_names(self):
-        return ["subscriptions/_job_outcomes.html"] if self.request.htmx else ["subscriptions/job.html"]
-
-    def get_context_data(self, **kwargs):
-        outcomes = [{**o, "label": OUTCOME_LABELS.get(o["status"], o["status"])}
-                    for o in self.object.result.get("outcomes", [])]
-        return super().get_context_data(outcomes=outcomes, **kwargs)
+        if isinstance(started, Job):
+            return redirect(started)
+        messages.success(request, started.message)
+        return redirect("learner_subscriptions", pk=started.learner.pk)
 
 
 # --- one subscription ----------------------------------------------------------------------------

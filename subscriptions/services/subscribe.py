@@ -65,6 +65,18 @@ def subscription_create(*, learner: Learner, course: Course, start_date: date | 
                             % {"learner": learner, "course": course}, subscription)
 
 
+def subscriptions_create(*, learners: Sequence[Learner] = (), group: LearnerGroup | None = None, course: Course,
+                         start_date: date | None = None, expire_date: date | None = None,
+                         user=None) -> SubscribeOutcome | Job:
+    """Subscribe what the coordinator picked: one learner (no group) here and now, and its outcome;
+    more learners or a group in a background job, which is returned."""
+    if len(learners) == 1 and group is None:
+        return subscription_create(learner=learners[0], course=course, start_date=start_date,
+                                   expire_date=expire_date)
+    return subscriptions_bulk_start(learners=learners, group=group, course=course, start_date=start_date,
+                                    expire_date=expire_date, user=user)
+
+
 def subscriptions_bulk_start(*, learners: Sequence[Learner] = (), group: LearnerGroup | None = None, course: Course,
                              start_date: date | None = None, expire_date: date | None = None, user=None) -> Job:
     """Subscribe many learners (or a group) in a background job with progress and per-learner outcomes."""

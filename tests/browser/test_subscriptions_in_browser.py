@@ -28,7 +28,7 @@ def test_coordinator_subscribes_two_learners_changes_one_and_unsubscribes_one(lo
     page.locator("#learner-select tr", has_text="Piet Pieters").get_by_role("checkbox").check()
     page.get_by_role("button", name="Subscribe").click()
 
-    bar = page.locator("#subscription-job .progress-bar")
+    bar = page.locator("#job-progress .progress-bar")
     expect(bar).to_have_attribute("data-progress", "100")
     expect(bar).to_have_text("100%")
     outcomes = page.locator("#outcomes tbody tr")

@@ -5,7 +5,7 @@ from django.contrib.admin.sites import site as admin_site
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.factories import AuditEventFactory, JobFactory, LearnerFactory, LearnerImportFactory, UserFactory
-from tests.subscriptions.factories import BulkJobFactory, LearnerGroupFactory, SubscriptionFactory
+from tests.subscriptions.factories import LearnerGroupFactory, SubscriptionFactory
 
 ANYONE = "anyone"          # no login needed
 LOGGED_IN = "logged_in"    # any logged-in user
@@ -38,7 +38,6 @@ PAGES = {
     "learner_subscriptions": (COORDINATOR, lambda: {"pk": LearnerFactory().pk}),
     "learner_subscriptions_refresh": (COORDINATOR, lambda: {"pk": LearnerFactory().pk}),  # POST only
     "subscribe": (COORDINATOR, dict),
-    "subscription_job": (COORDINATOR, lambda: {"pk": BulkJobFactory().pk}),
     "subscription_results": (COORDINATOR, lambda: {"pk": SubscriptionFactory().pk}),
     "subscription_refresh": (COORDINATOR, lambda: {"pk": SubscriptionFactory().pk}),  # POST only
     "subscription_change": (COORDINATOR, lambda: {"pk": SubscriptionFactory().pk}),

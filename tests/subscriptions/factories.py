@@ -1,7 +1,7 @@
 import factory
 
 from subscriptions.models import LearnerGroup, Subscription
-from tests.factories import CourseFactory, JobFactory, LearnerFactory
+from tests.factories import CourseFactory, LearnerFactory
 
 
 class SubscriptionFactory(factory.django.DjangoModelFactory):
@@ -18,8 +18,3 @@ class LearnerGroupFactory(factory.django.DjangoModelFactory):
 
     external_id = factory.Sequence(lambda n: f"GRP-{n:03d}")
     name = factory.Sequence(lambda n: f"Group {n}")
-
-
-class BulkJobFactory(JobFactory):
-    kind = "subscriptions_bulk"
-    title = "Subscribe 2 learners"

@@ -113,12 +113,12 @@ def test_subscribe_many_shows_progress_and_outcomes(coordinator_client, aws, dja
         response = coordinator_client.post(reverse("subscribe"), {
             "learners": [lr.pk for lr in learners], "course": course.pk})
     job = Job.objects.get(kind="subscriptions_bulk")
-    assert response.url == reverse("subscription_job", args=[job.pk])
+    assert response.url == reverse("job_detail", args=[job.pk])
     html = page(coordinator_client.get(response.url))
     assert 'data-progress="100"' in html and "1 subscribed, 1 already subscribed" in html
     assert 'data-status="already_subscribed"' in html and 'data-status="subscribed"' in html
     fragment = page(coordinator_client.get(response.url, HTTP_HX_REQUEST="true"))
-    assert fragment.lstrip().startswith('<div id="subscription-job"')
+    assert fragment.lstrip().startswith('<div id="job-progress"') and 'data-status="subscribed"' in fragment
 
 
 def test_results_page_shows_grade_objectives_and_attempts(coordinator_client, anna):
