@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DEMO_ENV := DEBUG=true SECRET_KEY=demo-only-insecure-key \
 	ANEWSPRING_URL=http://127.0.0.1:8001/api ANEWSPRING_API_KEY=sandbox-key ANEWSPRING_WEBHOOK_SECRET=sandbox-webhook-secret PE_ONLINE_ORG_ID=19
 
-.PHONY: venv messages demo test bench check clean
+.PHONY: venv messages demo test chromium bench check clean
 
 venv: $(VENV)/.installed
 
@@ -24,8 +24,23 @@ demo: venv
 	$(DEMO_ENV) $(BIN)/python manage.py migrate --no-input
 	$(DEMO_ENV) $(BIN)/python manage.py demo
 
-test: venv
+test: venv chromium
 	$(BIN)/python -m pytest
+
+# The browser tests drive Chromium (CHROMIUM_PATH, else /usr/bin/chromium). When it is missing, root
+# installs Debian's package; anyone else gets one line saying what to install, not a wall of errors.
+CHROMIUM_PATH ?= /usr/bin/chromium
+chromium:
+	@if [ ! -x "$(CHROMIUM_PATH)" ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "Installing Debian's chromium for the browser tests"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		fi; \
+		if [ ! -x "$(CHROMIUM_PATH)" ]; then \
+			echo "make test needs Chromium at $(CHROMIUM_PATH): install Debian's package (apt-get install chromium) or set CHROMIUM_PATH"; \
+			exit 1; \
+		fi; \
+	fi
 
 # Benchmarks run on a scratch PostgreSQL database (127.0.0.1, as on CI), made and dropped here.
 BENCH_DB := portal_bench_$(shell date +%s)

@@ -1,4 +1,4 @@
-"""Browser tests drive Debian's Chromium (installed by .ci/run) through Playwright."""
+"""Browser tests drive Debian's Chromium (`make test` installs it when missing) through Playwright."""
 
 import os
 import shutil
@@ -15,7 +15,7 @@ CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     if not shutil.which(CHROMIUM):
-        pytest.fail(f"Browser tests need Chromium at {CHROMIUM} (Debian package 'chromium'; .ci/run installs it)")
+        pytest.fail(f"Browser tests need Chromium at {CHROMIUM} (Debian package 'chromium'; `make test` installs it)")
     return {
         **browser_type_launch_args,
         "executable_path": CHROMIUM,
