@@ -2,7 +2,9 @@
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from portal.audit import audit_record
 from portal.jobs import JobProgress, job_handler, job_launch
@@ -50,10 +52,10 @@ def catalogue_sync(*, progress: JobProgress | None = None) -> dict:
                     counts["courses"] += 1
             if progress:
                 progress.advance()
-        summary = (_("%(templates)s templates and %(courses)s courses synced; %(skipped)s courses without "
-                     "external ID skipped.") % counts)
+        summary = format_lazy(gettext_lazy("{templates} templates and {courses} courses synced; {skipped} courses "
+                                           "without external ID skipped."), **counts)
         audit_record(action="catalogue.sync", system=SYSTEM, summary=summary, changes=counts)
-    return {"summary": summary, **counts}
+    return {"summary": str(summary), **counts}
 
 
 def catalogue_sync_start(*, user=None) -> Job:

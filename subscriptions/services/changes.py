@@ -4,7 +4,8 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
-from django.utils.translation import gettext as _
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
 
 from portal.audit import audit_record, diff
 from portal.models import Activity
@@ -40,8 +41,9 @@ def subscription_update(*, subscription: Subscription, start_date: date | None =
             changes = diff(before, _snapshot(subscription))
             audit_record(action="subscription.expire" if expire_now else "subscription.update", system=SYSTEM,
                          learner=learner, course=course, obj=subscription,
-                         summary=(_("Expired now") if expire_now else
-                                  _("Changed %(fields)s") % {"fields": ", ".join(changes) or _("nothing")}),
+                         summary=(gettext_lazy("Expired now") if expire_now else
+                                  format_lazy(gettext_lazy("Changed {fields}"),
+                                              fields=", ".join(changes) or gettext_lazy("nothing"))),
                          changes=changes)
     refresh_quietly(subscription, client)
     return subscription
@@ -59,8 +61,8 @@ def subscription_unsubscribe(*, subscription: Subscription) -> Subscription:
             subscription.finished = True
             subscription.save()
             audit_record(action="subscription.unsubscribe", system=SYSTEM, learner=learner, course=course,
-                         obj=subscription, summary=_("Unsubscribed from %(course)s") % {"course": course},
-                         changes=diff(before, _snapshot(subscription)))
+                         obj=subscription, changes=diff(before, _snapshot(subscription)),
+                         summary=format_lazy(gettext_lazy("Unsubscribed from {course}"), course=course))
     refresh_quietly(subscription, client)
     return subscription
 
@@ -76,7 +78,7 @@ def external_activity_score(*, subscription: Subscription, activity: Activity, s
         client.score_external_activity(learner_ref(learner), course_ref(course), activity.external_id, score=score,
                                        passed=passed, completed_on=completed_on)
         audit_record(action="activity.score", system=SYSTEM, learner=learner, course=course, obj=subscription,
-                     summary=_("Scored %(score)s%% on %(activity)s") % {"score": score, "activity": activity},
+                     summary=format_lazy(gettext_lazy("Scored {score}% on {activity}"), score=score, activity=activity),
                      changes={"activity": activity.name, "score": str(score),
                               "passed": passed, "date": completed_on.isoformat() if completed_on else None})
     try:

@@ -4,7 +4,8 @@ from collections.abc import Iterable
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
 
 from portal.audit import audit_context, audit_record, diff
 from portal.models import Learner
@@ -54,6 +55,6 @@ def learner_group_sync(*, group: LearnerGroup, client: AnewspringClient | None =
             LearnerGroup.objects.filter(pk=group.pk).update(synced_at=timezone.now())
             group.synced_at = timezone.now()
             audit_record(action="group.sync", system=SYSTEM, obj=group,
-                         summary=_("Group %(group)s with %(count)s members synced to aNewSpring")
-                         % {"group": group.external_id, "count": len(members)})
+                         summary=format_lazy(gettext_lazy("Group {group} with {count} members synced to aNewSpring"),
+                                             group=group.external_id, count=len(members)))
     return group

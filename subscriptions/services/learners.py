@@ -5,6 +5,7 @@ from itertools import batched
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from portal.audit import audit_record
 from portal.jobs import JobProgress, job_handler, job_launch
@@ -50,7 +51,7 @@ def learner_ensure_remote(*, learner: Learner, client: AnewspringClient) -> bool
             learner.uid = remote.uid
         audit_record(action="learner.anewspring_create" if created else "learner.anewspring_link", system=SYSTEM,
                      learner=learner, obj=learner,
-                     summary=(_("Created in aNewSpring") if created else _("Found in aNewSpring")),
+                     summary=gettext_lazy("Created in aNewSpring") if created else gettext_lazy("Found in aNewSpring"),
                      changes={"uid": {"before": None, "after": learner.uid}})
     return created
 
@@ -71,7 +72,7 @@ def learner_push(*, learner: Learner, client: AnewspringClient) -> SubscribeOutc
     with remote_action("learner.anewspring_push", learner=learner, obj=learner):
         client.add_or_update_user(_user_payload(learner))
         audit_record(action="learner.anewspring_push", system=SYSTEM, learner=learner, obj=learner,
-                     summary=_("Created or updated in aNewSpring"))
+                     summary=gettext_lazy("Created or updated in aNewSpring"))
     return SubscribeOutcome(learner, PUSHED, _("%(learner)s is created or updated in aNewSpring.")
                             % {"learner": learner})
 

@@ -7,7 +7,8 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
 
 from portal.audit import audit_context, audit_record
 from portal.models import Activity, Course, Learner, Template
@@ -117,7 +118,7 @@ def results_store(*, learner: Learner, course: Course, result: anewspring.Course
         changed = _apply_results(subscription, result)
         audit_record(action="subscription.results_refresh", system=SYSTEM, learner=learner, course=course,
                      obj=subscription,
-                     summary=_("%(count)s activity results changed") % {"count": len(changed)})
+                     summary=format_lazy(gettext_lazy("{count} activity results changed"), count=len(changed)))
     if changed:
         activity_results_changed.send(sender=Subscription, subscription=subscription, changed=changed)
     return subscription, changed

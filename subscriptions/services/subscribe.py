@@ -5,7 +5,9 @@ from datetime import date
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from portal.audit import audit_context, audit_record, diff
 from portal.jobs import JobProgress, job_handler, job_launch
@@ -39,8 +41,8 @@ def _subscription_save(*, learner: Learner, course: Course, start_date, expire_d
         after = {"start_date": subscription.start_date, "expire_date": subscription.expire_date,
                  "finished": subscription.finished}
         audit_record(action="subscription.create", system=SYSTEM, learner=learner, course=course, obj=subscription,
-                     summary=(_("Already subscribed in aNewSpring: not subscribed again (no licence used)")
-                              if already else _("Subscribed to %(course)s") % {"course": course}),
+                     summary=(gettext_lazy("Already subscribed in aNewSpring: not subscribed again (no licence used)")
+                              if already else format_lazy(gettext_lazy("Subscribed to {course}"), course=course)),
                      changes=diff(before, after))
     return subscription
 
@@ -158,7 +160,8 @@ def _group_subscribe(*, group: LearnerGroup, course: Course, job: Job, progress:
         if not all(already.values()):
             client.subscribe_groups(course_ref(course), [group.external_id])
         audit_record(action="subscription.group_create", system=SYSTEM, course=course, obj=group,
-                     summary=_("Group %(group)s subscribed to %(course)s") % {"group": group, "course": course})
+                     summary=format_lazy(gettext_lazy("Group {group} subscribed to {course}"), group=group,
+                                         course=course))
     outcomes = []
     for learner in members:
         was = already[learner.pk]
