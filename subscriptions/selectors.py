@@ -4,7 +4,7 @@ from django.db.models import Count, Prefetch, QuerySet
 
 from portal.models import Activity, Course, Learner, Template
 from subscriptions.client import activity_type_label
-from subscriptions.models import LearnerGroup, Subscription, WebhookDelivery
+from subscriptions.models import LearnerGroup, Subscription
 
 
 def catalogue_templates() -> QuerySet[Template]:
@@ -16,10 +16,6 @@ def catalogue_templates() -> QuerySet[Template]:
 
 def learner_subscriptions(*, learner: Learner) -> QuerySet[Subscription]:
     return learner.subscriptions.select_related("course", "course__template")
-
-
-def subscription_detail(*, pk: int) -> Subscription:
-    return Subscription.objects.select_related("learner", "course", "course__template").get(pk=pk)
 
 
 def subscription_result_parts(*, subscription: Subscription) -> list[dict]:
@@ -42,7 +38,3 @@ def courses_for_subscribing() -> QuerySet[Course]:
 
 def learner_groups() -> QuerySet[LearnerGroup]:
     return LearnerGroup.objects.annotate(member_count=Count("members"))
-
-
-def webhook_deliveries_latest(*, limit: int = 20) -> QuerySet[WebhookDelivery]:
-    return WebhookDelivery.objects.select_related("learner", "course")[:limit]
