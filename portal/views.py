@@ -75,30 +75,42 @@ class LearnerDetailView(PermissionRequiredMixin, DetailView):
         )
 
 
-class LearnerFormView(PermissionRequiredMixin, FormView):
-    """Create (no pk) or edit (pk) a learner through the learner services."""
+class CreateOrEditView(PermissionRequiredMixin, FormView):
+    """The one create/edit pattern: the URL without ``pk`` creates a ``model``, with ``pk`` edits it
+    (``self.object``, None when creating). It needs the model's add or change permission; the
+    subclass's ``form_valid`` saves through a service, which audits."""
 
-    form_class = LearnerForm
-    template_name = "portal/learner_form.html"
+    model: type
+    context_object_name: str
 
     def setup(self, request, *args, **kwargs):
         super().setup(request, *args, **kwargs)
-        self.learner = get_object_or_404(Learner, pk=kwargs["pk"]) if "pk" in kwargs else None
+        self.object = get_object_or_404(self.model, pk=kwargs["pk"]) if "pk" in kwargs else None
 
     def get_permission_required(self):
-        return ["portal.change_learner" if self.learner else "portal.add_learner"]
+        opts = self.model._meta
+        return [f"{opts.app_label}.{'change' if self.object else 'add'}_{opts.model_name}"]
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "instance": self.learner}
+        return {**super().get_form_kwargs(), "instance": self.object}
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(learner=self.learner, **kwargs)
+        return super().get_context_data(**{self.context_object_name: self.object}, **kwargs)
+
+
+class LearnerFormView(CreateOrEditView):
+    """Create or edit a learner through the learner services."""
+
+    model = Learner
+    context_object_name = "learner"
+    form_class = LearnerForm
+    template_name = "portal/learner_form.html"
 
     def form_valid(self, form):
         data = {name: form.cleaned_data[name] for name in form.Meta.fields}
         try:
-            if self.learner:
-                learner, warnings = services.learner_update(learner=self.learner, data=data)
+            if self.object:
+                learner, warnings = services.learner_update(learner=self.object, data=data)
                 messages.success(self.request, _("Learner %(name)s saved.") % {"name": learner.full_name})
             else:
                 learner, warnings = services.learner_create(data=data)

@@ -19,6 +19,7 @@ from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
 from portal.models import Job, Learner
+from portal.views import CreateOrEditView
 from subscriptions import selectors, webhooks
 from subscriptions.client import AnewspringError
 from subscriptions.filters import LearnerFilter
@@ -260,27 +261,16 @@ class GroupListView(ConfiguredMixin, PermissionRequiredMixin, SingleTableMixin, 
         return selectors.learner_groups()
 
 
-class GroupFormView(ConfiguredMixin, PermissionRequiredMixin, FormView):
+class GroupFormView(ConfiguredMixin, CreateOrEditView):
+    model = LearnerGroup
+    context_object_name = "group"
     template_name = "subscriptions/group_form.html"
     form_class = LearnerGroupForm
-
-    def setup(self, request, *args, **kwargs):
-        super().setup(request, *args, **kwargs)
-        self.group = get_object_or_404(LearnerGroup, pk=kwargs["pk"]) if "pk" in kwargs else None
-
-    def get_permission_required(self):
-        return ["subscriptions.change_learnergroup" if self.group else "subscriptions.add_learnergroup"]
-
-    def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "instance": self.group}
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(group=self.group, **kwargs)
 
     def form_valid(self, form):
         data = {name: form.cleaned_data[name] for name in ("external_id", "name")}
         try:
-            group = learner_group_save(group=self.group, data=data, members=form.cleaned_data["members"])
+            group = learner_group_save(group=self.object, data=data, members=form.cleaned_data["members"])
         except ValidationError as exc:
             form.add_error(None, exc)
             return self.form_invalid(form)
