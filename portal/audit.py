@@ -21,8 +21,6 @@ from portal.db import bulk_insert
 from portal.http import REDACTED, SECRET_NAMES, RemoteCall, redact
 from portal.models import AuditEvent, Course, Learner
 
-SYSTEM_ACTORS = ("beat", "webhook", "import", "system", "command")
-
 
 @dataclass(frozen=True)
 class AuditContext:
