@@ -88,5 +88,5 @@ def integration_connection_test(*, name: str) -> ConnectionCheck:
             check = ConnectionCheck(ok=False, message=exc.message)
     audit_record(action="integration.connection_test", system=integration.name,
                  outcome=AuditEvent.OUTCOME_SUCCESS if check.ok else AuditEvent.OUTCOME_FAILURE,
-                 summary=check.message[:500] if check.ok else "", error="" if check.ok else check.message)
+                 summary=check.message[:500], error="" if check.ok else check.message)
     return check

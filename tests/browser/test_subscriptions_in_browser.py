@@ -59,3 +59,15 @@ def test_coordinator_subscribes_two_learners_changes_one_and_unsubscribes_one(lo
     for action in ("subscription.create", "subscription.update", "subscription.unsubscribe", "remote_call",
                    "learner.anewspring_create"):
         expect(log).to_contain_text(action)
+
+
+def test_coordinator_tests_the_connection_from_the_dashboard(logged_in_page, anewspring, settings):
+    page = logged_in_page
+    page.reload()  # the dashboard, now that aNewSpring is configured
+    slot = page.locator('[data-integration="anewspring"]')
+    slot.get_by_role("button", name="Test connection").click()
+    expect(page.locator(".alert-success")).to_contain_text("aNewSpring: Connected: aNewSpring lists")
+
+    settings.ANEWSPRING_API_KEY = "wrong-key"
+    slot.get_by_role("button", name="Test connection").click()
+    expect(page.locator(".alert-danger")).to_contain_text("the connection test failed: aNewSpring refused the API key")
