@@ -201,7 +201,7 @@ def test_courses_of_a_template_share_their_uid(sandbox):
 def test_group_members_need_the_group_role(sandbox):
     answer = requests.post(api(sandbox, "addGroupUsers/GRP-NURSES"), data={"user": "TEACHER-0001"}, headers=FORM,
                            timeout=5)
-    assert answer.status_code == 400 and "student role" in answer.text
+    assert answer.status_code == 409 and "student role" in answer.text
 
 
 def test_activities_added_by_tests_are_scorable(sandbox):

@@ -336,7 +336,8 @@ def test_groups(api):
     (lambda api: api.get_subscriptions(LearnerRef(id="NOBODY")), "Learner NOBODY is not known in aNewSpring."),
     (lambda api: api.get_subscriptions(LearnerRef(uid="no-uid")), "Learner UID no-uid is not known in aNewSpring."),
     (lambda api: api.get_course_results(LearnerRef(id=DEMO_LEARNER_ID), CourseRef(id="NOPE")),
-     f"Learner {DEMO_LEARNER_ID} or course NOPE is not known in aNewSpring."),
+     f"Learner {DEMO_LEARNER_ID} is not subscribed to course NOPE in aNewSpring (or aNewSpring does not know "
+     "them)."),
     (lambda api: api.get_activity_results(LearnerRef(id=DEMO_LEARNER_ID), CourseRef(id=WOUND_COURSE), "NOPE"),
      f"Learner {DEMO_LEARNER_ID}, course {WOUND_COURSE} or activity NOPE is not known in aNewSpring."),
     (lambda api: api.get_group_users("NOPE"), "Group NOPE is not known in aNewSpring."),
