@@ -8,4 +8,5 @@ class SubscriptionsConfig(AppConfig):
 
     def ready(self):
         # Job handlers (bulk subscribe, catalogue sync) register on import; so do the Celery tasks.
-        from subscriptions import services, tasks  # noqa: F401
+        from subscriptions import tasks  # noqa: F401
+        from subscriptions.services import catalogue, learners, subscribe  # noqa: F401

@@ -3,15 +3,16 @@
 from celery import shared_task
 
 from portal.audit import audit_context
-from subscriptions import services, webhooks
+from subscriptions import webhooks
 from subscriptions.models import WebhookDelivery
+from subscriptions.services import refresh
 
 
 @shared_task(name="subscriptions.tasks.results_refresh_active", ignore_result=True)
 def results_refresh_active() -> dict:
     """Celery beat: refresh a bounded batch of active subscriptions, the oldest results first."""
     with audit_context(actor="beat"):
-        return services.results_refresh_active()
+        return refresh.results_refresh_active()
 
 
 @shared_task(name="subscriptions.tasks.webhook_process", acks_late=True)

@@ -19,11 +19,18 @@ from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
 from portal.models import Job, Learner
-from subscriptions import selectors, services, webhooks
+from subscriptions import selectors, webhooks
 from subscriptions.client import AnewspringError
 from subscriptions.filters import LearnerFilter
 from subscriptions.forms import ExternalScoreForm, LearnerGroupForm, SubscribeForm, SubscriptionChangeForm
 from subscriptions.models import LearnerGroup, Subscription
+from subscriptions.services.catalogue import catalogue_sync_start
+from subscriptions.services.changes import external_activity_score, subscription_unsubscribe, subscription_update
+from subscriptions.services.common import anewspring_configured
+from subscriptions.services.groups import learner_group_save, learner_group_sync
+from subscriptions.services.outcomes import OUTCOME_LABELS
+from subscriptions.services.results import subscription_refresh, subscriptions_refresh
+from subscriptions.services.subscribe import subscription_create, subscriptions_bulk_start
 from subscriptions.tables import LearnerGroupTable, LearnerSelectTable, SubscriptionTable
 
 logger = logging.getLogger(__name__)
@@ -33,7 +40,7 @@ class ConfiguredMixin:
     """Puts ``anewspring_configured`` in the context: the pages say so instead of failing."""
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(anewspring_configured=services.anewspring_configured(), **kwargs)
+        return super().get_context_data(anewspring_configured=anewspring_configured(), **kwargs)
 
 
 def _failed(request, exc: AnewspringError) -> None:
@@ -54,7 +61,7 @@ class CatalogueSyncView(PermissionRequiredMixin, View):
 
     def post(self, request):
         try:
-            job = services.catalogue_sync_start(user=request.user)
+            job = catalogue_sync_start(user=request.user)
         except AnewspringError as exc:
             _failed(request, exc)
             return redirect("catalogue")
@@ -84,7 +91,7 @@ class LearnerSubscriptionsRefreshView(PermissionRequiredMixin, View):
     def post(self, request, pk):
         learner = get_object_or_404(Learner, pk=pk)
         try:
-            subscriptions = services.subscriptions_refresh(learner=learner)
+            subscriptions = subscriptions_refresh(learner=learner)
         except AnewspringError as exc:
             _failed(request, exc)
         else:
@@ -122,11 +129,11 @@ class SubscribeView(ConfiguredMixin, PermissionRequiredMixin, SingleTableMixin, 
         learners = list(data["learners"])
         try:
             if len(learners) == 1 and not data["group"]:
-                outcome = services.subscription_create(learner=learners[0], course=data["course"],
+                outcome = subscription_create(learner=learners[0], course=data["course"],
                                                        start_date=data["start_date"], expire_date=data["expire_date"])
                 messages.success(request, outcome.message)
                 return redirect("learner_subscriptions", pk=learners[0].pk)
-            job = services.subscriptions_bulk_start(
+            job = subscriptions_bulk_start(
                 learners=learners, group=data["group"], course=data["course"], start_date=data["start_date"],
                 expire_date=data["expire_date"], user=request.user)
         except AnewspringError as exc:
@@ -152,7 +159,7 @@ class SubscriptionJobView(PermissionRequiredMixin, DetailView):
         return ["subscriptions/_job_outcomes.html"] if self.request.htmx else ["subscriptions/job.html"]
 
     def get_context_data(self, **kwargs):
-        outcomes = [{**o, "label": services.OUTCOME_LABELS.get(o["status"], o["status"])}
+        outcomes = [{**o, "label": OUTCOME_LABELS.get(o["status"], o["status"])}
                     for o in self.object.result.get("outcomes", [])]
         return super().get_context_data(outcomes=outcomes, **kwargs)
 
@@ -185,7 +192,7 @@ class SubscriptionRefreshView(_SubscriptionMixin, View):
 
     def post(self, request, pk):
         try:
-            changed = services.subscription_refresh(subscription=self.subscription)
+            changed = subscription_refresh(subscription=self.subscription)
         except AnewspringError as exc:
             _failed(request, exc)
         else:
@@ -218,7 +225,7 @@ class SubscriptionChangeView(_SubscriptionMixin, FormView):
 
     def _save(self, **changes):
         try:
-            services.subscription_update(subscription=self.subscription, **changes)
+            subscription_update(subscription=self.subscription, **changes)
         except AnewspringError as exc:
             _failed(self.request, exc)
             return redirect("subscription_change", pk=self.subscription.pk)
@@ -233,7 +240,7 @@ class SubscriptionUnsubscribeView(_SubscriptionMixin, TemplateView):
 
     def post(self, request, pk):
         try:
-            services.subscription_unsubscribe(subscription=self.subscription)
+            subscription_unsubscribe(subscription=self.subscription)
         except AnewspringError as exc:
             _failed(request, exc)
             return redirect("subscription_unsubscribe", pk=pk)
@@ -253,7 +260,7 @@ class SubscriptionScoreView(_SubscriptionMixin, FormView):
     def form_valid(self, form):
         data = form.cleaned_data
         try:
-            services.external_activity_score(subscription=self.subscription, activity=data["activity"],
+            external_activity_score(subscription=self.subscription, activity=data["activity"],
                                              score=data["score"], passed=data["passed"],
                                              completed_on=data["completed_on"])
         except AnewspringError as exc:
@@ -295,7 +302,7 @@ class GroupFormView(ConfiguredMixin, PermissionRequiredMixin, FormView):
     def form_valid(self, form):
         data = {name: form.cleaned_data[name] for name in ("external_id", "name")}
         try:
-            group = services.learner_group_save(group=self.group, data=data, members=form.cleaned_data["members"])
+            group = learner_group_save(group=self.group, data=data, members=form.cleaned_data["members"])
         except ValidationError as exc:
             form.add_error(None, exc)
             return self.form_invalid(form)
@@ -309,7 +316,7 @@ class GroupSyncView(PermissionRequiredMixin, View):
     def post(self, request, pk):
         group = get_object_or_404(LearnerGroup, pk=pk)
         try:
-            services.learner_group_sync(group=group)
+            learner_group_sync(group=group)
         except AnewspringError as exc:
             _failed(request, exc)
         else:

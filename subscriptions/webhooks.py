@@ -217,7 +217,7 @@ def _finish(delivery: WebhookDelivery, status: str, note: str = "") -> WebhookDe
 def webhook_process(*, delivery: WebhookDelivery) -> WebhookDelivery:
     """Refresh the results of the learner x course a delivery names; anything unknown is ignored (noted),
     a failure a retry may cure is marked failed for the sweep."""
-    from subscriptions.services import learner_course_refresh
+    from subscriptions.services.results import learner_course_refresh
 
     if delivery.status != WebhookDelivery.RECEIVED:
         return delivery

@@ -3,7 +3,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from portal.imports.parsing import ImportFileError, check_size
-from subscriptions.services import anewspring_configured
+from subscriptions.services.common import anewspring_configured
 
 
 class ImportUploadForm(forms.Form):

@@ -28,7 +28,8 @@ from portal.jobs import job_create, job_handler, job_start
 from portal.models import Job, Learner
 from portal.pe_numbers import PENumber
 from portal.services import learner_snapshot, pe_registrations_add, pe_registrations_replace
-from subscriptions.services import AnewspringNotConfigured, learners_push, learners_push_start
+from subscriptions.services.common import AnewspringNotConfigured
+from subscriptions.services.learners import learners_push, learners_push_start
 
 BATCH_SIZE = 5000
 _FIELDS = [name for name in COLUMNS.values() if name]

@@ -13,7 +13,7 @@ from portal.imports.forms import ImportConfirmForm, ImportUploadForm
 from portal.imports.models import LearnerImport, LearnerImportRow
 from portal.imports.parsing import ImportFileError
 from portal.imports.tables import LearnerImportRowTable
-from subscriptions.services import anewspring_configured
+from subscriptions.services.common import anewspring_configured
 
 
 class ImportUploadView(PermissionRequiredMixin, FormView):

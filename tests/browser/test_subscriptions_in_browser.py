@@ -2,7 +2,7 @@ import pytest
 from playwright.sync_api import expect
 
 from sandbox.anewspring import DEFAULT_API_KEY, AnewspringSandbox
-from subscriptions.services import catalogue_sync
+from subscriptions.services.catalogue import catalogue_sync
 from tests.factories import LearnerFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

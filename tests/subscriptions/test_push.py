@@ -6,7 +6,7 @@ import pytest
 
 from portal.models import AuditEvent, Job
 from sandbox.anewspring import DEFAULT_API_KEY
-from subscriptions import services
+from subscriptions.services.learners import learners_push, learners_push_start
 from subscriptions.client import AnewspringError
 from tests.doubles import RecordingProgress
 from tests.factories import LearnerFactory
@@ -21,7 +21,7 @@ def configured(anewspring, settings):
 
 
 def push(*learners, progress=None) -> dict:
-    return services.learners_push(learner_ids=[learner.pk for learner in learners], progress=progress or RecordingProgress())
+    return learners_push(learner_ids=[learner.pk for learner in learners], progress=progress or RecordingProgress())
 
 
 def requests_to(app, call):
@@ -93,7 +93,7 @@ def test_a_503_midway_stops_the_push_politely(configured):
 def test_the_push_job_runs_once_committed_and_reports(configured, coordinator, django_capture_on_commit_callbacks):
     learners = [LearnerFactory(external_id=f"NEW-{n}", custom1="19/39054148101") for n in (1, 2)]
     with django_capture_on_commit_callbacks(execute=True):
-        job = services.learners_push_start(learner_ids=[learner.pk for learner in learners], title="Push two",
+        job = learners_push_start(learner_ids=[learner.pk for learner in learners], title="Push two",
                                            user=coordinator)
         assert "NEW-1" not in configured.app.users  # not before the commit
     job.refresh_from_db()
@@ -107,5 +107,5 @@ def test_the_push_job_runs_once_committed_and_reports(configured, coordinator, d
 def test_pushing_needs_anewspring_configured(db, settings):
     settings.ANEWSPRING_URL = ""
     with pytest.raises(AnewspringError, match="aNewSpring is not configured"):
-        services.learners_push_start(learner_ids=[LearnerFactory().pk], title="Push")
+        learners_push_start(learner_ids=[LearnerFactory().pk], title="Push")
     assert not Job.objects.exists()

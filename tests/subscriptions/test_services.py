@@ -14,7 +14,13 @@ from sandbox.anewspring import (
     WOUND_COURSE_IDS,
     WOUND_EXTERNAL_ACTIVITY_ID,
 )
-from subscriptions import services
+from subscriptions.services.catalogue import catalogue_sync
+from subscriptions.services.changes import external_activity_score, subscription_unsubscribe, subscription_update
+from subscriptions.services.groups import learner_group_save
+from subscriptions.services.outcomes import ALREADY, SUBSCRIBED
+from subscriptions.services.refresh import results_refresh_active
+from subscriptions.services.results import subscription_refresh, subscriptions_refresh
+from subscriptions.services.subscribe import subscription_create, subscriptions_bulk_start
 from subscriptions.client import AnewspringError
 from subscriptions.models import ActivityResult, Subscription
 from subscriptions.signals import activity_results_changed
@@ -30,7 +36,7 @@ def aws(anewspring, settings):
     """The sandbox, the portal configured for it, and the catalogue synced."""
     settings.ANEWSPRING_URL = anewspring.url
     settings.ANEWSPRING_API_KEY = DEFAULT_API_KEY
-    services.catalogue_sync()
+    catalogue_sync()
     return anewspring
 
 
@@ -74,14 +80,14 @@ def test_the_management_command_syncs_the_catalogue(anewspring, settings, capsys
 
 def test_not_configured_is_an_error_with_a_clear_message(db):
     with pytest.raises(AnewspringError, match="aNewSpring is not configured"):
-        services.catalogue_sync()
+        catalogue_sync()
 
 
 def test_subscribing_a_new_learner_creates_them_in_anewspring_with_custom1(aws):
     learner = LearnerFactory(external_id="NEW-1", custom1="19/39054148101")
-    outcome = services.subscription_create(learner=learner, course=course(WOUND), start_date=date(2026, 2, 1),
+    outcome = subscription_create(learner=learner, course=course(WOUND), start_date=date(2026, 2, 1),
                                            expire_date=date(2026, 12, 31))
-    assert outcome.status == services.SUBSCRIBED
+    assert outcome.status == SUBSCRIBED
     assert aws.app.users["NEW-1"].fields["custom1"] == "19/39054148101"
     assert aws.app.subscription("NEW-1", WOUND).expire_date == date(2026, 12, 31)
     learner.refresh_from_db()
@@ -97,8 +103,8 @@ def test_subscribing_a_new_learner_creates_them_in_anewspring_with_custom1(aws):
 
 def test_is_subscribed_is_checked_first_and_nobody_is_subscribed_twice(aws):
     learner = LearnerFactory(external_id=DEMO_LEARNER_ID)
-    outcome = services.subscription_create(learner=learner, course=course(WOUND))
-    assert outcome.status == services.ALREADY
+    outcome = subscription_create(learner=learner, course=course(WOUND))
+    assert outcome.status == ALREADY
     assert posts(aws, "subscribe") == []
     assert Subscription.objects.filter(learner=learner, course=course(WOUND)).exists()
     assert "no licence used" in AuditEvent.objects.get(action="subscription.create").summary
@@ -109,7 +115,7 @@ def test_a_failed_subscribe_changes_nothing_and_is_audited(aws, status):
     learner = LearnerFactory(external_id=DEMO_LEARNER_ID)
     aws.app.fail_next(status=status, body="Licence pool empty", path_contains="/api/subscribe/")
     with pytest.raises(AnewspringError) as error:
-        services.subscription_create(learner=learner, course=course("WOUNDCARE-2026-02"))
+        subscription_create(learner=learner, course=course("WOUNDCARE-2026-02"))
     assert "Licence pool empty" in error.value.message
     assert not Subscription.objects.exists()
     failed = AuditEvent.objects.get(action="subscription.create")
@@ -120,7 +126,7 @@ def test_a_failed_subscribe_changes_nothing_and_is_audited(aws, status):
 
 def test_refresh_learns_activities_and_results_and_signals_the_changes_once(aws, signals):
     learner = LearnerFactory(external_id=DEMO_LEARNER_ID)
-    subscriptions = services.subscriptions_refresh(learner=learner)
+    subscriptions = subscriptions_refresh(learner=learner)
     assert {s.course.external_id for s in subscriptions} == {DEMO_COURSE_ID, WOUND}
     demo = Subscription.objects.get(course__external_id=DEMO_COURSE_ID)
     assert (demo.grade, demo.progress, demo.completed, demo.reseller) == (Decimal("67"), "2/2", True, "EXAMPLEID")
@@ -134,33 +140,33 @@ def test_refresh_learns_activities_and_results_and_signals_the_changes_once(aws,
     assert [s.course.external_id for s, _changed in signals] == [DEMO_COURSE_ID]
     assert len(signals[0][1]) == 2
 
-    services.subscription_refresh(subscription=demo)
+    subscription_refresh(subscription=demo)
     assert len(signals) == 1  # nothing changed: no signal
 
     aws.app.complete_activity(DEMO_LEARNER_ID, WOUND, WOUND_EXTERNAL_ACTIVITY_ID, score=75)
-    changed = services.subscription_refresh(subscription=Subscription.objects.get(course__external_id=WOUND))
+    changed = subscription_refresh(subscription=Subscription.objects.get(course__external_id=WOUND))
     assert [r.activity.external_id for r in changed] == [WOUND_EXTERNAL_ACTIVITY_ID]
     assert len(signals) == 2 and signals[1][1][0].score == Decimal("75")
 
 
 def test_change_dates_expire_and_unsubscribe(aws):
     learner = LearnerFactory(external_id=DEMO_LEARNER_ID)
-    sub = services.subscriptions_refresh(learner=learner)[1]
+    sub = subscriptions_refresh(learner=learner)[1]
     sub = Subscription.objects.get(course__external_id=WOUND)
-    services.subscription_update(subscription=sub, expire_date=date(2027, 6, 30))
+    subscription_update(subscription=sub, expire_date=date(2027, 6, 30))
     assert aws.app.subscription(DEMO_LEARNER_ID, WOUND).expire_date == date(2027, 6, 30)
     sub.refresh_from_db()
     assert sub.expire_date == date(2027, 6, 30)
     event = AuditEvent.objects.get(action="subscription.update")
     assert event.changes["expire_date"]["after"] == "2027-06-30"
 
-    services.subscription_update(subscription=sub, expire_now=True)
+    subscription_update(subscription=sub, expire_now=True)
     sub.refresh_from_db()
     assert sub.expired and sub.finished and sub.status == Subscription.EXPIRED
     assert aws.app.subscription(DEMO_LEARNER_ID, WOUND).expired
 
     demo = Subscription.objects.get(course__external_id=DEMO_COURSE_ID)
-    services.subscription_unsubscribe(subscription=demo)
+    subscription_unsubscribe(subscription=demo)
     demo.refresh_from_db()
     assert demo.finished and demo.status == Subscription.UNSUBSCRIBED
     assert aws.app.subscription(DEMO_LEARNER_ID, DEMO_COURSE_ID).unsubscribed
@@ -169,16 +175,16 @@ def test_change_dates_expire_and_unsubscribe(aws):
 
 def test_a_failed_change_changes_no_local_state(aws):
     learner = LearnerFactory(external_id=DEMO_LEARNER_ID)
-    services.subscriptions_refresh(learner=learner)
+    subscriptions_refresh(learner=learner)
     sub = Subscription.objects.get(course__external_id=WOUND)
     before = (sub.expire_date, sub.finished)
     aws.app.fail_next(status=404, body='{"errors": [{"message": "Subscription not found"}]}',
                       content_type="application/json", path_contains="updateSubscription")
     with pytest.raises(AnewspringError, match="Subscription not found"):
-        services.subscription_update(subscription=sub, expire_date=date(2030, 1, 1))
+        subscription_update(subscription=sub, expire_date=date(2030, 1, 1))
     aws.app.fail_next(status=500, path_contains="unsubscribe")
     with pytest.raises(AnewspringError):
-        services.subscription_unsubscribe(subscription=sub)
+        subscription_unsubscribe(subscription=sub)
     sub.refresh_from_db()
     assert (sub.expire_date, sub.finished) == before
     assert set(AuditEvent.objects.filter(outcome="failure").values_list("action", flat=True)) == {
@@ -187,10 +193,10 @@ def test_a_failed_change_changes_no_local_state(aws):
 
 def test_scoring_an_external_activity_shows_after_the_refresh(aws, signals):
     learner = LearnerFactory(external_id=DEMO_LEARNER_ID)
-    services.subscriptions_refresh(learner=learner)
+    subscriptions_refresh(learner=learner)
     sub = Subscription.objects.get(course__external_id=WOUND)
     activity = Activity.objects.get(external_id=WOUND_EXTERNAL_ACTIVITY_ID)
-    changed = services.external_activity_score(subscription=sub, activity=activity, score=Decimal("80"))
+    changed = external_activity_score(subscription=sub, activity=activity, score=Decimal("80"))
     result = ActivityResult.objects.get(subscription=sub, activity=activity)
     assert (result.score, result.passed, result.completed) == (Decimal("80"), True, True)
     assert changed == [result] and signals[-1][1] == [result]
@@ -199,11 +205,11 @@ def test_scoring_an_external_activity_shows_after_the_refresh(aws, signals):
 
 def test_a_rejected_score_is_a_message_and_no_change(aws):
     learner = LearnerFactory(external_id=DEMO_LEARNER_ID)
-    services.subscriptions_refresh(learner=learner)
+    subscriptions_refresh(learner=learner)
     sub = Subscription.objects.get(course__external_id=WOUND)
     activity = Activity.objects.get(external_id=WOUND_EXTERNAL_ACTIVITY_ID)
     with pytest.raises(AnewspringError, match="score must be a number from 0 to 100"):
-        services.external_activity_score(subscription=sub, activity=activity, score=Decimal("120"))
+        external_activity_score(subscription=sub, activity=activity, score=Decimal("120"))
     assert ActivityResult.objects.get(subscription=sub, activity=activity).score is None
 
 
@@ -212,7 +218,7 @@ def test_bulk_subscribe_job_reports_each_learner_and_never_subscribes_twice(aws,
     new = LearnerFactory(external_id="NEW-2")
     known = LearnerFactory(external_id="LEARNER-0003")
     with django_capture_on_commit_callbacks(execute=True):
-        job = services.subscriptions_bulk_start(learners=[already, new, known], course=course(WOUND))
+        job = subscriptions_bulk_start(learners=[already, new, known], course=course(WOUND))
     job.refresh_from_db()
     assert job.status == Job.SUCCEEDED and (job.done, job.total) == (3, 3)
     statuses = {o["learner_id"]: o["status"] for o in job.result["outcomes"]}
@@ -222,7 +228,7 @@ def test_bulk_subscribe_job_reports_each_learner_and_never_subscribes_twice(aws,
                                                               f"/api/subscribe/NEW-2/{WOUND}"]
     # Running it again subscribes nobody.
     with django_capture_on_commit_callbacks(execute=True):
-        services.subscriptions_bulk_start(learners=[already, new, known], course=course(WOUND))
+        subscriptions_bulk_start(learners=[already, new, known], course=course(WOUND))
     assert len(posts(aws, "subscribe")) == 2
     assert AuditEvent.objects.filter(correlation_id=job.correlation_id, action="subscription.create").count() == 3
 
@@ -231,7 +237,7 @@ def test_bulk_subscribe_stops_politely_on_a_retryable_error(aws, django_capture_
     learners = [LearnerFactory(external_id=i) for i in ("LEARNER-0002", "LEARNER-0003")]
     aws.app.fail_next(status=503, path_contains="/api/subscribe/")
     with django_capture_on_commit_callbacks(execute=True):
-        job = services.subscriptions_bulk_start(learners=learners, course=course("WOUNDCARE-2026-02"))
+        job = subscriptions_bulk_start(learners=learners, course=course("WOUNDCARE-2026-02"))
     job.refresh_from_db()
     assert [o["status"] for o in job.result["outcomes"]] == ["failed", "skipped"]
     assert not Subscription.objects.filter(course__external_id="WOUNDCARE-2026-02").exists()
@@ -239,10 +245,10 @@ def test_bulk_subscribe_stops_politely_on_a_retryable_error(aws, django_capture_
 
 def test_a_group_is_synced_and_subscribed_with_subscribe_groups(aws, django_capture_on_commit_callbacks):
     members = [LearnerFactory(external_id="LEARNER-0002"), LearnerFactory(external_id="NEW-3")]
-    group = services.learner_group_save(group=None, data={"external_id": "GRP-NEW", "name": "New nurses"},
+    group = learner_group_save(group=None, data={"external_id": "GRP-NEW", "name": "New nurses"},
                                         members=members)
     with django_capture_on_commit_callbacks(execute=True):
-        job = services.subscriptions_bulk_start(group=group, course=course(WOUND))
+        job = subscriptions_bulk_start(group=group, course=course(WOUND))
     job.refresh_from_db()
     assert job.status == Job.SUCCEEDED, job.error
     assert {o["status"] for o in job.result["outcomes"]} == {"already_subscribed", "subscribed"}
@@ -258,7 +264,7 @@ def test_a_group_whose_members_are_all_subscribed_is_not_subscribed_again(aws, d
     group = LearnerGroupFactory(external_id="GRP-NURSES")
     group.members.set([LearnerFactory(external_id="LEARNER-0002")])
     with django_capture_on_commit_callbacks(execute=True):
-        services.subscriptions_bulk_start(group=group, course=course(WOUND))
+        subscriptions_bulk_start(group=group, course=course(WOUND))
     assert posts(aws, "subscribeGroups") == []
 
 
@@ -270,13 +276,13 @@ def test_beat_refresh_is_incremental_and_fires_the_signal(aws, signals):
     second = Subscription.objects.create(learner=other, course=course(WOUND))
     Subscription.objects.create(learner=other, course=course("DEMO-FREE-1"), finished=True)  # not refreshed
 
-    counts = services.results_refresh_active(limit=2, concurrency=2)
+    counts = results_refresh_active(limit=2, concurrency=2)
     assert (counts["refreshed"], counts["failed"], counts["stopped"]) == (2, 0, False)
     refreshed = set(Subscription.objects.filter(results_refreshed_at__isnull=False).values_list("pk", flat=True))
     assert refreshed == {demo.pk, wound.pk}
     assert [s.pk for s, _c in signals] == [demo.pk]
 
-    counts = services.results_refresh_active(limit=2)
+    counts = results_refresh_active(limit=2)
     # The one never refreshed goes first, then the oldest.
     assert Subscription.objects.get(pk=second.pk).results_refreshed_at is not None
     assert counts["refreshed"] == 2
@@ -290,7 +296,7 @@ def test_beat_refresh_stops_on_a_retryable_answer(aws):
     for lrn, crs in ((learner, DEMO_COURSE_ID), (learner, WOUND), (other, WOUND)):
         Subscription.objects.create(learner=lrn, course=course(crs))
     aws.app.fail_next(status=429, body="Slow down")
-    counts = services.results_refresh_active(concurrency=1)
+    counts = results_refresh_active(concurrency=1)
     assert counts["stopped"] and counts["failed"] == 1 and counts["refreshed"] == 0
     assert not Subscription.objects.filter(results_refreshed_at__isnull=False).exists()
     assert AuditEvent.objects.get(action="subscription.results_refresh").outcome == "failure"

@@ -8,7 +8,8 @@ from django.urls import reverse
 from portal.models import Activity, AuditEvent, Course, Job
 from sandbox.anewspring import DEFAULT_API_KEY, DEMO_COURSE_ID, DEMO_LEARNER_ID, WOUND_COURSE_IDS, \
     WOUND_EXTERNAL_ACTIVITY_ID
-from subscriptions import services
+from subscriptions.services.catalogue import catalogue_sync
+from subscriptions.services.results import subscriptions_refresh
 from subscriptions.models import LearnerGroup, Subscription
 from tests.factories import LearnerFactory
 from tests.subscriptions.factories import SubscriptionFactory
@@ -20,14 +21,14 @@ WOUND = WOUND_COURSE_IDS[0]
 @pytest.fixture
 def aws(anewspring, settings):
     settings.ANEWSPRING_URL, settings.ANEWSPRING_API_KEY = anewspring.url, DEFAULT_API_KEY
-    services.catalogue_sync()
+    catalogue_sync()
     return anewspring
 
 
 @pytest.fixture
 def anna(aws):
     learner = LearnerFactory(external_id=DEMO_LEARNER_ID, first_name="Anna", last_name="Jansen")
-    services.subscriptions_refresh(learner=learner)
+    subscriptions_refresh(learner=learner)
     return learner
 
 

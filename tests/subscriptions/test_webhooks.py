@@ -13,7 +13,7 @@ from sandbox.anewspring import (
     WOUND_EXTERNAL_ACTIVITY_ID,
     sign_webhook,
 )
-from subscriptions import services
+from subscriptions.services.catalogue import catalogue_sync
 from subscriptions.models import ActivityResult, Subscription, WebhookDelivery
 from subscriptions.webhooks import payload_identifiers
 from tests.factories import LearnerFactory
@@ -27,7 +27,7 @@ WOUND = WOUND_COURSE_IDS[0]
 def configured(anewspring, settings):
     settings.ANEWSPRING_URL, settings.ANEWSPRING_API_KEY = anewspring.url, DEFAULT_API_KEY
     settings.ANEWSPRING_WEBHOOK_SECRET = SECRET
-    services.catalogue_sync()
+    catalogue_sync()
     return anewspring
 
 

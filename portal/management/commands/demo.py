@@ -13,7 +13,8 @@ from portal.roles import COORDINATOR_GROUP
 from portal.services import learner_create
 from sandbox.anewspring import DEMO_LEARNER_ID, AnewspringSandbox
 from sandbox.server import serve
-from subscriptions.services import catalogue_sync, subscriptions_refresh
+from subscriptions.services.catalogue import catalogue_sync
+from subscriptions.services.results import subscriptions_refresh
 
 DEMO_USERS = [
     # username, password, superuser

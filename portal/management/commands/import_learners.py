@@ -13,7 +13,9 @@ from portal.imports.services import (
     learner_import_preview,
     learner_import_push,
 )
-from subscriptions.services import FAILED, PUSHED, anewspring_configured
+from subscriptions.services.common import anewspring_configured
+from subscriptions.services.learners import PUSHED
+from subscriptions.services.outcomes import FAILED
 
 MAX_PROBLEMS_SHOWN = 50
 

@@ -4,7 +4,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from portal.audit import audit_context
 from subscriptions.client import AnewspringError
-from subscriptions.services import catalogue_sync, results_refresh_active
+from subscriptions.services.catalogue import catalogue_sync
+from subscriptions.services.refresh import results_refresh_active
 
 
 class Command(BaseCommand):

@@ -1,0 +1,163 @@
+"""Subscribe learners to a course: one at a time, or many (or a group) in a background job."""
+
+from collections.abc import Sequence
+from datetime import date
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal.audit import audit_context, audit_record, diff
+from portal.jobs import JobProgress, job_create, job_handler, job_start
+from portal.models import Course, Job, Learner
+from subscriptions.client import AnewspringClient
+from subscriptions.models import LearnerGroup, Subscription
+from subscriptions.services.common import (SYSTEM, AnewspringNotConfigured, anewspring_client, anewspring_configured,
+                                           course_ref, learner_ref, remote_action)
+from subscriptions.services.groups import learner_group_sync
+from subscriptions.services.learners import learner_ensure_remote
+from subscriptions.services.outcomes import (ALREADY, FAILED, OUTCOME_LABELS, SKIPPED, SUBSCRIBED, SubscribeOutcome,
+                                             politely)
+from subscriptions.services.results import refresh_quietly
+
+
+def _subscription_save(*, learner: Learner, course: Course, start_date, expire_date, already: bool) -> Subscription:
+    with transaction.atomic():
+        subscription = Subscription.objects.select_for_update().filter(learner=learner, course=course).first()
+        before = {}
+        if subscription is None:
+            subscription = Subscription(learner=learner, course=course)
+        else:
+            before = {"start_date": subscription.start_date, "expire_date": subscription.expire_date,
+                      "finished": subscription.finished}
+        if not already:
+            subscription.finished = subscription.expired = False
+            subscription.subscribe_date = subscription.subscribe_date or timezone.now()
+            subscription.start_date = start_date or subscription.start_date or timezone.localdate()
+            subscription.expire_date = expire_date
+        subscription.save()
+        after = {"start_date": subscription.start_date, "expire_date": subscription.expire_date,
+                 "finished": subscription.finished}
+        audit_record(action="subscription.create", system=SYSTEM, learner=learner, course=course, obj=subscription,
+                     summary=(_("Already subscribed in aNewSpring: not subscribed again (no licence used)")
+                              if already else _("Subscribed to %(course)s") % {"course": course}),
+                     changes=diff(before, after))
+    return subscription
+
+
+def subscription_create(*, learner: Learner, course: Course, start_date: date | None = None,
+                        expire_date: date | None = None, client: AnewspringClient | None = None) -> SubscribeOutcome:
+    """Subscribe one learner (a licence): creates the learner in aNewSpring if needed, checks
+    isSubscribed first and never subscribes twice."""
+    with remote_action("subscription.create", learner=learner, course=course):
+        client = client or anewspring_client()
+        learner_ensure_remote(learner=learner, client=client)
+        already = client.is_subscribed(learner_ref(learner), course_ref(course))
+        if not already:
+            client.subscribe(learner_ref(learner), course_ref(course), start_date=start_date, expire_date=expire_date)
+        subscription = _subscription_save(learner=learner, course=course, start_date=start_date,
+                                          expire_date=expire_date, already=already)
+    refresh_quietly(subscription, client)
+    if already:
+        return SubscribeOutcome(learner, ALREADY, _("%(learner)s was already subscribed to %(course)s.")
+                                % {"learner": learner, "course": course}, subscription)
+    return SubscribeOutcome(learner, SUBSCRIBED, _("%(learner)s is subscribed to %(course)s.")
+                            % {"learner": learner, "course": course}, subscription)
+
+
+def subscriptions_bulk_start(*, learners: Sequence[Learner] = (), group: LearnerGroup | None = None, course: Course,
+                             start_date: date | None = None, expire_date: date | None = None, user=None) -> Job:
+    """Subscribe many learners (or a group) in a background job with progress and per-learner outcomes."""
+    if not anewspring_configured():
+        raise AnewspringNotConfigured()
+    params = {"course_id": course.pk, "learner_ids": [learner.pk for learner in learners],
+              "group_id": group.pk if group else None,
+              "start_date": start_date.isoformat() if start_date else None,
+              "expire_date": expire_date.isoformat() if expire_date else None}
+    what = (_("group %(group)s") % {"group": group}) if group else (
+        _("%(count)s learners") % {"count": len(params["learner_ids"])})
+    with transaction.atomic():
+        job = job_create(kind="subscriptions_bulk", title=_("Subscribe %(what)s to %(course)s")
+                         % {"what": what, "course": course}, params=params, user=user,
+                         total=len(params["learner_ids"]) if not group else group.members.count())
+        audit_record(action="subscription.bulk_start", system=SYSTEM, course=course, obj=job,
+                     summary=job.title)
+        job_start(job)
+    return job
+
+
+@job_handler("subscriptions_bulk", queue="anewspring")
+def subscriptions_bulk_job(job: Job, progress: JobProgress) -> dict:
+    params = job.params
+    course = Course.objects.select_related("template").get(pk=params["course_id"])
+    start = date.fromisoformat(params["start_date"]) if params.get("start_date") else None
+    expire = date.fromisoformat(params["expire_date"]) if params.get("expire_date") else None
+    if params.get("group_id"):
+        group = LearnerGroup.objects.get(pk=params["group_id"])
+        outcomes = _group_subscribe(group=group, course=course, job=job, progress=progress)
+    else:
+        learners = Learner.objects.in_bulk(params["learner_ids"])
+        ordered = [learners[pk] for pk in params["learner_ids"] if pk in learners]
+        outcomes = _learners_subscribe(learners=ordered, course=course, start_date=start, expire_date=expire,
+                                       job=job, progress=progress)
+    return _job_result(job, outcomes, course)
+
+
+def _job_result(job: Job, outcomes: list[SubscribeOutcome], course: Course) -> dict:
+    counts = {status: sum(1 for o in outcomes if o.status == status) for status in OUTCOME_LABELS}
+    summary = _("%(subscribed)s subscribed, %(already)s already subscribed, %(failed)s failed, "
+                "%(skipped)s not attempted.") % {"subscribed": counts[SUBSCRIBED], "already": counts[ALREADY],
+                                                 "failed": counts[FAILED], "skipped": counts[SKIPPED]}
+    return {"summary": summary, "counts": counts, "outcomes": [o.as_dict() for o in outcomes],
+            "course_id": course.pk}
+
+
+def _publish(job: Job, outcomes: list[SubscribeOutcome], progress: JobProgress) -> None:
+    """Per-learner outcomes appear on the job page while the job runs."""
+    progress.advance()
+    Job.objects.filter(pk=job.pk).update(result={"outcomes": [o.as_dict() for o in outcomes]}, done=progress.job.done)
+
+
+def _learners_subscribe(*, learners: list[Learner], course: Course, start_date, expire_date, job: Job,
+                        progress: JobProgress) -> list[SubscribeOutcome]:
+    progress.set_total(len(learners))
+    outcomes: list[SubscribeOutcome] = []
+    client = anewspring_client()
+    for outcome in politely(learners, lambda learner: subscription_create(
+            learner=learner, course=course, start_date=start_date, expire_date=expire_date, client=client)):
+        outcomes.append(outcome)
+        _publish(job, outcomes, progress)
+    return outcomes
+
+
+def _group_subscribe(*, group: LearnerGroup, course: Course, job: Job, progress: JobProgress) -> list[SubscribeOutcome]:
+    """subscribeGroups for the group, after syncing it; members already subscribed are reported as such.
+
+    isSubscribed is checked per member first; when every member is subscribed, subscribeGroups
+    is not called at all.
+    """
+    members = list(group.members.all())
+    progress.set_total(len(members))
+    client = anewspring_client()
+    learner_group_sync(group=group, client=client)
+    already = {}
+    with remote_action("subscription.group_create", course=course, obj=group):
+        for learner in members:
+            with audit_context(learner=learner):
+                already[learner.pk] = client.is_subscribed(learner_ref(learner), course_ref(course))
+        if not all(already.values()):
+            client.subscribe_groups(course_ref(course), [group.external_id])
+        audit_record(action="subscription.group_create", system=SYSTEM, course=course, obj=group,
+                     summary=_("Group %(group)s subscribed to %(course)s") % {"group": group, "course": course})
+    outcomes = []
+    for learner in members:
+        was = already[learner.pk]
+        subscription = _subscription_save(learner=learner, course=course, start_date=None, expire_date=None,
+                                          already=was)
+        refresh_quietly(subscription, client)
+        outcomes.append(SubscribeOutcome(
+            learner, ALREADY if was else SUBSCRIBED,
+            (_("%(learner)s was already subscribed.") if was else _("%(learner)s is subscribed through the group."))
+            % {"learner": learner}, subscription))
+        _publish(job, outcomes, progress)
+    return outcomes
