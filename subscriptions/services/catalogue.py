@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 
 from portal.audit import audit_record
 from portal.jobs import JobProgress, job_create, job_handler, job_start
-from portal.models import Course, Job, Template
+from portal.models import AuditEvent, Course, Job, Template
 from subscriptions import client as anewspring
 from subscriptions.services.common import (SYSTEM, AnewspringNotConfigured, anewspring_client, anewspring_configured,
                                            remote_action)
@@ -24,37 +24,66 @@ def course_save(template: Template, info: anewspring.CourseInfo) -> Course:
     return course
 
 
+# A sync reports at most this many failed templates by ID (the count is complete).
+FAILURES_LISTED = 20
+
+
+def _template_save(remote: anewspring.Template) -> Template:
+    """A template by external ID, or by UID when it has none (it is listed, but its courses cannot be read)."""
+    defaults = {"uid": remote.uid, "name": remote.name[:255], "synced_at": timezone.now()}
+    if remote.id:
+        template, _created = Template.objects.update_or_create(external_id=remote.id, defaults=defaults)
+    else:
+        template, _created = Template.objects.update_or_create(external_id=None, uid=remote.uid, defaults=defaults)
+    return template
+
+
 def catalogue_sync(*, progress: JobProgress | None = None) -> dict:
     """Templates (getTemplates) and their courses (getCourses) into the portal's catalogue.
 
-    Templates or courses without an external ID are skipped: the portal addresses them by it.
+    getCourses takes a template's external ID: a template without one is listed but its courses
+    cannot be read. A template whose getCourses fails is reported by its ID and the rest of the
+    sync goes on; courses without an external ID are skipped (the portal addresses them by it).
     """
     with remote_action("catalogue.sync"):
         client = anewspring_client()
         templates = client.get_templates()
+    if progress:
+        progress.set_total(len(templates))
+    counts = {"templates": 0, "courses": 0, "skipped": 0, "without_id": 0, "failed": 0}
+    failures = []
+    for remote in templates:
+        template = _template_save(remote)
+        counts["templates"] += 1
+        if not remote.id:
+            counts["without_id"] += 1
+        else:
+            try:
+                courses = client.get_courses(remote.id)
+            except anewspring.AnewspringError as exc:
+                counts["failed"] += 1
+                failures.append({"template": remote.id, "error": exc.message})
+            else:
+                with transaction.atomic():
+                    for info in courses:
+                        if not info.id:
+                            counts["skipped"] += 1
+                            continue
+                        course_save(template, info)
+                        counts["courses"] += 1
         if progress:
-            progress.set_total(len(templates))
-        counts = {"templates": 0, "courses": 0, "skipped": 0}
-        for remote in templates:
-            external_id = remote.id or remote.uid
-            courses = client.get_courses(external_id)
-            with transaction.atomic():
-                template, _created = Template.objects.update_or_create(
-                    external_id=external_id,
-                    defaults={"uid": remote.uid, "name": remote.name[:255], "synced_at": timezone.now()})
-                counts["templates"] += 1
-                for info in courses:
-                    if not info.id:
-                        counts["skipped"] += 1
-                        continue
-                    course_save(template, info)
-                    counts["courses"] += 1
-            if progress:
-                progress.advance()
-        summary = (_("%(templates)s templates and %(courses)s courses synced; %(skipped)s courses without "
-                     "external ID skipped.") % counts)
-        audit_record(action="catalogue.sync", system=SYSTEM, summary=summary, changes=counts)
-    return {"summary": summary, **counts}
+            progress.advance()
+    summary = _("%(templates)s templates and %(courses)s courses synced; %(skipped)s courses without external ID "
+                "skipped; %(without_id)s templates without external ID (their courses cannot be read).") % counts
+    error = ""
+    if failures:
+        listed = "; ".join(f"{f['template']}: {f['error']}" for f in failures[:FAILURES_LISTED])
+        error = _("The courses of %(failed)s templates could not be read: %(listed)s") % {
+            "failed": counts["failed"], "listed": listed}
+        summary = f"{summary} {error}"
+    audit_record(action="catalogue.sync", system=SYSTEM, summary=summary, changes=counts, error=error,
+                 outcome=AuditEvent.OUTCOME_FAILURE if failures else AuditEvent.OUTCOME_SUCCESS)
+    return {"summary": summary, **counts, "failures": failures[:FAILURES_LISTED]}
 
 
 def catalogue_sync_start(*, user=None) -> Job:

@@ -36,10 +36,31 @@ def test_a_big_number_failing_the_check_digit_is_saved_with_a_warning(coordinato
     assert "check digit does not match" in response.content.decode()
 
 
-def test_a_learner_needs_an_external_id_or_login(coordinator_client):
-    response = coordinator_client.post(reverse("learner_create"), {**FORM, "external_id": "", "login": ""})
-    assert "Enter an external ID or a login" in response.content.decode()
-    assert not Learner.objects.exists()
+def test_a_learner_without_external_id_gets_one_made_by_the_portal(coordinator_client):
+    response = coordinator_client.post(reverse("learner_create"), {**FORM, "external_id": "", "login": "ann"})
+    learner = Learner.objects.get()
+    assert learner.external_id.startswith("PORTAL-") and learner.external_id != "ann"
+    assert learner.external_id_generated
+    page = coordinator_client.get(response.url).content.decode()
+    assert learner.external_id in page and "made by the portal" in page
+    assert "the portal made this one" in page
+
+    # Stable: editing the learner keeps it; giving a real one replaces it and drops the mark.
+    edit = {**FORM, "external_id": learner.external_id, "login": "ann", "email": "ann@example.org"}
+    coordinator_client.post(reverse("learner_edit", args=[learner.pk]), edit)
+    learner.refresh_from_db()
+    assert learner.external_id_generated and learner.external_id == edit["external_id"]
+    coordinator_client.post(reverse("learner_edit", args=[learner.pk]), {**edit, "external_id": "HR-77"})
+    learner.refresh_from_db()
+    assert (learner.external_id, learner.external_id_generated) == ("HR-77", False)
+
+
+def test_the_external_id_of_a_learner_known_in_anewspring_cannot_be_changed(coordinator_client):
+    learner = LearnerFactory(external_id="EXT-9", uid="uid-9")
+    data = {**FORM, "external_id": "OTHER", "login": learner.login}
+    coordinator_client.post(reverse("learner_edit", args=[learner.pk]), data)
+    learner.refresh_from_db()
+    assert learner.external_id == "EXT-9"
 
 
 def test_duplicate_external_ids_are_refused(coordinator_client):
