@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseForbidden, JsonResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -127,6 +127,10 @@ class SubscribeView(ConfiguredMixin, PermissionRequiredMixin, SingleTableMixin, 
             return self.render_to_response(context, status=400)
         data = form.cleaned_data
         learners = list(data["learners"])
+        if data["group"] and not data["confirmed"]:
+            licences = selectors.group_licences(group=data["group"], course=data["course"])
+            return render(request, "subscriptions/group_confirm.html",
+                          {"form": form, "group": data["group"], "course": data["course"], **licences})
         try:
             if len(learners) == 1 and not data["group"]:
                 outcome = subscription_create(learner=learners[0], course=data["course"],

@@ -1,6 +1,7 @@
-"""Learner groups: kept in the portal, then synced to aNewSpring (addGroup, addGroupUsers)."""
+"""Learner groups: kept in the portal, then synced to aNewSpring (addGroup, deleteGroupUsers, addGroupUsers)."""
 
 from collections.abc import Iterable
+from itertools import batched
 
 from django.db import transaction
 from django.utils import timezone
@@ -34,9 +35,15 @@ def learner_group_save(*, group: LearnerGroup | None, data: dict, members: Itera
     return group
 
 
+# Users named in one addGroupUsers/deleteGroupUsers call: keeps a big group's requests small.
+GROUP_CALL_USERS = 500
+
+
 def learner_group_sync(*, group: LearnerGroup, client: AnewspringClient | None = None) -> LearnerGroup:
-    """Create the group in aNewSpring (addGroup; "already exists" is fine) and add its members
-    (addGroupUsers, duplicates ignored), creating members aNewSpring does not know yet."""
+    """Make the group in aNewSpring hold exactly the portal's members: create it (addGroup; "already
+    exists" is fine), take out whoever is no longer a member (deleteGroupUsers, so subscribeGroups
+    uses no licence for them), and add the members (addGroupUsers, duplicates ignored), creating
+    members aNewSpring does not know yet."""
     with remote_action("group.sync", obj=group):
         client = client or anewspring_client()
         members = list(group.members.all())
@@ -45,15 +52,27 @@ def learner_group_sync(*, group: LearnerGroup, client: AnewspringClient | None =
                 learner_ensure_remote(learner=learner, client=client)
         try:
             client.add_group(group.external_id, name=group.name, type=group.type)
+            departed = []
         except AnewspringError as exc:
             if exc.status != 409:
                 raise
-        if members:
-            client.add_group_users(group.external_id, [m.anewspring_id for m in members], ignore_duplicates=True)
+            departed = _departed(group, members, client)
+        for users in batched(departed, GROUP_CALL_USERS):
+            client.delete_group_users(group.external_id, users, ignore_missing=True)
+        for users in batched([m.anewspring_id for m in members], GROUP_CALL_USERS):
+            client.add_group_users(group.external_id, users, ignore_duplicates=True)
         with transaction.atomic():
             LearnerGroup.objects.filter(pk=group.pk).update(synced_at=timezone.now())
             group.synced_at = timezone.now()
             audit_record(action="group.sync", system=SYSTEM, obj=group,
-                         summary=_("Group %(group)s with %(count)s members synced to aNewSpring")
-                         % {"group": group.external_id, "count": len(members)})
+                         summary=_("Group %(group)s synced to aNewSpring: %(count)s members, %(removed)s removed")
+                         % {"group": group.external_id, "count": len(members), "removed": len(departed)},
+                         changes={"removed": departed} if departed else None)
     return group
+
+
+def _departed(group: LearnerGroup, members: list[Learner], client: AnewspringClient) -> list[str]:
+    """Users in the aNewSpring group who are not members in the portal (by external ID; a user
+    without one cannot be named in deleteGroupUsers and stays)."""
+    wanted = {m.anewspring_id for m in members}
+    return [user.id for user in client.get_group_users(group.external_id) if user.id and user.id not in wanted]
