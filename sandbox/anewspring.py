@@ -280,6 +280,8 @@ class AnewspringSandbox(SandboxApp):
             Activity(uid=str(uuid.uuid4()), part_id=401, name="SCORM tour", type="Scorm", sub_type="Scorm"),
         ])
         app.add_course("DEMO-FREE-1", "DEMO-FREE", "Demo: try the platform")
+        # A template nobody gave an external ID yet: listed, but its courses cannot be read.
+        app.add_template(None, "Onboarding (draft)", uid="0d5e7c0a-9b1f-4e55-8a63-2f7d3c1e9b10")
 
         app.add_user(DEMO_LEARNER_ID, uid=DEMO_LEARNER_UID, login="a.jansen", firstName="Anna", lastName="Jansen",
                      email="a.jansen@example.org", custom1="19/39054148101", locale="nl_NL")

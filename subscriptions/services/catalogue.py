@@ -73,8 +73,8 @@ def catalogue_sync(*, progress: JobProgress | None = None) -> dict:
                         counts["courses"] += 1
         if progress:
             progress.advance()
-    summary = _("%(templates)s templates and %(courses)s courses synced; %(skipped)s courses without external ID "
-                "skipped; %(without_id)s templates without external ID (their courses cannot be read).") % counts
+    summary = _("%(templates)s templates and %(courses)s courses synced; courses without external ID skipped: "
+                "%(skipped)s; templates without external ID (courses cannot be read): %(without_id)s.") % counts
     error = ""
     if failures:
         listed = "; ".join(f"{f['template']}: {f['error']}" for f in failures[:FAILURES_LISTED])
