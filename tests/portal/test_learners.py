@@ -110,3 +110,28 @@ def test_custom1_is_explained_while_typing(coordinator_client):
     assert "OrgID 19, number 49054148101" in text and "check digit does not match" in text
     assert "OrgID 52, number 123456" in text and "registration number" in text
     assert "&#x27;x&#x27; is not OrgID/number" in text
+
+
+def test_learners_without_external_id_get_one_when_the_portal_is_upgraded(db):
+    """The data migration: aNewSpring's user stays linked for learners it knew under their login."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from portal.audit import audit_record
+
+    migration = import_module("portal.migrations.0004_learner_external_id_generated")
+    linked = LearnerFactory(external_id=None, login="linked", uid="uid-1")
+    pushed = LearnerFactory(external_id=None, login="pushed")
+    audit_record(action="learner.anewspring_push", learner=pushed)
+    never_sent = LearnerFactory(external_id=None, login="never-sent")
+    LearnerFactory(external_id="taken")
+    clash = LearnerFactory(external_id=None, login="taken", uid="uid-2")  # its login is another's external ID
+    migration.external_ids_fill(apps, None)
+    for learner in (linked, pushed, never_sent, clash):
+        learner.refresh_from_db()
+    assert [(linked.external_id, linked.external_id_generated), (pushed.external_id, pushed.external_id_generated)] \
+        == [("linked", False), ("pushed", False)]
+    assert never_sent.external_id.startswith("PORTAL-") and never_sent.external_id_generated
+    assert clash.external_id.startswith("PORTAL-")
+    assert not Learner.objects.filter(external_id__isnull=True).exists()
