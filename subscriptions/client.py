@@ -54,6 +54,9 @@ GROUP_USER, IGNORE_DUPLICATES, IGNORE_MISSING = "user", "ignoreDuplicates", "ign
 INCLUDE_WITHOUT_ID = {"includeWithoutId": "true"}
 # A 2xx answer to a POST means it was done, whatever the body says or however it is written
 # (_returnSuccessMessage is a request, not a promise of JSON).
+# A 404 from a call about one subscription (getResults of a course, updateSubscription,
+# unsubscribe) is read as "not subscribed" (NotSubscribed); it may also mean an unknown learner
+# or course, which aNewSpring's own message then says.
 # Answer shapes not shown in the seeds: yes/no answers and the keys holding lists.
 YES_NO_KEY = "result"  # isSubscribed, userExists -> {"result": true}
 LIST_KEYS = {
@@ -706,7 +709,7 @@ class AnewspringClient:
 
     def _get(self, call: str, parse: Callable[[Any], T], *refs: _Ref, activity_id: str | None = None,
              ids: Sequence[str] = (), subject: str | None = None, query: dict[str, str] | None = None,
-             errors: "_Errors | None" = None) -> T:
+             errors: _Errors | None = None) -> T:
         """GET and turn the JSON into dataclasses; an answer of the wrong shape is reported, not a crash."""
         data = self._send("GET", call, refs, activity_id=activity_id, ids=ids, subject=subject, query=query,
                           errors=errors)
@@ -724,13 +727,13 @@ class AnewspringClient:
 
     def _post(self, call: str, *refs: _Ref, activity_id: str | None = None, ids: Sequence[str] = (),
               form: dict[str, Any] | None = None, subject: str | None = None,
-              errors: "_Errors | None" = None) -> None:
+              errors: _Errors | None = None) -> None:
         self._send("POST", call, refs, activity_id=activity_id, ids=ids, form=form or {}, subject=subject,
                    errors=errors)
 
     def _send(self, method: str, call: str, refs: Sequence[_Ref], *, activity_id: str | None,
               ids: Sequence[str], form: dict[str, Any] | None = None, subject: str | None = None,
-              query: dict[str, str] | None = None, errors: "_Errors | None" = None) -> Any:
+              query: dict[str, str] | None = None, errors: _Errors | None = None) -> Any:
         """One call: build the URL for either addressing, send, map failures to AnewspringError."""
         segments, params = _address(*refs, activity_id=activity_id)
         # The query goes into the URL itself (not params=) so the reported RemoteCall shows it.
@@ -761,7 +764,7 @@ class AnewspringClient:
             ) from None
 
     @staticmethod
-    def _error(response: requests.Response, call: str, subject: str | None, errors: "_Errors") -> AnewspringError:
+    def _error(response: requests.Response, call: str, subject: str | None, errors: _Errors) -> AnewspringError:
         status = response.status_code
         retryable = status == 429 or status >= 500
         error_class = AnewspringError

@@ -29,12 +29,13 @@ FAILURES_LISTED = 20
 
 
 def _template_save(remote: anewspring.Template) -> Template:
-    """A template by external ID, or by UID when it has none (it is listed, but its courses cannot be read)."""
-    defaults = {"uid": remote.uid, "name": remote.name[:255], "synced_at": timezone.now()}
-    if remote.id:
-        template, _created = Template.objects.update_or_create(external_id=remote.id, defaults=defaults)
-    else:
-        template, _created = Template.objects.update_or_create(external_id=None, uid=remote.uid, defaults=defaults)
+    """A template by external ID, or by UID while it has none (it is listed, but its courses cannot be
+    read); a template that has since been given an external ID keeps its row."""
+    template = ((Template.objects.filter(external_id=remote.id).first() if remote.id else None)
+                or Template.objects.filter(external_id=None, uid=remote.uid).first() or Template())
+    template.external_id, template.uid, template.name = remote.id, remote.uid, remote.name[:255]
+    template.synced_at = timezone.now()
+    template.save()
     return template
 
 

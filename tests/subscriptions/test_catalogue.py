@@ -33,6 +33,10 @@ def test_a_template_without_external_id_is_listed_marked_and_skipped(configured,
 
     catalogue_sync()  # a second sync finds the same template again
     assert Template.objects.filter(uid=DRAFT_UID).count() == 1
+    configured.app.templates[DRAFT_UID].id = "ONBOARDING"  # given an external ID in aNewSpring
+    catalogue_sync()
+    assert Template.objects.get(uid=DRAFT_UID).pk == draft.pk
+    assert Template.objects.get(pk=draft.pk).external_id == "ONBOARDING"
 
 
 def test_a_failing_template_is_reported_and_the_rest_is_synced(configured, capsys):
