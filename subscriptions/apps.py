@@ -7,6 +7,6 @@ class SubscriptionsConfig(AppConfig):
     verbose_name = _("aNewSpring subscriptions")
 
     def ready(self):
-        # Job handlers (bulk subscribe, catalogue sync) register on import; so do the Celery tasks.
+        # Job handlers (bulk subscribe, catalogue and group sync) register on import; so do the Celery tasks.
         from subscriptions import tasks  # noqa: F401
-        from subscriptions.services import catalogue, learners, subscribe  # noqa: F401
+        from subscriptions.services import catalogue, groups, learners, subscribe  # noqa: F401

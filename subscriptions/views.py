@@ -27,7 +27,7 @@ from subscriptions.models import LearnerGroup, Subscription
 from subscriptions.services.catalogue import catalogue_sync_start
 from subscriptions.services.changes import external_activity_score, subscription_unsubscribe, subscription_update
 from subscriptions.services.common import anewspring_configured
-from subscriptions.services.groups import learner_group_save, learner_group_sync
+from subscriptions.services.groups import learner_group_save, learner_group_sync_start
 from subscriptions.services.outcomes import OUTCOME_LABELS
 from subscriptions.services.results import subscription_refresh, subscriptions_refresh
 from subscriptions.services.subscribe import subscription_create, subscriptions_bulk_start
@@ -320,12 +320,11 @@ class GroupSyncView(PermissionRequiredMixin, View):
     def post(self, request, pk):
         group = get_object_or_404(LearnerGroup, pk=pk)
         try:
-            learner_group_sync(group=group)
+            job = learner_group_sync_start(group=group, user=request.user)
         except AnewspringError as exc:
             _failed(request, exc)
-        else:
-            messages.success(request, _("Group %(group)s synced to aNewSpring.") % {"group": group})
-        return redirect("group_edit", pk=group.pk)
+            return redirect("group_edit", pk=group.pk)
+        return redirect(job)
 
 
 # --- webhook -------------------------------------------------------------------------------------

@@ -8,10 +8,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.audit import audit_context, audit_record, diff
-from portal.models import Learner
+from portal.jobs import JobProgress, job_create, job_handler, job_start
+from portal.models import Job, Learner
 from subscriptions.client import AnewspringClient, AnewspringError
 from subscriptions.models import LearnerGroup
-from subscriptions.services.common import SYSTEM, anewspring_client, remote_action
+from subscriptions.services.common import (SYSTEM, AnewspringNotConfigured, anewspring_client, anewspring_configured,
+                                           remote_action)
 from subscriptions.services.learners import learner_ensure_remote
 
 
@@ -69,6 +71,27 @@ def learner_group_sync(*, group: LearnerGroup, client: AnewspringClient | None =
                          % {"group": group.external_id, "count": len(members), "removed": len(departed)},
                          changes={"removed": departed} if departed else None)
     return group
+
+
+def learner_group_sync_start(*, group: LearnerGroup, user=None) -> Job:
+    """:func:`learner_group_sync` in a background job: it makes calls per member, too many for a web request."""
+    if not anewspring_configured():
+        raise AnewspringNotConfigured()
+    with transaction.atomic():
+        job = job_create(kind="learner_group_sync", title=_("Sync group %(group)s to aNewSpring") % {"group": group},
+                         params={"group_id": group.pk}, user=user, total=1)
+        job_start(job)
+    return job
+
+
+@job_handler("learner_group_sync", queue="anewspring")
+def learner_group_sync_job(job: Job, progress: JobProgress) -> dict:
+    from django.urls import reverse
+
+    group = LearnerGroup.objects.get(pk=job.params["group_id"])
+    learner_group_sync(group=group)
+    return {"summary": _("Group %(group)s synced to aNewSpring.") % {"group": group},
+            "next_url": reverse("group_edit", args=[group.pk])}
 
 
 def _departed(group: LearnerGroup, members: list[Learner], client: AnewspringClient) -> list[str]:
