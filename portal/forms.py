@@ -34,6 +34,13 @@ class LearnerForm(forms.ModelForm):
               "A bare number is read as OrgID %(org)s.") % {"org": default_org}
             if default_org else self.fields["custom1"].help_text
         )
+        external_id = self.fields["external_id"]
+        if self.instance.uid:
+            external_id.disabled = True
+            external_id.help_text = _("aNewSpring knows this learner by this ID, so it cannot be changed here.")
+        else:
+            external_id.help_text = _("The learner's user ID in aNewSpring. Leave it empty and the portal makes "
+                                      "one up (PORTAL-…); the login is never used in its place.")
 
     def clean_custom1(self) -> str:
         parsed = parse_custom1(self.cleaned_data["custom1"], default_org_id=settings.PE_ONLINE_ORG_ID)
@@ -41,9 +48,3 @@ class LearnerForm(forms.ModelForm):
             raise forms.ValidationError(parsed.errors)
         self.custom1_warnings = parsed.warnings
         return parsed.normalized
-
-    def clean(self):
-        cleaned = super().clean()
-        if not cleaned.get("external_id") and not cleaned.get("login"):
-            raise forms.ValidationError(_("Enter an external ID or a login: aNewSpring needs one of them."))
-        return cleaned

@@ -12,8 +12,19 @@ from django.utils.translation import gettext_lazy as _
 from portal.pe_numbers import KIND_BIG, KIND_REGISTER
 
 
+# A learner without an external ID gets one the portal makes up: aNewSpring knows users by their
+# external ID, and the login is no such ID (using it created duplicates in aNewSpring).
+GENERATED_EXTERNAL_ID_PREFIX = "PORTAL-"
+
+
+def external_id_generate() -> str:
+    """A new external ID: random (64 bits), so it needs no database round trip and never repeats."""
+    return GENERATED_EXTERNAL_ID_PREFIX + uuid.uuid4().hex[:16].upper()
+
+
 class Learner(models.Model):
     external_id = models.CharField(_("external ID"), max_length=100, unique=True, null=True, blank=True)
+    external_id_generated = models.BooleanField(_("external ID made by the portal"), default=False)
     uid = models.CharField(_("aNewSpring UID"), max_length=64, unique=True, null=True, blank=True)
     login = models.CharField(_("login"), max_length=150, unique=True, null=True, blank=True)
     first_name = models.CharField(_("first name"), max_length=100)
@@ -63,8 +74,8 @@ class Learner(models.Model):
 
     @property
     def anewspring_id(self) -> str:
-        """The ID aNewSpring knows this learner by (its user ID is our external ID, else the login)."""
-        return self.external_id or self.login or ""
+        """The ID aNewSpring knows this learner by: the external ID, never the login."""
+        return self.external_id or ""
 
     def get_absolute_url(self) -> str:
         return reverse("learner_detail", args=[self.pk])
@@ -93,7 +104,9 @@ class PERegistration(models.Model):
 
 
 class Template(models.Model):
-    external_id = models.CharField(_("external ID"), max_length=100, unique=True)
+    # aNewSpring may leave a template without external ID; such a template is listed, but its
+    # courses cannot be read (getCourses takes the external ID).
+    external_id = models.CharField(_("external ID"), max_length=100, unique=True, null=True, blank=True)
     uid = models.CharField(_("UID"), max_length=64, blank=True, db_index=True)
     name = models.CharField(_("name"), max_length=255)
     synced_at = models.DateTimeField(_("synced at"), null=True, blank=True)

@@ -11,7 +11,7 @@ from portal.audit import audit_record, diff
 from portal.db import bulk_insert
 from portal.http import RemoteError
 from portal.integrations import ConnectionCheck, integration_get
-from portal.models import AuditEvent, Learner, PERegistration
+from portal.models import AuditEvent, Learner, PERegistration, external_id_generate
 from portal.pe_numbers import PENumber, parse_custom1
 
 # Learner fields shown in the audit log's before/after (timestamps left out on purpose).
@@ -48,10 +48,31 @@ def _save_custom1(learner: Learner) -> list[str]:
     return parsed.warnings
 
 
+def _external_id_fill(learner: Learner) -> None:
+    """No external ID given: the portal makes one (aNewSpring knows users only by their external ID)."""
+    if not learner.external_id:
+        learner.external_id, learner.external_id_generated = external_id_generate(), True
+
+
+@transaction.atomic
+def learner_external_id_ensure(*, learner: Learner) -> str:
+    """The learner's external ID, made and saved (audited) first if they have none (a learner from
+    before the portal generated IDs, or created by another path)."""
+    if not learner.external_id:
+        _external_id_fill(learner)
+        learner.save(update_fields=["external_id", "external_id_generated", "updated_at"])
+        audit_record(action="learner.update", learner=learner, obj=learner,
+                     summary=f"External ID {learner.external_id} made by the portal",
+                     changes=diff({"external_id": None}, {"external_id": learner.external_id}))
+    return learner.external_id
+
+
 @transaction.atomic
 def learner_create(*, data: Mapping[str, object]) -> tuple[Learner, list[str]]:
-    """Create a learner and its PE registrations; returns the learner and Custom1 warnings."""
+    """Create a learner and its PE registrations; returns the learner and Custom1 warnings.
+    Without an external ID the portal makes one."""
     learner = Learner(**data)
+    _external_id_fill(learner)
     learner.full_clean()
     learner.save()
     warnings = _save_custom1(learner)
@@ -65,6 +86,9 @@ def learner_update(*, learner: Learner, data: Mapping[str, object]) -> tuple[Lea
     before = learner_snapshot(Learner.objects.get(pk=learner.pk))
     for name, value in data.items():
         setattr(learner, name, value)
+    if learner.external_id != before["external_id"]:
+        learner.external_id_generated = False
+    _external_id_fill(learner)
     learner.full_clean()
     learner.save()
     warnings = _save_custom1(learner)

@@ -218,6 +218,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "subscriptions.tasks.results_refresh_active",
         "schedule": env_positive_int("ANEWSPRING_REFRESH_SECONDS", 3600),
     },
+    "sweep-webhook-deliveries": {
+        "task": "subscriptions.tasks.webhook_sweep",
+        "schedule": env_positive_int("ANEWSPRING_WEBHOOK_SWEEP_SECONDS", 300),
+    },
 }
 
 # --- Remote systems --------------------------------------------------------

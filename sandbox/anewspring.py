@@ -112,7 +112,7 @@ class Activity:
 
 @dataclass
 class Template:
-    id: str
+    id: str | None  # the external ID; a template may have none
     uid: str
     name: str
     course_uid: str  # shared by every course of this template (seed 002)
@@ -206,7 +206,7 @@ class AnewspringSandbox(SandboxApp):
         super().__init__()
         self.api_key = api_key
         self.users: dict[str, User] = {}  # by external ID
-        self.templates: dict[str, Template] = {}
+        self.templates: dict[str, Template] = {}  # by external ID, or by uid when it has none
         self.courses: dict[str, Course] = {}
         self.groups: dict[str, Group] = {}
         self.subscriptions: dict[tuple[str, str], Subscription] = {}  # (user id, course id)
@@ -233,6 +233,7 @@ class AnewspringSandbox(SandboxApp):
             ("POST", "addUser"): self._add_user,
             ("POST", "addGroup"): self._add_group,
             ("POST", "addGroupUsers"): self._add_group_users,
+            ("POST", "deleteGroupUsers"): self._delete_group_users,
         }
 
     # ------------------------------------------------------------------ demo data
@@ -279,6 +280,8 @@ class AnewspringSandbox(SandboxApp):
             Activity(uid=str(uuid.uuid4()), part_id=401, name="SCORM tour", type="Scorm", sub_type="Scorm"),
         ])
         app.add_course("DEMO-FREE-1", "DEMO-FREE", "Demo: try the platform")
+        # A template nobody gave an external ID yet: listed, but its courses cannot be read.
+        app.add_template(None, "Onboarding (draft)", uid="0d5e7c0a-9b1f-4e55-8a63-2f7d3c1e9b10")
 
         app.add_user(DEMO_LEARNER_ID, uid=DEMO_LEARNER_UID, login="a.jansen", firstName="Anna", lastName="Jansen",
                      email="a.jansen@example.org", custom1="19/39054148101", locale="nl_NL")
@@ -309,13 +312,14 @@ class AnewspringSandbox(SandboxApp):
         return app
 
     # ------------------------------------------------------- state for tests/demo
-    def add_template(self, id: str, name: str, *, activities=(), uid: str | None = None,
+    def add_template(self, id: str | None, name: str, *, activities=(), uid: str | None = None,
                      course_uid: str | None = None, objectives=(), grade_activity: str | None = None) -> Template:
+        """A template; with ``id=None`` it has no external ID, and tests name it by its ``uid``."""
         with self.lock:
             template = Template(id=id, uid=uid or str(uuid.uuid4()), name=name,
                                 course_uid=course_uid or str(uuid.uuid4()), activities=list(activities),
                                 objectives=list(objectives), grade_activity=grade_activity)
-            self.templates[id] = template
+            self.templates[id or template.uid] = template
             return template
 
     def add_activity(self, template_id: str, name: str, type: str, sub_type: str | None = None, **kwargs) -> Activity:
@@ -528,7 +532,8 @@ class AnewspringSandbox(SandboxApp):
         return group
 
     def _template(self, template_id: str) -> Template:
-        template = self.templates.get(template_id)
+        """By external ID only: a UID in the path names nothing (404)."""
+        template = next((t for t in self.templates.values() if t.id is not None and t.id == template_id), None)
         if template is None:
             raise ApiError(404, f"Template {template_id} not found")
         return template
@@ -545,6 +550,12 @@ class AnewspringSandbox(SandboxApp):
         data = {name: user.fields.get(name) for name in USER_FIELDS}
         data["dateOfBirth"] = _day(data["dateOfBirth"])
         return {**data, "id": user.id, "uid": user.uid}
+
+    @staticmethod
+    def _group_user_json(user: User) -> dict:
+        name = " ".join(user.fields.get(k) or "" for k in ("firstName", "middleName", "lastName"))
+        return {"active": user.fields.get("active"), "email": user.fields.get("email"), "id": user.id,
+                "login": user.fields.get("login"), "name": " ".join(name.split()), "uid": user.uid}
 
     @staticmethod
     def _course_json(course: Course) -> dict:
@@ -636,7 +647,10 @@ class AnewspringSandbox(SandboxApp):
         return self._part_json(sub, self._activity_of(course, activity_id))
 
     def _get_templates(self, request, args):
-        return {"templates": [{"id": t.id, "name": t.name, "uid": t.uid} for t in self.templates.values()]}
+        # Templates without an external ID only with includeWithoutId=true (API-NOTES).
+        everything = self._bool(request, "includeWithoutId")
+        return {"templates": [{"id": t.id, "name": t.name, "uid": t.uid} for t in self.templates.values()
+                              if t.id is not None or everything]}
 
     def _get_courses(self, request, args):
         template = self._template(self._one_arg(args, "templateID"))
@@ -652,9 +666,10 @@ class AnewspringSandbox(SandboxApp):
         return self._user_json(self._user(request, self._one_arg(args, "userID")))
 
     def _get_group_users(self, request, args):
+        # The member shape a public client reads (API-NOTES): id, uid, name, login, email, active.
         group = self._group(self._one_arg(args, "groupID"))
         by_uid = {u.uid: u for u in self.users.values()}
-        return {"users": [self._user_json(by_uid[uid]) for uid in group.members]}
+        return {"users": [self._group_user_json(by_uid[uid]) for uid in group.members]}
 
     def _get_student_subscriptions(self, request, args):
         # Shape chosen here (not in the seeds): the user as getUser shows it, next to the
@@ -747,6 +762,10 @@ class AnewspringSandbox(SandboxApp):
         user = self.users.get(user_id)
         if user is not None and create_only:
             raise ApiError(409, f"User {user_id} already exists")
+        if user is not None and "role" in fields:
+            # API-NOTES list role as a field "on add"; changing an existing user's role through an
+            # update is taken to be refused, so a client that sends it anyway is caught.
+            raise ApiError(400, "Parameter role can only be given when a user is added")
         if user is not None:
             user.fields.update(fields)
             return f"User {user_id} updated"
@@ -781,10 +800,25 @@ class AnewspringSandbox(SandboxApp):
             raise ApiError(400, "Missing user")
         users = [self._user(request, u) for u in user_ids]
         wrong_role = [u.id for u in users if u.role != group.type]
-        if wrong_role:
-            raise ApiError(400, f"Users {', '.join(wrong_role)} do not have the {group.type} role")
+        if wrong_role:  # API-NOTES: a 409 also means a user lacks the role the group type needs
+            raise ApiError(409, f"Users {', '.join(wrong_role)} do not have the {group.type} role")
         duplicates = [u.id for u in users if u.uid in group.members]
         if duplicates and not self._bool(request, "ignoreDuplicates"):
             raise ApiError(409, f"Users {', '.join(duplicates)} are already in group {group.id}")
         group.members.extend(u.uid for u in users if u.uid not in group.members)
         return f"Users added to group {group.id}"
+
+    def _delete_group_users(self, request, args):
+        """``user`` repeated; 404 for an unknown group, 409 for a user not in it unless ``ignoreMissing``."""
+        group = self._group(self._one_arg(args, "groupID"))
+        user_ids = self._values(request, "user")
+        if not user_ids:
+            raise ApiError(400, "Missing user")
+        ignore_missing = self._bool(request, "ignoreMissing")
+        members = {u.id: u.uid for u in self.users.values() if u.uid in group.members}
+        missing = [u for u in user_ids if u not in members]
+        if missing and not ignore_missing:
+            raise ApiError(409, f"Users {', '.join(missing)} are not in group {group.id}")
+        removed = {members[u] for u in user_ids if u in members}
+        group.members = [uid for uid in group.members if uid not in removed]
+        return f"Users removed from group {group.id}"

@@ -52,6 +52,9 @@ class Fault:
     content_type: str = "text/html"
     delay: float = 0.0
     path_contains: str = ""
+    # True: the request is handled first (the state changes), then answered with this fault's
+    # status and body, e.g. a successful POST whose body is plain text.
+    after_handling: bool = False
 
 
 class SandboxApp:
@@ -74,9 +77,12 @@ class SandboxApp:
             fault = next((f for f in self.faults if f.path_contains in request.path), None)
             if fault is not None:
                 self.faults.remove(fault)
+        if fault is not None and fault.delay:
+            time.sleep(fault.delay)
+        if fault is not None and fault.after_handling:
+            with self.lock:
+                self.handle(request)
         if fault is not None:
-            if fault.delay:
-                time.sleep(fault.delay)
             return SandboxResponse(status=fault.status, body=fault.body, content_type=fault.content_type)
         with self.lock:
             return self.handle(request)

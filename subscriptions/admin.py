@@ -50,6 +50,6 @@ class LearnerGroupAdmin(admin.ModelAdmin):
 class WebhookDeliveryAdmin(ReadOnlyAdmin):
     """Read-only: what aNewSpring sent and what became of it."""
 
-    list_display = ["received_at", "event", "created", "status", "learner", "course", "processed_at"]
+    list_display = ["received_at", "event", "created", "status", "attempts", "learner", "course", "processed_at"]
     list_filter = ["status", "event"]
     readonly_fields = [f.name for f in WebhookDelivery._meta.fields]

@@ -8,9 +8,10 @@ class SubscriptionsConfig(AppConfig):
 
     def ready(self):
         from portal.integrations import integration_register
-        # Job handlers (bulk subscribe, catalogue sync, learners push) register on import; so do the Celery tasks.
+        # Job handlers (bulk subscribe, catalogue and group sync, learners push) register on import; so do the
+        # Celery tasks.
         from subscriptions import tasks  # noqa: F401
         from subscriptions.integration import ANEWSPRING
-        from subscriptions.services import catalogue, learners, subscribe  # noqa: F401
+        from subscriptions.services import catalogue, groups, learners, subscribe  # noqa: F401
 
         integration_register(ANEWSPRING)

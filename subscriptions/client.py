@@ -48,7 +48,15 @@ GROUP_PARAM = "groupID"
 # The Dutch seed spells the UID form "updateSubscriptions"; the English one (used) does not.
 UPDATE_CALL = "updateSubscription"
 ADD_GROUP_TYPE, ADD_GROUP_NAME, ADD_GROUP_PARENT = "type", "name", "parent"
-GROUP_USER, IGNORE_DUPLICATES = "user", "ignoreDuplicates"
+# addGroupUsers/deleteGroupUsers name members by their external user ID in the repeated "user".
+GROUP_USER, IGNORE_DUPLICATES, IGNORE_MISSING = "user", "ignoreDuplicates", "ignoreMissing"
+# getTemplates lists templates without an external ID only when asked (a public client's parameter).
+INCLUDE_WITHOUT_ID = {"includeWithoutId": "true"}
+# A 2xx answer to a POST means it was done, whatever the body says or however it is written
+# (_returnSuccessMessage is a request, not a promise of JSON).
+# A 404 from a call about one subscription (getResults of a course, updateSubscription,
+# unsubscribe) is read as "not subscribed" (NotSubscribed); it may also mean an unknown learner
+# or course, which aNewSpring's own message then says.
 # Answer shapes not shown in the seeds: yes/no answers and the keys holding lists.
 YES_NO_KEY = "result"  # isSubscribed, userExists -> {"result": true}
 LIST_KEYS = {
@@ -93,6 +101,14 @@ class AnewspringError(RemoteError):
 
     def __init__(self, message: str, *, status: int | None = None, retryable: bool = False):
         super().__init__(message, system=SYSTEM, status=status, retryable=retryable)
+
+
+class AlreadySubscribed(AnewspringError):
+    """409 from subscribe: the learner has the subscription already (no licence was used)."""
+
+
+class NotSubscribed(AnewspringError):
+    """404 from a call on one subscription: aNewSpring has no such subscription (or learner, or course)."""
 
 
 # --- References: by external ID (in the path) or by UID (in the query) -----------------------
@@ -447,10 +463,29 @@ class User:
         values["date_of_birth"] = _date(values["date_of_birth"])
         return cls(**values)
 
-    def to_form(self) -> dict[str, str]:
-        """The fields to send, under aNewSpring's names; the IDs travel in the path."""
+    def to_form(self, *, adding: bool) -> dict[str, str]:
+        """The fields to send, under aNewSpring's names; the IDs travel in the path and the role
+        only when the user is added (API-NOTES: role "on add")."""
+        skip = self.IDENTITY if adding else self.IDENTITY | {"role"}
         return {_camel(f.name): _form_value(getattr(self, f.name))
-                for f in fields(self) if f.name not in self.IDENTITY and getattr(self, f.name) is not None}
+                for f in fields(self) if f.name not in skip and getattr(self, f.name) is not None}
+
+
+@dataclass(frozen=True)
+class GroupUser:
+    """A member as getGroupUsers lists them; ``id`` is the external ID (None when the user has none)."""
+
+    id: str | None
+    uid: str
+    name: str
+    login: str | None
+    email: str | None
+    active: bool | None
+
+    @classmethod
+    def from_json(cls, data: dict) -> "GroupUser":
+        return cls(data.get("id"), data["uid"], data.get("name") or "", data.get("login"), data.get("email"),
+                   data.get("active"))
 
 
 @dataclass(frozen=True)
@@ -477,6 +512,16 @@ class StudentSubscription:
             subscribe_date=_date(data.get("subscribeDate")),
             subscribe_datetime=_datetime(data.get("subscribeDateTime")), expire_date=_date(data.get("expireDate")),
         )
+
+
+# What a call's 404 or 409 means, when it says more than "not known" / "conflict".
+_Errors = dict[int, tuple[type[AnewspringError], str]]
+
+
+def _not_subscribed(learner: LearnerRef, course: CourseRef) -> _Errors:
+    return {404: (NotSubscribed, _("%(learner)s is not subscribed to %(course)s in aNewSpring (or aNewSpring does "
+                                   "not know them).") % {"learner": capfirst(learner.describe()),
+                                                         "course": course.describe()})}
 
 
 def _yes_no(data: dict) -> bool:
@@ -557,7 +602,7 @@ class AnewspringClient:
         return self._get_list("getResults", CourseResult.from_json, learner)
 
     def get_course_results(self, learner: LearnerRef, course: CourseRef) -> CourseResult:
-        return self._get("getResults", CourseResult.from_json, learner, course)
+        return self._get("getResults", CourseResult.from_json, learner, course, errors=_not_subscribed(learner, course))
 
     def get_activity_results(self, learner: LearnerRef, course: CourseRef, activity_id: str) -> PartResult:
         """One activity, named by its external ID in either addressing."""
@@ -565,11 +610,14 @@ class AnewspringClient:
 
     def subscribe(self, learner: LearnerRef, course: CourseRef, *, start_date: date | None = None,
                   expire_date: date | None = None) -> None:
-        """Subscribe (uses a licence): check :meth:`is_subscribed` first, never retry blindly."""
+        """Subscribe (uses a licence): check :meth:`is_subscribed` first, never retry blindly.
+
+        Raises :class:`AlreadySubscribed` on a 409 (someone subscribed the learner in between)."""
+        message = _("%(learner)s is already subscribed to %(course)s.") % {
+            "learner": capfirst(learner.describe()), "course": course.describe()}
         self._post("subscribe", learner, course,
                    form=_form(**{SUBSCRIBE_START: start_date, SUBSCRIBE_EXPIRE: expire_date}),
-                   conflict=_("%(learner)s is already subscribed to %(course)s.")
-                   % {"learner": capfirst(learner.describe()), "course": course.describe()})
+                   errors={409: (AlreadySubscribed, message)})
 
     def subscribe_groups(self, course: CourseRef, group_ids: Sequence[str]) -> None:
         """Subscribe every learner of these learner groups (external group IDs)."""
@@ -581,11 +629,11 @@ class AnewspringClient:
         form = _form(**{UPDATE_START: start_date, UPDATE_EXPIRE: expire_date, UPDATE_EXPIRED: expired})
         if not form:
             raise ValueError("update_subscription needs start_date, expire_date or expired")
-        self._post(UPDATE_CALL, learner, course, form=form)
+        self._post(UPDATE_CALL, learner, course, form=form, errors=_not_subscribed(learner, course))
 
     def unsubscribe(self, learner: LearnerRef, course: CourseRef) -> None:
         """End the subscription; aNewSpring keeps the results and marks it finished."""
-        self._post("unsubscribe", learner, course)
+        self._post("unsubscribe", learner, course, errors=_not_subscribed(learner, course))
 
     def score_external_activity(self, learner: LearnerRef, course: CourseRef, activity_id: str, *,
                                 score: Decimal | int | float, passed: bool | None = None,
@@ -596,9 +644,11 @@ class AnewspringClient:
 
     # --- templates and courses -------------------------------------------------------------------
     def get_templates(self) -> list[Template]:
-        return self._get_list("getTemplates", Template.from_json)
+        """Every template, also those without an external ID (their ``id`` is None)."""
+        return self._get_list("getTemplates", Template.from_json, query=INCLUDE_WITHOUT_ID)
 
     def get_courses(self, template_id: str) -> list[CourseInfo]:
+        """The courses of a template, named by its external ID (a UID in this path names nothing)."""
         return self._get_list("getCourses", CourseInfo.from_json, ids=[template_id],
                               subject=_("template %s") % template_id)
 
@@ -617,29 +667,38 @@ class AnewspringClient:
         return self._get("getUser", User.from_json, ids=[user_id], subject=_("user %s") % user_id)
 
     def add_user(self, user: User) -> None:
-        """Create a user; fails with "already exists" when the external ID is taken."""
-        self._post("addUser", ids=[self._user_id(user)], form=user.to_form(),
-                   conflict=_("User %s already exists in aNewSpring.") % user.id)
+        """Create a user, with their role; fails with "already exists" when the external ID is taken."""
+        self._post("addUser", ids=[self._user_id(user)], form=user.to_form(adding=True),
+                   errors={409: (AnewspringError, _("User %s already exists in aNewSpring.") % user.id)})
 
     def add_or_update_user(self, user: User) -> None:
-        """Create the user or change the fields that are set (not None)."""
-        self._post("addOrUpdateUser", ids=[self._user_id(user)], form=user.to_form())
+        """Create the user or change the fields that are set (not None); the role is never sent, as
+        aNewSpring takes it only when a user is added (use :meth:`add_user` for that)."""
+        self._post("addOrUpdateUser", ids=[self._user_id(user)], form=user.to_form(adding=False))
 
     def add_group(self, group_id: str, *, name: str, type: str = "student", parent: str | None = None) -> None:
         # Short of a wrong base URL, addGroup's only 404 is an unknown parent.
         self._post("addGroup", ids=[group_id], subject=_("parent group %s") % parent if parent else None,
                    form=_form(**{ADD_GROUP_TYPE: type, ADD_GROUP_NAME: name, ADD_GROUP_PARENT: parent}),
-                   conflict=_("Group %s already exists in aNewSpring.") % group_id)
+                   errors={409: (AnewspringError, _("Group %s already exists in aNewSpring.") % group_id)})
 
     def add_group_users(self, group_id: str, user_ids: Iterable[str], *, ignore_duplicates: bool = False) -> None:
         user_ids = list(user_ids)
         self._post("addGroupUsers", ids=[group_id],
                    form={GROUP_USER: user_ids, IGNORE_DUPLICATES: _form_value(ignore_duplicates)},
                    subject=get_text_list([_("group %s") % group_id, *(_("user %s") % u for u in user_ids)], _("or")),
-                   conflict=_("A user is already in group %s.") % group_id)
+                   errors={409: (AnewspringError, _("A user is already in group %s or lacks the role its type "
+                                                    "needs.") % group_id)})
 
-    def get_group_users(self, group_id: str) -> list[User]:
-        return self._get_list("getGroupUsers", User.from_json, ids=[group_id], subject=_("group %s") % group_id)
+    def delete_group_users(self, group_id: str, user_ids: Iterable[str], *, ignore_missing: bool = True) -> None:
+        """Take users (external IDs) out of a group; with ``ignore_missing`` users not in it are no error."""
+        self._post("deleteGroupUsers", ids=[group_id],
+                   form={GROUP_USER: list(user_ids), IGNORE_MISSING: _form_value(ignore_missing)},
+                   subject=_("group %s") % group_id,
+                   errors={409: (AnewspringError, _("A user is not in group %s.") % group_id)})
+
+    def get_group_users(self, group_id: str) -> list[GroupUser]:
+        return self._get_list("getGroupUsers", GroupUser.from_json, ids=[group_id], subject=_("group %s") % group_id)
 
     # --- plumbing ----------------------------------------------------------------------------------
     @staticmethod
@@ -649,9 +708,11 @@ class AnewspringClient:
         return user.id
 
     def _get(self, call: str, parse: Callable[[Any], T], *refs: _Ref, activity_id: str | None = None,
-             ids: Sequence[str] = (), subject: str | None = None) -> T:
+             ids: Sequence[str] = (), subject: str | None = None, query: dict[str, str] | None = None,
+             errors: _Errors | None = None) -> T:
         """GET and turn the JSON into dataclasses; an answer of the wrong shape is reported, not a crash."""
-        data = self._send("GET", call, refs, activity_id=activity_id, ids=ids, subject=subject)
+        data = self._send("GET", call, refs, activity_id=activity_id, ids=ids, subject=subject, query=query,
+                          errors=errors)
         try:
             return parse(data)
         except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError) as exc:
@@ -665,18 +726,19 @@ class AnewspringClient:
         return self._get(call, lambda data: [item(entry) for entry in data[LIST_KEYS[call]]], *refs, **kwargs)
 
     def _post(self, call: str, *refs: _Ref, activity_id: str | None = None, ids: Sequence[str] = (),
-              form: dict[str, Any] | None = None, subject: str | None = None, conflict: str | None = None) -> None:
+              form: dict[str, Any] | None = None, subject: str | None = None,
+              errors: _Errors | None = None) -> None:
         self._send("POST", call, refs, activity_id=activity_id, ids=ids, form=form or {}, subject=subject,
-                   conflict=conflict)
+                   errors=errors)
 
     def _send(self, method: str, call: str, refs: Sequence[_Ref], *, activity_id: str | None,
               ids: Sequence[str], form: dict[str, Any] | None = None, subject: str | None = None,
-              conflict: str | None = None) -> Any:
+              query: dict[str, str] | None = None, errors: _Errors | None = None) -> Any:
         """One call: build the URL for either addressing, send, map failures to AnewspringError."""
         segments, params = _address(*refs, activity_id=activity_id)
         # The query goes into the URL itself (not params=) so the reported RemoteCall shows it.
         url = "/".join([self.api_url, call, *(quote(s, safe="") for s in [*ids, *segments])])
-        url += "?" + urlencode(params | COMMON_PARAMS)
+        url += "?" + urlencode(params | (query or {}) | COMMON_PARAMS)
         if subject is None and (refs or activity_id):
             subject = get_text_list(
                 [r.describe() for r in refs] + ([_("activity %s") % activity_id] if activity_id else []), _("or"))
@@ -689,8 +751,8 @@ class AnewspringClient:
                 message = _("aNewSpring could not be reached (%(call)s).") % {"call": call}
             raise AnewspringError(message, retryable=True) from exc
         if not response.ok:
-            raise self._error(response, call, subject, conflict)
-        if method == "POST" and not response.content:
+            raise self._error(response, call, subject, errors or {})
+        if method == "POST":
             return None
         try:
             return response.json()
@@ -702,16 +764,19 @@ class AnewspringClient:
             ) from None
 
     @staticmethod
-    def _error(response: requests.Response, call: str, subject: str | None, conflict: str | None) -> AnewspringError:
+    def _error(response: requests.Response, call: str, subject: str | None, errors: _Errors) -> AnewspringError:
         status = response.status_code
         retryable = status == 429 or status >= 500
-        if status in (401, 403):
+        error_class = AnewspringError
+        if status in errors:
+            error_class, message = errors[status]
+        elif status in (401, 403):
             message = _("aNewSpring refused the API key (HTTP %(status)s).") % {"status": status}
         elif status == 404:
             message = capfirst(_("%(subject)s is not known in aNewSpring.")
                                % {"subject": subject or _("the call %s") % call})
         elif status == 409:
-            message = conflict or _("aNewSpring reports a conflict: the object already exists.")
+            message = _("aNewSpring reports a conflict: the object already exists.")
         elif status == 429:
             message = _("aNewSpring asks to slow down; try again later.")
         elif retryable:
@@ -721,4 +786,4 @@ class AnewspringClient:
         detail = _error_detail(response)
         if detail:
             message = _("%(message)s aNewSpring says: %(detail)s") % {"message": message, "detail": detail}
-        return AnewspringError(message, status=status, retryable=retryable)
+        return error_class(message, status=status, retryable=retryable)

@@ -31,7 +31,9 @@ class SubscribeForm(forms.Form):
                                               widget=forms.MultipleHiddenInput)
     group = forms.ModelChoiceField(label=_("Or a learner group"), queryset=LearnerGroup.objects.all(), required=False,
                                    help_text=_("The whole group is subscribed with subscribeGroups; the dates "
-                                               "above do not apply to a group."))
+                                               "above do not apply to a group. You confirm the licences first."))
+    # A group is subscribed only after the coordinator saw how many licences it will use.
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -134,11 +134,13 @@ class LearnerGroup(models.Model):
 
 
 class WebhookDelivery(models.Model):
-    """One aNewSpring webhook delivery; (event, created) is unique so a retried delivery is dropped."""
+    """One aNewSpring webhook delivery. ``identity`` (a hash of the payload, see
+    :func:`subscriptions.webhooks.delivery_identity`) is unique, so a retried delivery is recognised."""
 
     RECEIVED, PROCESSED, IGNORED, FAILED = "received", "processed", "ignored", "failed"
     STATUS_CHOICES = [(RECEIVED, _("received")), (PROCESSED, _("processed")), (IGNORED, _("ignored")), (FAILED, _("failed"))]
 
+    identity = models.CharField(_("identity"), max_length=64, unique=True)
     event = models.CharField(_("event"), max_length=100)
     created = models.CharField(_("created"), max_length=64)
     payload = models.JSONField(_("payload"))
@@ -148,12 +150,15 @@ class WebhookDelivery(models.Model):
     course = models.ForeignKey(Course, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     received_at = models.DateTimeField(_("received"), auto_now_add=True)
     processed_at = models.DateTimeField(_("processed"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("processing attempts"), default=0)
+    attempted_at = models.DateTimeField(_("last attempt"), null=True, blank=True)
 
     class Meta:
         ordering = ["-received_at", "-id"]
         verbose_name = _("webhook delivery")
         verbose_name_plural = _("webhook deliveries")
-        constraints = [models.UniqueConstraint(fields=["event", "created"], name="webhook_delivery_unique")]
+        # The sweep looks for the few deliveries still received or failed.
+        indexes = [models.Index(fields=["status", "received_at"], name="webhook_delivery_sweep")]
 
     def __str__(self) -> str:
         return f"{self.event} {self.created}"

@@ -36,5 +36,13 @@ def courses_for_subscribing() -> QuerySet[Course]:
     return Course.objects.select_related("template").order_by("template__name", "name")
 
 
+def group_licences(*, group: LearnerGroup, course: Course) -> dict[str, int]:
+    """What subscribing the group to the course will cost, by the portal's own records (two counts,
+    whatever the group's size): its members, those already subscribed, and the licences the rest need."""
+    members = group.members.count()
+    subscribed = Subscription.objects.filter(course=course, finished=False, learner__learner_groups=group).count()
+    return {"members": members, "subscribed": subscribed, "licences": members - subscribed}
+
+
 def learner_groups() -> QuerySet[LearnerGroup]:
     return LearnerGroup.objects.annotate(member_count=Count("members"))

@@ -22,3 +22,9 @@ def webhook_process(delivery_id: int) -> str:
         return "missing"
     with audit_context(actor="webhook"):
         return webhooks.webhook_process(delivery=delivery).status
+
+
+@shared_task(name="subscriptions.tasks.webhook_sweep", ignore_result=True)
+def webhook_sweep() -> dict:
+    """Celery beat: process webhook deliveries whose task never ran or that failed."""
+    return webhooks.webhook_sweep()

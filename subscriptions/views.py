@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseForbidden, JsonResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -28,7 +28,7 @@ from subscriptions.models import LearnerGroup, Subscription
 from subscriptions.services.catalogue import catalogue_sync_start
 from subscriptions.services.changes import external_activity_score, subscription_unsubscribe, subscription_update
 from subscriptions.services.common import anewspring_configured
-from subscriptions.services.groups import learner_group_save, learner_group_sync
+from subscriptions.services.groups import learner_group_save, learner_group_sync_start
 from subscriptions.services.results import subscription_refresh, subscriptions_refresh
 from subscriptions.services.subscribe import subscriptions_create
 from subscriptions.tables import LearnerGroupTable, LearnerSelectTable, SubscriptionTable
@@ -126,6 +126,10 @@ class SubscribeView(ConfiguredMixin, PermissionRequiredMixin, SingleTableMixin, 
             context = self.get_context_data(filter=self.filterset, object_list=self.object_list, form=form)
             return self.render_to_response(context, status=400)
         data = form.cleaned_data
+        if data["group"] and not data["confirmed"]:
+            licences = selectors.group_licences(group=data["group"], course=data["course"])
+            return render(request, "subscriptions/group_confirm.html",
+                          {"form": form, "group": data["group"], "course": data["course"], **licences})
         try:
             started = subscriptions_create(
                 learners=list(data["learners"]), group=data["group"], course=data["course"],
@@ -284,12 +288,11 @@ class GroupSyncView(PermissionRequiredMixin, View):
     def post(self, request, pk):
         group = get_object_or_404(LearnerGroup, pk=pk)
         try:
-            learner_group_sync(group=group)
+            job = learner_group_sync_start(group=group, user=request.user)
         except AnewspringError as exc:
             _failed(request, exc)
-        else:
-            messages.success(request, _("Group %(group)s synced to aNewSpring.") % {"group": group})
-        return redirect("group_edit", pk=group.pk)
+            return redirect("group_edit", pk=group.pk)
+        return redirect(job)
 
 
 # --- webhook -------------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from portal.imports.models import LearnerImport, LearnerImportRow
 from portal.imports.parsing import COLUMNS, ParsedRow, parse_file
 from portal.integrations import import_hooks, integration_get, integration_require
 from portal.jobs import job_handler, job_launch
-from portal.models import Job, Learner
+from portal.models import Job, Learner, external_id_generate
 from portal.pe_numbers import PENumber
 from portal.services import learner_snapshot, pe_registrations_add, pe_registrations_replace
 
@@ -197,12 +197,14 @@ def _apply_batch(batch: list[tuple]) -> tuple[int, int]:
     new_rows = [(line, values, pe_numbers) for line, action, values, _learner_id, pe_numbers in batch if action == NEW]
     update_rows = [(line, values, learner_id, pe_numbers)
                    for line, action, values, learner_id, pe_numbers in batch if action == UPDATE]
-    created = bulk_insert(Learner, [_field_values(values) for _line, values, _pe_numbers in new_rows])
+    new_learners = [_new_learner_values(values) for _line, values, _pe_numbers in new_rows]
+    created = bulk_insert(Learner, new_learners)
     audit_entries, new_numbers, numbers = [], {}, {}
-    for learner_id, (line, values, pe_numbers) in zip(created, new_rows, strict=True):
+    for learner_id, new_values, (line, values, pe_numbers) in zip(created, new_learners, new_rows, strict=True):
         name = " ".join(values[part] for part in ("first_name", "middle_name", "last_name") if values.get(part))
-        # The learner's new values are the file's cells: no snapshot and diff to make per row.
-        changes = {field: {"before": None, "after": value} for field, value in values.items()}
+        # The learner's new values are the file's cells (and a generated external ID): no snapshot and diff.
+        changes = {field: {"before": None, "after": value}
+                   for field, value in {**values, "external_id": new_values["external_id"]}.items()}
         audit_entries.append(_audit_entry("learner.create", learner_id, name, changes,
                                           f"Created {name} (import row {line})"))
         if "custom1" in values:
@@ -231,6 +233,14 @@ def _apply_batch(batch: list[tuple]) -> tuple[int, int]:
     pe_registrations_replace(numbers_by_learner=numbers)
     audit_record_many(audit_entries)
     return len(created), len(changed)
+
+
+def _new_learner_values(values: Mapping[str, str]) -> dict[str, object]:
+    """A new learner from a row; without an ExternalID the portal makes one (never the login)."""
+    fields = _field_values(values)
+    if not fields.get("external_id"):
+        fields.update(external_id=external_id_generate(), external_id_generated=True)
+    return fields
 
 
 def _field_values(values: Mapping[str, str]) -> dict[str, object]:

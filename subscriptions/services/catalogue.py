@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy
 
 from portal.audit import audit_record
 from portal.jobs import JobProgress, job_handler, job_launch
-from portal.models import Course, Job, Template
+from portal.models import AuditEvent, Course, Job, Template
 from subscriptions import client as anewspring
 from subscriptions.services.common import SYSTEM, anewspring_client, anewspring_require, remote_action
 
@@ -25,37 +25,68 @@ def course_save(template: Template, info: anewspring.CourseInfo) -> Course:
     return course
 
 
+# A sync reports at most this many failed templates by ID (the count is complete).
+FAILURES_LISTED = 20
+
+
+def _template_save(remote: anewspring.Template) -> Template:
+    """A template by external ID, or by UID while it has none (it is listed, but its courses cannot be
+    read); a template that has since been given an external ID keeps its row."""
+    template = ((Template.objects.filter(external_id=remote.id).first() if remote.id else None)
+                or Template.objects.filter(external_id=None, uid=remote.uid).first() or Template())
+    template.external_id, template.uid, template.name = remote.id, remote.uid, remote.name[:255]
+    template.synced_at = timezone.now()
+    template.save()
+    return template
+
+
 def catalogue_sync(*, progress: JobProgress | None = None) -> dict:
     """Templates (getTemplates) and their courses (getCourses) into the portal's catalogue.
 
-    Templates or courses without an external ID are skipped: the portal addresses them by it.
+    getCourses takes a template's external ID: a template without one is listed but its courses
+    cannot be read. A template whose getCourses fails is reported by its ID and the rest of the
+    sync goes on; courses without an external ID are skipped (the portal addresses them by it).
     """
     with remote_action("catalogue.sync"):
         client = anewspring_client()
         templates = client.get_templates()
+    if progress:
+        progress.set_total(len(templates))
+    counts = {"templates": 0, "courses": 0, "skipped": 0, "without_id": 0, "failed": 0}
+    failures = []
+    for remote in templates:
+        template = _template_save(remote)
+        counts["templates"] += 1
+        if not remote.id:
+            counts["without_id"] += 1
+        else:
+            try:
+                courses = client.get_courses(remote.id)
+            except anewspring.AnewspringError as exc:
+                counts["failed"] += 1
+                failures.append({"template": remote.id, "error": exc.message})
+            else:
+                with transaction.atomic():
+                    for info in courses:
+                        if not info.id:
+                            counts["skipped"] += 1
+                            continue
+                        course_save(template, info)
+                        counts["courses"] += 1
         if progress:
-            progress.set_total(len(templates))
-        counts = {"templates": 0, "courses": 0, "skipped": 0}
-        for remote in templates:
-            external_id = remote.id or remote.uid
-            courses = client.get_courses(external_id)
-            with transaction.atomic():
-                template, _created = Template.objects.update_or_create(
-                    external_id=external_id,
-                    defaults={"uid": remote.uid, "name": remote.name[:255], "synced_at": timezone.now()})
-                counts["templates"] += 1
-                for info in courses:
-                    if not info.id:
-                        counts["skipped"] += 1
-                        continue
-                    course_save(template, info)
-                    counts["courses"] += 1
-            if progress:
-                progress.advance()
-        summary = format_lazy(gettext_lazy("{templates} templates and {courses} courses synced; {skipped} courses "
-                                           "without external ID skipped."), **counts)
-        audit_record(action="catalogue.sync", system=SYSTEM, summary=summary, changes=counts)
-    return {"summary": str(summary), **counts}
+            progress.advance()
+    summary = format_lazy(gettext_lazy("{templates} templates and {courses} courses synced; courses without external "
+                                       "ID skipped: {skipped}; templates without external ID (courses cannot be "
+                                       "read): {without_id}."), **counts)
+    error = ""
+    if failures:
+        listed = "; ".join(f"{f['template']}: {f['error']}" for f in failures[:FAILURES_LISTED])
+        error = format_lazy(gettext_lazy("The courses of {failed} templates could not be read: {listed}"),
+                            failed=counts["failed"], listed=listed)
+        summary = format_lazy("{} {}", summary, error)
+    audit_record(action="catalogue.sync", system=SYSTEM, summary=summary, changes=counts, error=error,
+                 outcome=AuditEvent.OUTCOME_FAILURE if failures else AuditEvent.OUTCOME_SUCCESS)
+    return {"summary": str(summary), **counts, "failures": failures[:FAILURES_LISTED]}
 
 
 def catalogue_sync_start(*, user=None) -> Job:

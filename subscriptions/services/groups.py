@@ -1,17 +1,20 @@
-"""Learner groups: kept in the portal, then synced to aNewSpring (addGroup, addGroupUsers)."""
+"""Learner groups: kept in the portal, then synced to aNewSpring (addGroup, deleteGroupUsers, addGroupUsers)."""
 
 from collections.abc import Iterable
+from itertools import batched
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from portal.audit import audit_context, audit_record, diff
-from portal.models import Learner
+from portal.jobs import JobProgress, job_handler, job_launch
+from portal.models import Job, Learner
 from subscriptions.client import AnewspringClient, AnewspringError
 from subscriptions.models import LearnerGroup
-from subscriptions.services.common import SYSTEM, anewspring_client, remote_action
+from subscriptions.services.common import SYSTEM, anewspring_client, anewspring_require, remote_action
 from subscriptions.services.learners import learner_ensure_remote
 
 
@@ -35,9 +38,15 @@ def learner_group_save(*, group: LearnerGroup | None, data: dict, members: Itera
     return group
 
 
+# Users named in one addGroupUsers/deleteGroupUsers call: keeps a big group's requests small.
+GROUP_CALL_USERS = 500
+
+
 def learner_group_sync(*, group: LearnerGroup, client: AnewspringClient | None = None) -> LearnerGroup:
-    """Create the group in aNewSpring (addGroup; "already exists" is fine) and add its members
-    (addGroupUsers, duplicates ignored), creating members aNewSpring does not know yet."""
+    """Make the group in aNewSpring hold exactly the portal's members: create it (addGroup; "already
+    exists" is fine), take out whoever is no longer a member (deleteGroupUsers, so subscribeGroups
+    uses no licence for them), and add the members (addGroupUsers, duplicates ignored), creating
+    members aNewSpring does not know yet."""
     with remote_action("group.sync", obj=group):
         client = client or anewspring_client()
         members = list(group.members.all())
@@ -46,15 +55,45 @@ def learner_group_sync(*, group: LearnerGroup, client: AnewspringClient | None =
                 learner_ensure_remote(learner=learner, client=client)
         try:
             client.add_group(group.external_id, name=group.name, type=group.type)
+            departed = []
         except AnewspringError as exc:
             if exc.status != 409:
                 raise
-        if members:
-            client.add_group_users(group.external_id, [m.anewspring_id for m in members], ignore_duplicates=True)
+            departed = _departed(group, members, client)
+        for users in batched(departed, GROUP_CALL_USERS):
+            client.delete_group_users(group.external_id, users, ignore_missing=True)
+        for users in batched([m.anewspring_id for m in members], GROUP_CALL_USERS):
+            client.add_group_users(group.external_id, users, ignore_duplicates=True)
         with transaction.atomic():
             LearnerGroup.objects.filter(pk=group.pk).update(synced_at=timezone.now())
             group.synced_at = timezone.now()
             audit_record(action="group.sync", system=SYSTEM, obj=group,
-                         summary=format_lazy(gettext_lazy("Group {group} with {count} members synced to aNewSpring"),
-                                             group=group.external_id, count=len(members)))
+                         summary=format_lazy(gettext_lazy("Group {group} synced to aNewSpring: {count} members, "
+                                                          "{removed} removed"),
+                                             group=group.external_id, count=len(members), removed=len(departed)),
+                         changes={"removed": departed} if departed else None)
     return group
+
+
+def learner_group_sync_start(*, group: LearnerGroup, user=None) -> Job:
+    """:func:`learner_group_sync` in a background job: it makes calls per member, too many for a web request."""
+    anewspring_require()
+    return job_launch(kind="learner_group_sync", title=_("Sync group %(group)s to aNewSpring") % {"group": group},
+                      params={"group_id": group.pk}, user=user, total=1)
+
+
+@job_handler("learner_group_sync", integration=SYSTEM)
+def learner_group_sync_job(job: Job, progress: JobProgress) -> dict:
+    from django.urls import reverse
+
+    group = LearnerGroup.objects.get(pk=job.params["group_id"])
+    learner_group_sync(group=group)
+    return {"summary": _("Group %(group)s synced to aNewSpring.") % {"group": group},
+            "next_url": reverse("group_edit", args=[group.pk])}
+
+
+def _departed(group: LearnerGroup, members: list[Learner], client: AnewspringClient) -> list[str]:
+    """Users in the aNewSpring group who are not members in the portal (by external ID; a user
+    without one cannot be named in deleteGroupUsers and stays)."""
+    wanted = {m.anewspring_id for m in members}
+    return [user.id for user in client.get_group_users(group.external_id) if user.id and user.id not in wanted]

@@ -10,8 +10,9 @@ from django.utils.translation import gettext_lazy
 from portal.audit import audit_record
 from portal.jobs import JobProgress, job_handler, job_launch
 from portal.models import Job, Learner
+from portal.services import learner_external_id_ensure
 from subscriptions import client as anewspring
-from subscriptions.client import AnewspringClient
+from subscriptions.client import AnewspringClient, AnewspringError
 from subscriptions.services.common import SYSTEM, anewspring_client, anewspring_require, remote_action
 from subscriptions.services.outcomes import FAILED, SKIPPED, SubscribeOutcome, politely
 
@@ -32,18 +33,24 @@ def _user_payload(learner: Learner) -> anewspring.User:
 
 
 def learner_ensure_remote(*, learner: Learner, client: AnewspringClient) -> bool:
-    """Make sure aNewSpring knows the learner; creates them (with Custom1) if not. True if created.
+    """Make sure aNewSpring knows the learner; creates them (with Custom1 and the learner role) if
+    not. True if created.
 
     A learner with a stored aNewSpring UID is known there; otherwise userExists decides, and
-    the UID aNewSpring gives is stored so the check is not repeated.
+    the UID aNewSpring gives is stored so the check is not repeated. A learner without an
+    external ID gets one made by the portal first.
     """
     if learner.uid:
         return False
-    user_id = learner.anewspring_id
+    user_id = learner_external_id_ensure(learner=learner)
     created = False
     if not client.user_exists(user_id):
-        client.add_or_update_user(_user_payload(learner))
-        created = True
+        try:
+            client.add_user(_user_payload(learner))
+            created = True
+        except AnewspringError as exc:
+            if exc.status != 409:  # 409: added by someone else meanwhile, which is as good
+                raise
     remote = client.get_user(user_id)
     with transaction.atomic():
         if remote.uid and not Learner.objects.filter(uid=remote.uid).exclude(pk=learner.pk).exists():
@@ -70,6 +77,7 @@ def learner_push(*, learner: Learner, client: AnewspringClient) -> SubscribeOutc
     links the learner when they are first subscribed.
     """
     with remote_action("learner.anewspring_push", learner=learner, obj=learner):
+        learner_external_id_ensure(learner=learner)
         client.add_or_update_user(_user_payload(learner))
         audit_record(action="learner.anewspring_push", system=SYSTEM, learner=learner, obj=learner,
                      summary=gettext_lazy("Created or updated in aNewSpring"))

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 from portal.audit import audit_context, audit_record, diff
 from portal.jobs import JobProgress, job_handler, job_launch
 from portal.models import Course, Job, Learner
-from subscriptions.client import AnewspringClient
+from subscriptions.client import AlreadySubscribed, AnewspringClient, AnewspringError, CourseRef, LearnerRef
 from subscriptions.models import LearnerGroup, Subscription
 from subscriptions.services.common import (SYSTEM, anewspring_client, anewspring_require, course_ref, learner_ref,
                                            remote_action)
@@ -56,7 +56,8 @@ def subscription_create(*, learner: Learner, course: Course, start_date: date | 
         learner_ensure_remote(learner=learner, client=client)
         already = client.is_subscribed(learner_ref(learner), course_ref(course))
         if not already:
-            client.subscribe(learner_ref(learner), course_ref(course), start_date=start_date, expire_date=expire_date)
+            already = _subscribe(client, learner_ref(learner), course_ref(course), start_date=start_date,
+                                 expire_date=expire_date)
         subscription = _subscription_save(learner=learner, course=course, start_date=start_date,
                                           expire_date=expire_date, already=already)
     refresh_quietly(subscription, client)
@@ -65,6 +66,28 @@ def subscription_create(*, learner: Learner, course: Course, start_date: date | 
                                 % {"learner": learner, "course": course}, subscription)
     return SubscribeOutcome(learner, SUBSCRIBED, _("%(learner)s is subscribed to %(course)s.")
                             % {"learner": learner, "course": course}, subscription)
+
+
+def _subscribe(client: AnewspringClient, learner: LearnerRef, course: CourseRef, **dates) -> bool:
+    """subscribe; True if it turns out the learner was subscribed already (no licence used by us).
+
+    A 409 after isSubscribed said no means someone else subscribed the learner in between. When the
+    outcome is in doubt (no answer in time, a 5xx) isSubscribed is asked again and its answer is
+    what the portal records: if it says yes, the subscription exists whatever the error said."""
+    try:
+        client.subscribe(learner, course, **dates)
+    except AlreadySubscribed:
+        return True
+    except AnewspringError as exc:
+        if not exc.retryable:
+            raise
+        try:
+            subscribed = client.is_subscribed(learner, course)
+        except AnewspringError:
+            raise exc from None
+        if not subscribed:
+            raise
+    return False
 
 
 def subscriptions_create(*, learners: Sequence[Learner] = (), group: LearnerGroup | None = None, course: Course,

@@ -71,3 +71,26 @@ def test_coordinator_tests_the_connection_from_the_dashboard(logged_in_page, ane
     settings.ANEWSPRING_API_KEY = "wrong-key"
     slot.get_by_role("button", name="Test connection").click()
     expect(page.locator(".alert-danger")).to_contain_text("the connection test failed: aNewSpring refused the API key")
+
+
+def test_coordinator_sees_the_licences_a_group_will_use_before_subscribing_it(logged_in_page, anewspring):
+    from subscriptions.services.groups import learner_group_save
+
+    # In aNewSpring, GRP-NURSES also holds LEARNER-0003, who has left the group in the portal.
+    jan = LearnerFactory(external_id="LEARNER-0002", first_name="Jan", last_name="Vries")
+    learner_group_save(group=None, data={"external_id": "GRP-NURSES", "name": "Nurses 2026"}, members=[jan])
+    page = logged_in_page
+
+    page.get_by_role("link", name="Subscribe").first.click()
+    page.get_by_label("Course").select_option(label="Wound care update March 2026 (WOUNDCARE-2026-02)")
+    page.get_by_label("Or a learner group").select_option(label="Nurses 2026")
+    page.get_by_role("button", name="Subscribe").click()
+
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Subscribe Nurses 2026 to")
+    expect(page.locator("#group-licences")).to_contain_text("Licences this will use")
+    page.get_by_role("button", name="Yes, use 1 licence").click()
+
+    expect(page.locator("#job-progress .progress-bar")).to_have_attribute("data-progress", "100")
+    expect(page.locator("#job-summary")).to_contain_text("1 subscribed")
+    assert anewspring.app.subscription("LEARNER-0002", "WOUNDCARE-2026-02") is not None
+    assert anewspring.app.subscription("LEARNER-0003", "WOUNDCARE-2026-02") is None

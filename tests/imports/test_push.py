@@ -68,11 +68,13 @@ def test_the_imported_learners_are_created_or_updated_in_anewspring(coordinator_
     assert (push.kind, push.status, push.total) == ("anewspring_learners_push", Job.SUCCEEDED, 3)
     assert push.created_by == learner_import.job.created_by
     # Created and updated learners only: not the unchanged one, nor the row with an error.
-    assert sorted(pushed_ids(anewspring)) == ["LEARNER-0002", "NEW-1", "piet"]
+    piet = Learner.objects.get(login="piet")  # the file gives piet no ExternalID: the portal made one
+    assert piet.external_id_generated and piet.external_id.startswith("PORTAL-")
+    assert sorted(pushed_ids(anewspring)) == ["LEARNER-0002", "NEW-1", piet.external_id]
     assert anewspring.app.users["NEW-1"].fields["custom1"] == "19/39054148101"
     assert anewspring.app.users["LEARNER-0002"].fields["custom1"] == "52/654321"
     assert anewspring.app.users["LEARNER-0002"].fields["email"] == "jan.nieuw@example.org"
-    assert anewspring.app.users["piet"].fields["firstName"] == "Piet"
+    assert anewspring.app.users[piet.external_id].fields["firstName"] == "Piet"
     assert push.result["summary"] == "aNewSpring: 3 created or updated, 0 failed, 0 not attempted."
 
     events = AuditEvent.objects.filter(action="learner.anewspring_push")

@@ -36,10 +36,31 @@ def test_a_big_number_failing_the_check_digit_is_saved_with_a_warning(coordinato
     assert "check digit does not match" in response.content.decode()
 
 
-def test_a_learner_needs_an_external_id_or_login(coordinator_client):
-    response = coordinator_client.post(reverse("learner_create"), {**FORM, "external_id": "", "login": ""})
-    assert "Enter an external ID or a login" in response.content.decode()
-    assert not Learner.objects.exists()
+def test_a_learner_without_external_id_gets_one_made_by_the_portal(coordinator_client):
+    response = coordinator_client.post(reverse("learner_create"), {**FORM, "external_id": "", "login": "ann"})
+    learner = Learner.objects.get()
+    assert learner.external_id.startswith("PORTAL-") and learner.external_id != "ann"
+    assert learner.external_id_generated
+    page = coordinator_client.get(response.url).content.decode()
+    assert learner.external_id in page and "made by the portal" in page
+    assert "the portal made this one" in page
+
+    # Stable: editing the learner keeps it; giving a real one replaces it and drops the mark.
+    edit = {**FORM, "external_id": learner.external_id, "login": "ann", "email": "ann@example.org"}
+    coordinator_client.post(reverse("learner_edit", args=[learner.pk]), edit)
+    learner.refresh_from_db()
+    assert learner.external_id_generated and learner.external_id == edit["external_id"]
+    coordinator_client.post(reverse("learner_edit", args=[learner.pk]), {**edit, "external_id": "HR-77"})
+    learner.refresh_from_db()
+    assert (learner.external_id, learner.external_id_generated) == ("HR-77", False)
+
+
+def test_the_external_id_of_a_learner_known_in_anewspring_cannot_be_changed(coordinator_client):
+    learner = LearnerFactory(external_id="EXT-9", uid="uid-9")
+    data = {**FORM, "external_id": "OTHER", "login": learner.login}
+    coordinator_client.post(reverse("learner_edit", args=[learner.pk]), data)
+    learner.refresh_from_db()
+    assert learner.external_id == "EXT-9"
 
 
 def test_duplicate_external_ids_are_refused(coordinator_client):
@@ -89,3 +110,28 @@ def test_custom1_is_explained_while_typing(coordinator_client):
     assert "OrgID 19, number 49054148101" in text and "check digit does not match" in text
     assert "OrgID 52, number 123456" in text and "registration number" in text
     assert "&#x27;x&#x27; is not OrgID/number" in text
+
+
+def test_learners_without_external_id_get_one_when_the_portal_is_upgraded(db):
+    """The data migration: aNewSpring's user stays linked for learners it knew under their login."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from portal.audit import audit_record
+
+    migration = import_module("portal.migrations.0005_learner_external_id_generated")
+    linked = LearnerFactory(external_id=None, login="linked", uid="uid-1")
+    pushed = LearnerFactory(external_id=None, login="pushed")
+    audit_record(action="learner.anewspring_push", learner=pushed)
+    never_sent = LearnerFactory(external_id=None, login="never-sent")
+    LearnerFactory(external_id="taken")
+    clash = LearnerFactory(external_id=None, login="taken", uid="uid-2")  # its login is another's external ID
+    migration.external_ids_fill(apps, None)
+    for learner in (linked, pushed, never_sent, clash):
+        learner.refresh_from_db()
+    assert [(linked.external_id, linked.external_id_generated), (pushed.external_id, pushed.external_id_generated)] \
+        == [("linked", False), ("pushed", False)]
+    assert never_sent.external_id.startswith("PORTAL-") and never_sent.external_id_generated
+    assert clash.external_id.startswith("PORTAL-")
+    assert not Learner.objects.filter(external_id__isnull=True).exists()

@@ -201,7 +201,7 @@ def test_courses_of_a_template_share_their_uid(sandbox):
 def test_group_members_need_the_group_role(sandbox):
     answer = requests.post(api(sandbox, "addGroupUsers/GRP-NURSES"), data={"user": "TEACHER-0001"}, headers=FORM,
                            timeout=5)
-    assert answer.status_code == 400 and "student role" in answer.text
+    assert answer.status_code == 409 and "student role" in answer.text
 
 
 def test_activities_added_by_tests_are_scorable(sandbox):
@@ -223,3 +223,70 @@ def test_group_subscription_needs_known_groups(sandbox):
 def test_sign_webhook_is_base64_hmac_sha1():
     # The RFC 2104 style test vector: HMAC-SHA1("key", "The quick brown fox jumps over the lazy dog").
     assert sign_webhook(b"The quick brown fox jumps over the lazy dog", "key") == "3nybhbi3iqa8ino29wqQcBydtNk="
+
+
+def test_delete_group_users_follows_the_documented_rules(sandbox):
+    """deleteGroupUsers: ``user`` repeated; 404 unknown group; 409 for a non-member unless ignoreMissing."""
+    group = sandbox.app.groups["GRP-NURSES"]
+    unknown = requests.post(api(sandbox, "deleteGroupUsers/NOPE"), data={"user": "LEARNER-0002"}, headers=FORM,
+                            timeout=5)
+    not_member = requests.post(api(sandbox, "deleteGroupUsers/GRP-NURSES"),
+                               data={"user": ["LEARNER-0002", DEMO_LEARNER_ID]}, headers=FORM, timeout=5)
+    assert (unknown.status_code, not_member.status_code) == (404, 409)
+    assert len(group.members) == 2  # a refused call removes nobody
+    ignored = requests.post(api(sandbox, "deleteGroupUsers/GRP-NURSES"),
+                            data={"user": ["LEARNER-0002", DEMO_LEARNER_ID], "ignoreMissing": "true"},
+                            headers=FORM, timeout=5)
+    assert ignored.status_code == 200
+    assert group.members == [sandbox.app.users["LEARNER-0003"].uid]
+
+
+def test_group_users_have_the_documented_shape(sandbox):
+    answer = requests.get(api(sandbox, "getGroupUsers/GRP-NURSES"), headers=KEY, timeout=5).json()
+    assert answer["users"][0] == {"active": True, "email": "j.devries@example.org", "id": "LEARNER-0002",
+                                  "login": "j.devries", "name": "Jan de Vries",
+                                  "uid": sandbox.app.users["LEARNER-0002"].uid}
+
+
+def test_role_is_taken_only_when_a_user_is_added(sandbox):
+    new = {"firstName": "Ina", "lastName": "Smit", "role": "mentor"}
+    added = requests.post(api(sandbox, "addOrUpdateUser/NEW-1"), data=new, headers=FORM, timeout=5)
+    assert added.status_code == 200 and sandbox.app.users["NEW-1"].role == "mentor"
+    changed = requests.post(api(sandbox, "addOrUpdateUser/NEW-1"), data={"role": "student"}, headers=FORM,
+                            timeout=5)
+    assert changed.status_code == 400 and sandbox.app.users["NEW-1"].role == "mentor"
+
+
+def test_templates_without_external_id_are_listed_only_when_asked(sandbox):
+    draft = sandbox.app.add_template(None, "Draft")
+    listed = requests.get(api(sandbox, "getTemplates"), headers=KEY, timeout=5).json()["templates"]
+    everything = requests.get(api(sandbox, "getTemplates"), params={"includeWithoutId": "true"}, headers=KEY,
+                              timeout=5).json()["templates"]
+    assert draft.uid not in {t["uid"] for t in listed}
+    assert {"id": None, "name": "Draft", "uid": draft.uid} in everything
+
+
+def test_get_courses_takes_the_external_id_not_a_uid(sandbox):
+    template = sandbox.app.templates[WOUND_TEMPLATE_ID]
+    by_uid = requests.get(api(sandbox, f"getCourses/{template.uid}"), headers=KEY, timeout=5)
+    assert by_uid.status_code == 404
+
+
+def test_a_success_can_be_answered_in_plain_text_after_the_work_is_done(sandbox):
+    sandbox.app.fail_next(status=200, body="OK", content_type="text/plain", after_handling=True)
+    answer = requests.post(api(sandbox, f"subscribe/LEARNER-0003/{DEMO_COURSE_ID}"), headers=FORM, timeout=5)
+    assert (answer.status_code, answer.text) == (200, "OK")
+    assert sandbox.app.subscription("LEARNER-0003", DEMO_COURSE_ID) is not None
+
+
+def test_a_second_subscribe_is_a_conflict(sandbox):
+    url = api(sandbox, f"subscribe/LEARNER-0003/{DEMO_COURSE_ID}")
+    assert requests.post(url, headers=FORM, timeout=5).status_code == 200
+    assert requests.post(url, headers=FORM, timeout=5).status_code == 409
+
+
+@pytest.mark.parametrize("call", [f"unsubscribe/LEARNER-0003/{DEMO_COURSE_ID}",
+                                  f"updateSubscription/LEARNER-0003/{DEMO_COURSE_ID}",
+                                  f"unsubscribe/NOBODY/{DEMO_COURSE_ID}"])
+def test_calls_on_a_missing_subscription_are_404(sandbox, call):
+    assert requests.post(api(sandbox, call), data={"expired": "true"}, headers=FORM, timeout=5).status_code == 404

@@ -20,10 +20,13 @@ from sandbox.anewspring import (
     AnewspringSandbox,
 )
 from subscriptions.client import (
+    AlreadySubscribed,
     AnewspringClient,
     AnewspringError,
     CourseRef,
+    GroupUser,
     LearnerRef,
+    NotSubscribed,
     Progress,
     User,
     activity_type_label,
@@ -332,11 +335,66 @@ def test_groups(api):
     assert error.value.status == 409 and "Group GRP-NEW already exists" in error.value.message
 
 
+def test_group_members_are_taken_out_with_delete_group_users(api, anewspring):
+    api.delete_group_users(DEMO_GROUP_ID, ["LEARNER-0002", "NOT-A-MEMBER"])
+    sent = anewspring.app.requests[-1]
+    assert sent.path == f"/api/deleteGroupUsers/{DEMO_GROUP_ID}"
+    assert sent.form == {"user": ["LEARNER-0002", "NOT-A-MEMBER"], "ignoreMissing": ["true"]}
+    assert api.get_group_users(DEMO_GROUP_ID) == [
+        GroupUser(id="LEARNER-0003", uid=anewspring.app.users["LEARNER-0003"].uid, name="Sam Smith",
+                  login="s.smith", email="s.smith@example.org", active=True)]
+    with pytest.raises(AnewspringError) as error:
+        api.delete_group_users(DEMO_GROUP_ID, ["NOT-A-MEMBER"], ignore_missing=False)
+    assert error.value.status == 409 and f"not in group {DEMO_GROUP_ID}" in error.value.message
+
+
+def test_the_role_is_sent_only_when_a_user_is_added(api, anewspring):
+    api.add_user(User(id="T-1", first_name="Tom", last_name="Teach", role="teacher"))
+    assert anewspring.app.requests[-1].form["role"] == ["teacher"]
+    api.add_or_update_user(User(id="T-1", email="tom@example.org", role="student"))
+    assert "role" not in anewspring.app.requests[-1].form
+    assert anewspring.app.users["T-1"].role == "teacher"
+
+
+def test_a_successful_post_with_a_plain_text_body_is_a_success(api, anewspring):
+    anewspring.app.fail_next(status=200, body="200 OK", content_type="text/plain", after_handling=True)
+    api.subscribe(LearnerRef(id="LEARNER-0003"), CourseRef(id=DEMO_COURSE_ID))
+    assert api.is_subscribed(LearnerRef(id="LEARNER-0003"), CourseRef(id=DEMO_COURSE_ID))
+
+
+def test_a_second_subscribe_is_already_subscribed(api):
+    learner, course = LearnerRef(id="LEARNER-0003"), CourseRef(id=DEMO_COURSE_ID)
+    api.subscribe(learner, course)
+    with pytest.raises(AlreadySubscribed) as error:
+        api.subscribe(learner, course)
+    assert error.value.status == 409 and not error.value.retryable
+
+
+@pytest.mark.parametrize("call", [
+    lambda api, learner, course: api.unsubscribe(learner, course),
+    lambda api, learner, course: api.update_subscription(learner, course, expired=True),
+    lambda api, learner, course: api.get_course_results(learner, course),
+])
+def test_a_404_on_a_subscription_says_not_subscribed(api, call):
+    with pytest.raises(NotSubscribed) as error:
+        call(api, LearnerRef(id="LEARNER-0003"), CourseRef(id=DEMO_COURSE_ID))
+    assert error.value.message.startswith(
+        f"Learner LEARNER-0003 is not subscribed to course {DEMO_COURSE_ID} in aNewSpring")
+
+
+def test_templates_without_external_id_are_listed(api, anewspring):
+    draft = anewspring.app.add_template(None, "Draft")
+    templates = api.get_templates()
+    assert anewspring.app.requests[-1].query["includeWithoutId"] == ["true"]
+    assert [(t.id, t.name) for t in templates if t.uid == draft.uid] == [(None, "Draft")]
+
+
 @pytest.mark.parametrize(("call", "expected"), [
     (lambda api: api.get_subscriptions(LearnerRef(id="NOBODY")), "Learner NOBODY is not known in aNewSpring."),
     (lambda api: api.get_subscriptions(LearnerRef(uid="no-uid")), "Learner UID no-uid is not known in aNewSpring."),
     (lambda api: api.get_course_results(LearnerRef(id=DEMO_LEARNER_ID), CourseRef(id="NOPE")),
-     f"Learner {DEMO_LEARNER_ID} or course NOPE is not known in aNewSpring."),
+     f"Learner {DEMO_LEARNER_ID} is not subscribed to course NOPE in aNewSpring (or aNewSpring does not know "
+     "them)."),
     (lambda api: api.get_activity_results(LearnerRef(id=DEMO_LEARNER_ID), CourseRef(id=WOUND_COURSE), "NOPE"),
      f"Learner {DEMO_LEARNER_ID}, course {WOUND_COURSE} or activity NOPE is not known in aNewSpring."),
     (lambda api: api.get_group_users("NOPE"), "Group NOPE is not known in aNewSpring."),

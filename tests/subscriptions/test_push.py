@@ -44,7 +44,11 @@ def test_new_learners_are_created_with_custom1(configured):
     assert (created["firstName"], created["middleName"], created["lastName"], created["login"]) == (
         "Jan", "de", "Vries", "jan")
     assert created["dateOfBirth"] == date(1980, 3, 15) and created["role"] == "student"
-    assert configured.app.users["piet"].fields["lastName"] == "Jansen"  # no ExternalID: the login is the ID
+    # No ExternalID: the portal makes one and sends it; the login is never the aNewSpring user ID.
+    piet.refresh_from_db()
+    assert piet.external_id.startswith("PORTAL-") and piet.external_id_generated
+    assert "piet" not in configured.app.users
+    assert configured.app.users[piet.external_id].fields["lastName"] == "Jansen"
     events = AuditEvent.objects.filter(action="learner.anewspring_push")
     assert {(e.learner_id, e.outcome, e.system) for e in events} == {(jan.pk, "success", "anewspring"),
                                                                      (piet.pk, "success", "anewspring")}

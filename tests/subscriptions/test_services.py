@@ -66,14 +66,14 @@ def test_catalogue_sync_stores_templates_and_courses(aws):
     assert course(WOUND).template.external_id == "WOUNDCARE"
     assert course(WOUND).start_date == date(2026, 1, 12)
     event = AuditEvent.objects.filter(action="catalogue.sync").get()
-    assert "3 templates and 4 courses synced" in event.summary
+    assert "4 templates and 4 courses synced" in event.summary
     assert AuditEvent.objects.filter(action="remote_call", http_path__startswith="/api/getCourses/").count() == 3
 
 
 def test_the_management_command_syncs_the_catalogue(anewspring, settings, capsys):
     settings.ANEWSPRING_URL, settings.ANEWSPRING_API_KEY = anewspring.url, DEFAULT_API_KEY
     call_command("sync_anewspring")
-    assert "3 templates and 4 courses synced" in capsys.readouterr().out
+    assert "4 templates and 4 courses synced" in capsys.readouterr().out
     assert Course.objects.count() == 4
     assert AuditEvent.objects.get(action="catalogue.sync").actor == "command"
 
@@ -110,7 +110,7 @@ def test_is_subscribed_is_checked_first_and_nobody_is_subscribed_twice(aws):
     assert "no licence used" in AuditEvent.objects.get(action="subscription.create").summary
 
 
-@pytest.mark.parametrize("status", [500, 503, 409])
+@pytest.mark.parametrize("status", [500, 503, 400])
 def test_a_failed_subscribe_changes_nothing_and_is_audited(aws, status):
     learner = LearnerFactory(external_id=DEMO_LEARNER_ID)
     aws.app.fail_next(status=status, body="Licence pool empty", path_contains="/api/subscribe/")

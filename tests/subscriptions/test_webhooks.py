@@ -133,3 +133,98 @@ def test_course_model_is_untouched_by_unknown_course(client, configured, django_
     with django_capture_on_commit_callbacks(execute=True):
         deliver(client, event(course="NO-COURSE"))
     assert Course.objects.count() == count
+
+
+def post_body(client, body: bytes):
+    return client.post(reverse("anewspring_webhook"), body, content_type="application/json",
+                       HTTP_X_WEBHOOK_SIGNATURE=sign_webhook(body, SECRET))
+
+
+def test_two_learners_events_of_one_kind_in_the_same_second_are_both_processed(
+        client, configured, django_capture_on_commit_callbacks):
+    anna, jan = LearnerFactory(external_id=DEMO_LEARNER_ID), LearnerFactory(external_id="LEARNER-0002")
+    with django_capture_on_commit_callbacks(execute=True):
+        first = deliver(client, event(user=DEMO_LEARNER_ID))
+        second = deliver(client, event(user="LEARNER-0002"))
+    assert first.json()["duplicate"] is False and second.json()["duplicate"] is False
+    assert {(d.learner, d.status) for d in WebhookDelivery.objects.all()} == {(anna, "processed"), (jan, "processed")}
+    assert Subscription.objects.filter(learner=jan, course__external_id=WOUND).exists()
+
+
+def test_a_retry_formatted_differently_is_still_recognised(client, configured, django_capture_on_commit_callbacks):
+    LearnerFactory(external_id=DEMO_LEARNER_ID)
+    with django_capture_on_commit_callbacks(execute=True):
+        post_body(client, json.dumps(event()).encode())
+        response = post_body(client, json.dumps(event(), indent=2, sort_keys=True).encode())
+    assert response.json()["duplicate"] is True and WebhookDelivery.objects.count() == 1
+
+
+@pytest.mark.parametrize("body, reason", [
+    (b'{"event": "activityCompleted", "created": "1", "userId": "A\\u0000B"}', "NUL character"),
+    (b'{"event": "activityCompleted", "created": "1", "score": NaN}', "NaN"),
+    (b'{"event": "x", "data": ' + b'[' * 100_000 + b']' * 100_000 + b'}', "nested too deeply"),
+    (b'{"event": "x", "data": ' + b'{"a": ' * 40 + b'1' + b'}' * 40 + b'}', "nested too deeply"),
+    (b"\xff\xfe not even text", "not JSON"),
+])
+def test_a_signed_body_that_cannot_be_processed_is_stored_marked_and_acknowledged(client, configured, body, reason):
+    for _ in range(2):  # and a retry of it is recognised
+        response = post_body(client, body)
+        assert response.status_code == 200
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == "ignored" and reason in delivery.note
+    assert "\x00" not in json.dumps(delivery.payload) and len(delivery.payload["raw"]) <= 2000
+    outcome = AuditEvent.objects.get(action="webhook.process")
+    assert outcome.changes["status"] == "ignored" and outcome.actor == "webhook"
+
+
+def test_outcomes_are_audit_events(client, configured, django_capture_on_commit_callbacks):
+    learner = LearnerFactory(external_id=DEMO_LEARNER_ID)
+    configured.app.fail_next(status=429, body="Slow down", path_contains="getResults")  # a retry may cure it
+    with django_capture_on_commit_callbacks(execute=True):
+        deliver(client, event(created="failed"))
+        deliver(client, event(created="processed"))
+        deliver(client, event(created="ignored", user="NOBODY"))
+    outcomes = {e.summary.split(": ")[-1]: e for e in AuditEvent.objects.filter(action="webhook.process")}
+    assert set(outcomes) == {"failed", "processed", "ignored"}
+    assert outcomes["failed"].outcome == AuditEvent.OUTCOME_FAILURE and "try again later" in outcomes["failed"].error
+    assert outcomes["processed"].learner == learner and outcomes["processed"].outcome == AuditEvent.OUTCOME_SUCCESS
+    assert outcomes["ignored"].changes == {"status": "ignored", "attempts": 1}
+
+
+def test_a_redelivery_of_a_failed_delivery_is_processed(client, configured, django_capture_on_commit_callbacks):
+    learner = LearnerFactory(external_id=DEMO_LEARNER_ID)
+    configured.app.fail_next(status=429, body="Slow down", path_contains="getResults")
+    with django_capture_on_commit_callbacks(execute=True):
+        deliver(client, event())
+    assert WebhookDelivery.objects.get().status == "failed"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = deliver(client, event())
+    assert response.status_code == 200
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.status, delivery.attempts) == ("processed", 2)
+    assert Subscription.objects.filter(learner=learner, course__external_id=WOUND).exists()
+    assert AuditEvent.objects.filter(action="webhook.redelivered").count() == 1
+
+
+def test_the_sweep_processes_what_was_never_processed_or_failed(client, configured, django_capture_on_commit_callbacks):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from subscriptions.tasks import webhook_sweep
+    from subscriptions.webhooks import MAX_ATTEMPTS
+
+    LearnerFactory(external_id=DEMO_LEARNER_ID)
+    # The broker was down: the deliveries were stored, their tasks never ran.
+    for created in ("lost", "recent", "failed", "given-up"):
+        deliver(client, event(created=created))
+    long_ago = timezone.now() - timedelta(hours=1)
+    WebhookDelivery.objects.exclude(created="recent").update(received_at=long_ago)
+    WebhookDelivery.objects.filter(created="failed").update(status="failed", attempts=1, attempted_at=long_ago)
+    WebhookDelivery.objects.filter(created="given-up").update(status="failed", attempts=MAX_ATTEMPTS,
+                                                              attempted_at=long_ago)
+
+    assert webhook_sweep.delay().get() == {"swept": 2, "received": 0, "processed": 2, "ignored": 0, "failed": 0}
+    statuses = dict(WebhookDelivery.objects.values_list("created", "status"))
+    assert statuses == {"lost": "processed", "recent": "received", "failed": "processed", "given-up": "failed"}
+    assert webhook_sweep.delay().get()["swept"] == 0

@@ -22,5 +22,7 @@ class Command(BaseCommand):
             except AnewspringError as exc:
                 raise CommandError(exc.message) from exc
             self.stdout.write(outcome["summary"])
+            for failure in outcome["failures"]:
+                self.stderr.write(f"{failure['template']}: {failure['error']}")
             if results:
                 self.stdout.write(str(results_refresh_active()["summary"]))
