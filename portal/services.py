@@ -10,6 +10,7 @@ from portal.audit import audit_record, diff
 from portal.db import bulk_insert
 from portal.models import Learner, PERegistration
 from portal.pe_numbers import PENumber, parse_custom1
+from portal.signals import pe_registrations_changed
 
 # Learner fields shown in the audit log's before/after (timestamps left out on purpose).
 LEARNER_AUDIT_FIELDS = [
@@ -24,11 +25,17 @@ def learner_snapshot(learner: Learner) -> dict[str, object]:
 def pe_registrations_replace(*, numbers_by_learner: Mapping[int, Iterable[PENumber]]) -> None:
     """Make each learner's PE registrations exactly the given numbers (two bulk queries in all)."""
     PERegistration.objects.filter(learner_id__in=list(numbers_by_learner)).delete()
-    pe_registrations_add(numbers_by_learner=numbers_by_learner)
+    _pe_registrations_insert(numbers_by_learner)
+    pe_registrations_changed.send(sender=PERegistration, learner_ids=list(numbers_by_learner))
 
 
 def pe_registrations_add(*, numbers_by_learner: Mapping[int, Iterable[PENumber]]) -> None:
     """Give learners without PE registrations yet (new ones) the given numbers."""
+    _pe_registrations_insert(numbers_by_learner)
+    pe_registrations_changed.send(sender=PERegistration, learner_ids=list(numbers_by_learner))
+
+
+def _pe_registrations_insert(numbers_by_learner: Mapping[int, Iterable[PENumber]]) -> None:
     bulk_insert(PERegistration, [
         {"learner_id": learner_id, "org_id": n.org_id, "number": n.number, "kind": n.kind,
          "check_digit_ok": n.check_digit_ok}

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "axes",
     "portal",
     "subscriptions",
+    "accreditation",
 ]
 
 MIDDLEWARE = [
@@ -214,6 +215,10 @@ CELERY_BEAT_SCHEDULE = {
     "refresh-subscription-results": {
         "task": "subscriptions.tasks.results_refresh_active",
         "schedule": env_positive_int("ANEWSPRING_REFRESH_SECONDS", 3600),
+    },
+    "submit-pe-online-awards": {
+        "task": "accreditation.tasks.awards_submit",
+        "schedule": env_positive_int("PE_ONLINE_SUBMIT_SECONDS", 300),
     },
 }
 

@@ -16,6 +16,7 @@ from django_tables2 import SingleTableMixin
 from portal import selectors, services
 from portal.filters import AuditEventFilter, LearnerFilter
 from portal.forms import LearnerForm
+from portal.integrations import learner_panels
 from portal.models import AuditEvent, Job, Learner
 from portal.pe_numbers import parse_custom1
 from portal.tables import AuditEventTable, LearnerTable
@@ -51,6 +52,7 @@ class LearnerDetailView(PermissionRequiredMixin, DetailView):
         return super().get_context_data(
             registrations=self.object.pe_registrations.all(),
             timeline=selectors.learner_timeline(learner=self.object),
+            panels=learner_panels(learner=self.object, user=self.request.user),
             **kwargs,
         )
 

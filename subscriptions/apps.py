@@ -8,4 +8,7 @@ class SubscriptionsConfig(AppConfig):
 
     def ready(self):
         # Job handlers (bulk subscribe, catalogue sync) register on import; so do the Celery tasks.
-        from subscriptions import services, tasks  # noqa: F401
+        from portal.integrations import result_provider_register
+        from subscriptions import selectors, services, tasks  # noqa: F401
+
+        result_provider_register(selectors.result_parts)
