@@ -23,6 +23,7 @@ from accreditation.models import (
     PE_TYPE, TYPES_WITH_END_DATE, AccreditationType, Assessment, Award, CertificateAccreditation,
     CourseAccreditation, EventAccreditation, TemplateAccreditation)
 from portal.audit import audit_record_many
+from portal.db import bulk_insert
 from portal.integrations import ResultPart
 from portal.models import Activity, PERegistration
 
@@ -132,21 +133,24 @@ def _registrations(learner_ids: Iterable[int]) -> dict[int, list[tuple[int, str]
     return found
 
 
-def awards_for(due: Due, registrations: list[tuple[int, str]]) -> list[Award]:
-    """The awards one Due earns: one per matching registration, or one blocked award."""
-    fields = {name: getattr(due, name) for name in (
-        "learner_id", "trigger", "course_id", "activity_id", "event_id", "pe_type", "pe_course_id", "pe_module_id",
-        "pe_edition_id", "pe_meeting_id")}
+AWARD_FIELDS = ("learner_id", "trigger", "course_id", "activity_id", "event_id", "pe_type", "pe_course_id",
+                "pe_module_id", "pe_edition_id", "pe_meeting_id")
+NO_REGISTRATION = "No PE registration for this OrgID in the learner's Custom1."
+
+
+def awards_for(due: Due, registrations: list[tuple[int, str]]) -> list[dict]:
+    """The awards (as rows: field -> value) one Due earns: one per matching registration, or one blocked."""
+    fields = {name: getattr(due, name) for name in AWARD_FIELDS}
     fields["end_date"] = due.end_date if due.pe_type in TYPES_WITH_END_DATE else None
     matching = [(org, number) for org, number in registrations if due.org_id is None or org == due.org_id]
     if not matching:
-        return [Award(**fields, org_id=due.org_id or 0, person_number="", status=Award.BLOCKED,
-                      message="No PE registration for this OrgID in the learner's Custom1.")]
-    return [Award(**fields, org_id=org, person_number=number, status=Award.DUE) for org, number in matching]
+        return [{**fields, "org_id": due.org_id or 0, "person_number": "", "status": Award.BLOCKED,
+                 "message": NO_REGISTRATION}]
+    return [{**fields, "org_id": org, "person_number": number, "status": Award.DUE} for org, number in matching]
 
 
-def _key(award: Award) -> tuple:
-    return tuple(getattr(award, name) for name in KEY_FIELDS)
+def _key(row: dict) -> tuple:
+    return tuple(row[name] for name in KEY_FIELDS)
 
 
 def awards_from_results(*, parts: Iterable[ResultPart], configuration: Configuration | None = None) -> int:
@@ -163,25 +167,28 @@ def awards_from_results(*, parts: Iterable[ResultPart], configuration: Configura
 
 def _create(dues: list[Due]) -> int:
     registrations = _registrations({d.learner_id for d in dues})
-    candidates: dict[tuple, Award] = {}
+    candidates: dict[tuple, dict] = {}
     for due in dues:
-        for award in awards_for(due, registrations.get(due.learner_id, [])):
-            candidates.setdefault(_key(award), award)
+        for row in awards_for(due, registrations.get(due.learner_id, [])):
+            candidates.setdefault(_key(row), row)
     existing = set(Award.objects.filter(learner_id__in={d.learner_id for d in dues},
                                         activity_id__in={d.activity_id for d in dues})
                    .values_list(*KEY_FIELDS))
-    new = [award for key, award in candidates.items() if key not in existing]
+    new = [row for key, row in candidates.items() if key not in existing]
     try:
         with transaction.atomic():
-            Award.objects.bulk_create(new, batch_size=2000)
+            pks = bulk_insert(Award, new)
     except IntegrityError:
         # A concurrent run made some of them meanwhile: the constraint keeps one of each.
-        Award.objects.bulk_create(new, batch_size=2000, ignore_conflicts=True)
+        Award.objects.bulk_create([Award(**row) for row in new], batch_size=2000, ignore_conflicts=True)
+        pks = [""] * len(new)
+    triggers = {code: str(label) for code, label in Award.TRIGGER_CHOICES}
+    statuses = {code: str(label) for code, label in Award.STATUS_CHOICES}
     audit_record_many([
-        {"action": "award.create", "system": "pe_online", "learner_id": a.learner_id, "course_id": a.course_id,
-         "object_type": Award._meta.label_lower, "object_id": str(a.pk or ""),
-         "object_repr": f"PE {a.pe_course_id}"[:255],
-         "summary": f"PE-online award ({a.get_trigger_display()}): {a.get_status_display()}"[:500]}
-        for a in new
+        {"action": "award.create", "system": "pe_online", "learner_id": row["learner_id"],
+         "course_id": row["course_id"], "object_type": Award._meta.label_lower, "object_id": str(pk),
+         "object_repr": f"PE {row['pe_course_id']}"[:255],
+         "summary": f"PE-online award ({triggers[row['trigger']]}): {statuses[row['status']]}"}
+        for pk, row in zip(pks, new, strict=True)
     ])
     return len(new)

@@ -15,7 +15,7 @@ from datetime import timedelta
 from itertools import batched, groupby
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.forms.models import model_to_dict
 from django.utils import timezone
@@ -148,10 +148,10 @@ def _registrations_apply(awards: list[Award], registrations: dict[int, list[tupl
     for award in awards:
         before = (award.org_id, award.person_number, award.status)
         if award.org_id == 0:  # blocked, and its configuration names no OrgID: every registration earns one
-            fresh = awards_for(_due_of(award), registrations.get(award.learner_id, []))
-            if fresh[0].person_number:
-                award.org_id, award.person_number, award.status = fresh[0].org_id, fresh[0].person_number, Award.DUE
-                created.extend(fresh[1:])
+            first, *others = awards_for(_due_of(award), registrations.get(award.learner_id, []))
+            if first["person_number"]:
+                award.org_id, award.person_number, award.status = first["org_id"], first["person_number"], Award.DUE
+                created.extend(Award(**row) for row in others)
         else:
             number = next((n for org, n in registrations.get(award.learner_id, []) if org == award.org_id), "")
             award.person_number = number
@@ -164,7 +164,7 @@ def _registrations_apply(awards: list[Award], registrations: dict[int, list[tupl
             updated.append(award)
             entries.append({"action": "award.registration_update", "system": SYSTEM, "learner_id": award.learner_id,
                             "course_id": award.course_id, "object_type": Award._meta.label_lower,
-                            "object_id": str(award.pk), "object_repr": str(award)[:255],
+                            "object_id": str(award.pk), "object_repr": _repr(award),
                             "changes": diff({"registration": f"{before[0]}/{before[1]}", "status": before[2]},
                                             {"registration": award.registration, "status": award.status})})
     Award.objects.bulk_update(updated, ["org_id", "person_number", "status", "message"], batch_size=500)
@@ -242,10 +242,23 @@ def _send(client: PEOnlineClient, org_id: int, awards: list[Award]) -> Counter:
             award.message = outcome.message
             award.answer = summary.line_answer(index, attendances[index])
     with transaction.atomic():
-        Award.objects.bulk_update(awards, ["status", "message", "answer", "sent_xml", "sent_at", "sending_since",
-                                           "next_attempt_at"], batch_size=500)
-        audit_record_many([_submit_audit(a) for a in awards])
+        _record(awards)
+        statuses = {code: str(label) for code, label in Award.STATUS_CHOICES}
+        audit_record_many([_submit_audit(a, statuses) for a in awards])
     return Counter(a.status for a in awards)
+
+
+RECORDED = ("status", "message", "answer", "sent_xml", "sent_at", "next_attempt_at")
+
+
+def _record(awards: list[Award]) -> None:
+    """Write each award's outcome: one prepared UPDATE run for the batch. Django's bulk_update builds a
+    CASE per field and row, which cost ten times more than sending the awards."""
+    table = connection.ops.quote_name(Award._meta.db_table)
+    columns = ", ".join(f"{connection.ops.quote_name(name)} = %s" for name in RECORDED)
+    with connection.cursor() as cursor:
+        cursor.executemany(f"UPDATE {table} SET {columns}, sending_since = NULL WHERE id = %s",
+                           [[getattr(a, name) for name in RECORDED] + [a.pk] for a in awards])
 
 
 def _failed(award: Award, exc: PEOnlineError, now) -> None:
@@ -258,12 +271,17 @@ def _failed(award: Award, exc: PEOnlineError, now) -> None:
         award.next_attempt_at = now + RETRY_BASE * 2 ** (award.attempts - 1)
 
 
-def _submit_audit(award: Award) -> dict:
+def _submit_audit(award: Award, statuses: dict[str, str]) -> dict:
     failed = award.status != Award.ACCEPTED
     return {"action": "award.submit", "system": SYSTEM, "learner_id": award.learner_id, "course_id": award.course_id,
-            "object_type": Award._meta.label_lower, "object_id": str(award.pk), "object_repr": str(award)[:255],
-            "outcome": "failure" if failed else "success", "summary": award.get_status_display()[:500],
+            "object_type": Award._meta.label_lower, "object_id": str(award.pk), "object_repr": _repr(award),
+            "outcome": "failure" if failed else "success", "summary": statuses[award.status],
             "error": award.message if failed else ""}
+
+
+def _repr(award: Award) -> str:
+    """The audit event's object name, without a query for the learner."""
+    return f"PE {award.pe_course_id} · {award.registration}"[:255]
 
 
 def awards_recover_interrupted(*, older_than: timedelta = STALE_SENDING) -> dict:

@@ -67,6 +67,7 @@ class PEOnlineSandbox(SandboxApp):
         self.courses: dict[int, Course] = {}
         self.persons: set[tuple[int, str]] = set()  # (orgID, number)
         self.attendances: list[Accepted] = []
+        self._written: set[Accepted] = set()  # types 2 and 3: written once
         # Seconds to wait after processing, before answering: a client can die between send and answer.
         self.answer_delay = 0.0
 
@@ -183,8 +184,10 @@ class PEOnlineSandbox(SandboxApp):
         record = Accepted(org_id=org_id, person=line["externalPersonID"], course=course.id, module=module,
                           edition=line.get("PEEditionID"), meeting=line.get("PEMeetingID"),
                           end_date=line.get("endDate"))
-        if course.type in (2, 3) and record in self.attendances:
-            return  # written once only, as the specification promises for e-learning and groups
+        if course.type in (2, 3):
+            if record in self._written:
+                return  # written once only, as the specification promises for e-learning and groups
+            self._written.add(record)
         self.attendances.append(record)
 
 
