@@ -23,11 +23,11 @@ from accreditation.models import (
     PE_TYPE, TYPES_WITH_END_DATE, AccreditationType, Assessment, Award, CertificateAccreditation,
     CourseAccreditation, EventAccreditation, TemplateAccreditation)
 from portal.audit import audit_record_many
-from portal.db import bulk_insert
+from portal.db import bulk_insert, gc_paused
 from portal.integrations import ResultPart
 from portal.models import Activity, PERegistration
 
-CHUNK = 5000
+CHUNK = 20_000  # result parts per round of queries: bounded memory, few round trips
 KEY_FIELDS = ("learner_id", "org_id", "trigger", "course_id", "activity_id", "pe_course_id", "pe_module_id",
               "pe_edition_id", "pe_meeting_id")
 
@@ -154,14 +154,15 @@ def _key(row: dict) -> tuple:
 
 
 def awards_from_results(*, parts: Iterable[ResultPart], configuration: Configuration | None = None) -> int:
-    """Make the awards the results earn; returns how many were new. Bounded memory: chunks of 5,000."""
+    """Make the awards the results earn; returns how many were new. Bounded memory: chunks of 20,000."""
     configuration = configuration or Configuration()
     created = 0
-    for chunk in batched(parts, CHUNK):
-        configuration.load({p.activity_id for p in chunk}, {p.course_id for p in chunk})
-        dues = [due for part in chunk for due in configuration.dues(part)]
-        if dues:
-            created += _create(dues)
+    with gc_paused():
+        for chunk in batched(parts, CHUNK):
+            configuration.load({p.activity_id for p in chunk}, {p.course_id for p in chunk})
+            dues = [due for part in chunk for due in configuration.dues(part)]
+            if dues:
+                created += _create(dues)
     return created
 
 
