@@ -38,21 +38,25 @@ def _pe_id(label):
     return models.CharField(label, max_length=50, blank=True, help_text=PE_ID_HELP)
 
 
-def _org_id():
-    return models.PositiveIntegerField(
+class PEConfiguration(models.Model):
+    """What every PE configuration has: a PE Course ID and, optionally, the register it is for."""
+
+    pe_course_id = _pe_id(_("PE Course ID"))
+    org_id = models.PositiveIntegerField(
         _("OrgID (register)"), null=True, blank=True,
         help_text=_("Only learners registered with this OrgID get an award; empty: every registration."))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
 
 
-class TemplateAccreditation(models.Model):
+class TemplateAccreditation(PEConfiguration):
     template = models.OneToOneField(Template, on_delete=models.CASCADE, related_name="accreditation")
     type = models.CharField(_("accreditation type"), max_length=20, choices=AccreditationType.choices)
     completing_activity = models.ForeignKey(Activity, on_delete=models.PROTECT, null=True, blank=True,
                                             related_name="+", verbose_name=_("course completing activity"))
-    pe_course_id = _pe_id(_("PE Course ID"))
     pe_module_id = _pe_id(_("PE Module ID"))
-    org_id = _org_id()
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("template accreditation")
@@ -66,14 +70,11 @@ class TemplateAccreditation(models.Model):
         return PE_TYPE[self.type]
 
 
-class CourseAccreditation(models.Model):
+class CourseAccreditation(PEConfiguration):
     """A course's own PE IDs; for the physical-events types they override the template's."""
 
     course = models.OneToOneField(Course, on_delete=models.CASCADE, related_name="accreditation")
-    pe_course_id = _pe_id(_("PE Course ID"))
     pe_edition_id = _pe_id(_("PE Edition ID"))
-    org_id = _org_id()
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("course accreditation")
@@ -83,14 +84,11 @@ class CourseAccreditation(models.Model):
         return str(self.course)
 
 
-class CertificateAccreditation(models.Model):
+class CertificateAccreditation(PEConfiguration):
     """PE data of one certificate activity; a template may hold one certificate per register."""
 
     activity = models.OneToOneField(Activity, on_delete=models.CASCADE, related_name="accreditation")
-    pe_course_id = _pe_id(_("PE Course ID"))
     pe_module_id = _pe_id(_("PE Module ID"))
-    org_id = _org_id()
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("certificate accreditation")
@@ -106,16 +104,13 @@ class Assessment(models.TextChoices):
     NONE = "none", _("No assessment (nothing is sent to PE-online)")
 
 
-class EventAccreditation(models.Model):
+class EventAccreditation(PEConfiguration):
     event = models.OneToOneField(Event, on_delete=models.CASCADE, related_name="accreditation")
-    pe_course_id = _pe_id(_("PE Course ID"))
     pe_edition_id = _pe_id(_("PE Edition ID"))
     # One award per meeting ID: an event may cover several PE-online meetings.
     pe_meeting_ids = models.JSONField(_("PE Meeting IDs"), default=list)
     assessment = models.CharField(_("assessment"), max_length=10, choices=Assessment.choices, default=Assessment.NONE)
     threshold = models.DecimalField(_("threshold (%)"), max_digits=5, decimal_places=2, null=True, blank=True)
-    org_id = _org_id()
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("event accreditation")

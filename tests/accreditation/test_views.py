@@ -97,3 +97,9 @@ def test_submit_now_runs_a_job_that_sends_the_due_awards(coordinator_client, pe_
 def test_without_pe_online_the_page_says_so_and_offers_no_submit(coordinator_client):
     page = coordinator_client.get("/accreditation/").text
     assert "PE-online is not configured" in page and "Submit due awards now" not in page
+
+
+def test_the_awards_list_pages_only_from_a_fixed_set_of_sizes(coordinator_client):
+    AwardFactory.create_batch(30)
+    assert coordinator_client.get("/accreditation/?per_page=100000").text.count("<tr data-status=") == 25
+    assert coordinator_client.get("/accreditation/?per_page=50").text.count("<tr data-status=") == 30
