@@ -116,11 +116,11 @@ class Summary:
     # (person, course) -> the Accepted element, as PE-online wrote it
     accepted: dict[tuple[str, str], str]
 
-    def outcome(self, index: int) -> LineOutcome:
+    def outcome(self, index: int, attendance: Attendance) -> LineOutcome:
         if index in self.rejected:
             return LineOutcome(False, self.rejected[index])
-        if self.unmapped_errors and self.accepted_rows < self.total_rows:
-            # Some line was rejected but PE-online did not say which: do not claim success for any.
+        if self.unmapped_errors and (attendance.person_id, attendance.course_id) not in self.accepted:
+            # An error without a line we could read, and this line is not among the Accepted ones.
             return LineOutcome(False, "; ".join(self.unmapped_errors))
         return LineOutcome(True)
 
@@ -128,7 +128,7 @@ class Summary:
         """What PE-online answered about one line: its Error or its Accepted element, and the totals."""
         totals = (f"<Results><rejected_rows>{self.rejected_rows}</rejected_rows><accepted_rows>{self.accepted_rows}"
                   f"</accepted_rows><total_rows>{self.total_rows}</total_rows></Results>")
-        outcome = self.outcome(index)
+        outcome = self.outcome(index, attendance)
         if not outcome.accepted:
             return f"{totals}\n{outcome.message}"
         return f"{totals}\n{self.accepted.get((attendance.person_id, attendance.course_id), '')}".rstrip()

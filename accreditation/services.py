@@ -237,7 +237,7 @@ def _send(client: PEOnlineClient, org_id: int, awards: list[Award]) -> Counter:
             _failed(award, exc, now)
     else:
         for index, award in enumerate(awards):
-            outcome = summary.outcome(index)
+            outcome = summary.outcome(index, attendances[index])
             award.status = Award.ACCEPTED if outcome.accepted else Award.REJECTED
             award.message = outcome.message
             award.answer = summary.line_answer(index, attendances[index])

@@ -8,7 +8,7 @@ the vendor's example answer, where the first Attendance is "regel 2". Accepted a
 for types 2 and 3 person + course (+ module) + endDate is unique, as PE-online promises.
 
 Choices where the documents are silent: GET is refused (405: the key would travel in the URL), a
-missing ``sXML`` answers HTTP 500 as ASP.NET does, ``orgID`` must match the course's register.
+missing ``sXML`` answers HTTP 500 as ASP.NET does, a course belongs to one register (orgID).
 """
 
 import time
@@ -147,8 +147,11 @@ class PEOnlineSandbox(SandboxApp):
         if course_ref is None:
             return f"Cursus op regel {n} niet opgegeven"
         course = self._course(line)
-        if course is None or course.org_id != org_id:
+        if course is None:
             return f"Cursus {course_ref} op regel {n} bestaat niet in PE"
+        if course.org_id != org_id:
+            return (f"Cursus {course_ref} op regel {n} is niet (juist) geaccrediteerd; Niet geaccrediteerd bij een "
+                    f"beroepsgroep van de organisatie {org_id}")
         if (org_id, person) not in self.persons:
             return f"Professional {person} op regel {n} bestaat niet in PE"
         module = line.get("PEModuleID", line.get("externalmoduleID"))

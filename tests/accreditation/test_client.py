@@ -37,9 +37,9 @@ def test_the_specification_example_answer_maps_op_regel_2_to_the_first_line():
     summary = summary_parse((VENDOR / "response-example.xml").read_text(), lines=3)
 
     assert (summary.total_rows, summary.accepted_rows, summary.rejected_rows) == (3, 2, 1)
-    first = summary.outcome(0)
+    first = summary.outcome(0, EXAMPLE_LINES[0])
     assert not first.accepted and "Cursus 9471 op regel 2" in first.message and first.message.startswith("100:")
-    assert summary.outcome(1).accepted and summary.outcome(2).accepted
+    assert summary.outcome(1, EXAMPLE_LINES[1]).accepted and summary.outcome(2, EXAMPLE_LINES[2]).accepted
     assert "<person>59059671101</person>" in summary.line_answer(2, EXAMPLE_LINES[2])
 
 
@@ -60,13 +60,23 @@ def test_lines_go_to_the_sandbox_and_each_outcome_comes_back_on_its_line(make_cl
 
     summary = make_client().process_xml(org_id=19, attendances=lines)
 
-    assert summary.outcome(0).accepted
-    assert "Professional 11111111111 op regel 3 bestaat niet in PE" in summary.outcome(1).message
-    assert "bevat een enddate, dit is niet mogelijk voor klassikaal" in summary.outcome(2).message
+    assert summary.outcome(0, lines[0]).accepted
+    assert "Professional 11111111111 op regel 3 bestaat niet in PE" in summary.outcome(1, lines[1]).message
+    assert "bevat een enddate, dit is niet mogelijk voor klassikaal" in summary.outcome(2, lines[2]).message
     assert len(pe_sandbox.app.attendances) == 1
     call, = calls
     assert (call.method, call.path, call.status) == ("POST", BASE_PATH + "/ProcessXML", 200)
     assert DEFAULT_USER_KEY not in call.request_summary + call.response_summary + call.path
+
+
+def test_an_error_without_a_line_number_rejects_only_the_lines_not_accepted():
+    answer = ("<Summary><Results><rejected_rows>1</rejected_rows><accepted_rows>1</accepted_rows><total_rows>2"
+              "</total_rows></Results><Error><errorNR>100</errorNR><errorMsg>ERROR1021</errorMsg></Error>"
+              "<Accepted><person>39054148101</person><course>8001</course><date>x</date></Accepted></Summary>")
+    summary = summary_parse(answer, lines=2)
+
+    assert summary.outcome(0, EXAMPLE_LINES[1]).accepted
+    assert summary.outcome(1, EXAMPLE_LINES[2]).message == "100: ERROR1021"
 
 
 def test_a_wrong_key_is_error_400(make_client):
@@ -88,6 +98,8 @@ def test_the_sandbox_checks_what_the_specification_checks(pe_sandbox):
     line = "<Attendance><PECourseID>8001</PECourseID><externalPersonID>39054148101</externalPersonID></Attendance>"
     assert "<errorNR>500</errorNR>" in post(line * 101).text
     assert "verplicht voor groepen" in post(line).text
+    assert "Niet geaccrediteerd bij een beroepsgroep van de organisatie 19" in post(line.replace("8001", "7001")).text
+    assert "Cursus 9999 op regel 2 bestaat niet in PE" in post(line.replace("8001", "9999")).text
     assert requests.get(url, params={"sXML": "<Entry/>"}, timeout=5).status_code == 405
     assert requests.post(pe_sandbox.url + "/ProcessXML", data={"sXML": "<Entry/>"}, timeout=5).status_code == 404
 
