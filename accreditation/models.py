@@ -140,7 +140,8 @@ class Award(models.Model):
     TRIGGER_CHOICES = [(COMPLETION, _("course completing activity")), (CERTIFICATE, _("certificate")),
                        (EVENT, _("event"))]
 
-    learner = models.ForeignKey(Learner, on_delete=models.PROTECT, related_name="pe_awards")
+    # The unique constraint and the (learner, status) index both start with the learner: no index of its own.
+    learner = models.ForeignKey(Learner, on_delete=models.PROTECT, related_name="pe_awards", db_index=False)
     # 0: the configuration names no OrgID and the learner has no registration yet (blocked).
     org_id = models.PositiveIntegerField(_("OrgID"))
     person_number = models.CharField(_("PE number"), max_length=20, blank=True)
