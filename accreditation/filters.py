@@ -3,7 +3,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accreditation.models import Award
-from portal.models import Course, Template
+from portal.models import Template
 from portal.selectors import learner_search
 
 

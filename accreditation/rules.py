@@ -124,7 +124,8 @@ def _assessed_positively(event: EventAccreditation, part: ResultPart) -> bool:
     return bool(part.passed)
 
 
-def _registrations(learner_ids: Iterable[int]) -> dict[int, list[tuple[int, str]]]:
+def registrations_of(learner_ids: Iterable[int]) -> dict[int, list[tuple[int, str]]]:
+    """Each learner's PE registrations as (OrgID, number), in a stable order."""
     found = defaultdict(list)
     for learner_id, org_id, number in (PERegistration.objects.filter(learner_id__in=list(learner_ids))
                                        .order_by("learner_id", "org_id", "id")
@@ -167,7 +168,7 @@ def awards_from_results(*, parts: Iterable[ResultPart], configuration: Configura
 
 
 def _create(dues: list[Due]) -> int:
-    registrations = _registrations({d.learner_id for d in dues})
+    registrations = registrations_of({d.learner_id for d in dues})
     candidates: dict[tuple, dict] = {}
     for due in dues:
         for row in awards_for(due, registrations.get(due.learner_id, [])):

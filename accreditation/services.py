@@ -8,8 +8,7 @@ go back to *due* (PE-online writes person + course (+ module) + endDate once), t
 *unknown: check in PE-online*, resent only by a coordinator.
 """
 
-import logging
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Sequence
 from datetime import timedelta
 from itertools import batched, groupby
@@ -25,13 +24,11 @@ from accreditation.client import Attendance, PEOnlineClient, PEOnlineError
 from accreditation.models import (
     TYPES_WITH_END_DATE, Award, CertificateAccreditation, CourseAccreditation, EventAccreditation,
     TemplateAccreditation)
-from accreditation.rules import Configuration, Due, awards_for, awards_from_results
+from accreditation.rules import Configuration, Due, awards_for, awards_from_results, registrations_of
 from portal.audit import audit_record, audit_record_many, audit_remote_call, diff
 from portal.integrations import ConnectionCheck, stored_results
 from portal.jobs import JobProgress, job_handler, job_launch
-from portal.models import Activity, Job, PERegistration, Template
-
-logger = logging.getLogger(__name__)
+from portal.models import Activity, Job, Template
 
 SYSTEM = "pe_online"
 MAX_AUTOMATIC_ATTEMPTS = 5
@@ -134,12 +131,7 @@ def awards_registrations_refresh(*, learner_ids: Sequence[int]) -> int:
         awards = list(Award.objects.filter(learner_id__in=chunk, status__in=OPEN_STATUSES).order_by("id"))
         if not awards:
             continue
-        registrations = defaultdict(list)
-        for learner_id, org_id, number in (PERegistration.objects.filter(learner_id__in=chunk)
-                                           .order_by("learner_id", "org_id", "id")
-                                           .values_list("learner_id", "org_id", "number")):
-            registrations[learner_id].append((org_id, number))
-        changed += _registrations_apply(awards, registrations)
+        changed += _registrations_apply(awards, registrations_of(chunk))
     return changed
 
 
