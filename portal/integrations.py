@@ -6,7 +6,7 @@ this registry instead of naming apps; an app registers its :class:`Integration` 
 ``AppConfig.ready``.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,3 +81,57 @@ def integration_require(name: str) -> Integration:
 def import_hooks() -> Sequence[Integration]:
     """Configured integrations that can take freshly imported learners."""
     return tuple(i for i in _registry.values() if i.learners_imported and i.is_configured())
+
+
+# --- Stored results, app-neutral ------------------------------------------------------------
+@dataclass(frozen=True)
+class ResultPart:
+    """A learner's result on one activity of one course, as whichever LMS app stores it."""
+
+    learner_id: int
+    course_id: int
+    activity_id: int
+    completed: bool
+    passed: bool | None
+    score: Any  # a Decimal percentage, or None
+    completed_at: Any  # an aware datetime, or None
+
+
+# Each callable yields the stored ResultParts of the given activity IDs (the LMS app registers it), so
+# rules over results (PE-online awards) can run again without importing the app that stores them.
+_result_providers: list[Callable[..., Iterable[ResultPart]]] = []
+
+
+def result_provider_register(provider: Callable[..., Iterable[ResultPart]]) -> None:
+    if provider not in _result_providers:
+        _result_providers.append(provider)
+
+
+def stored_results(*, activity_ids: Sequence[int]) -> Iterator[ResultPart]:
+    for provider in _result_providers:
+        yield from provider(activity_ids=activity_ids)
+
+
+# --- Learner page panels --------------------------------------------------------------------
+@dataclass(frozen=True)
+class LearnerPanel:
+    """A section an app adds to portal's learner page: ``template`` is rendered with ``context(learner)``
+    merged into the page's context, for users holding ``permission``."""
+
+    template: str
+    context: Callable[[Any], dict]
+    permission: str
+
+
+_learner_panels: list[LearnerPanel] = []
+
+
+def learner_panel_register(panel: LearnerPanel) -> None:
+    if panel not in _learner_panels:
+        _learner_panels.append(panel)
+
+
+def learner_panels(*, learner, user) -> list[dict]:
+    """The panels ``user`` may see, each as ``{"template": ..., "context": {...}}``."""
+    return [{"template": p.template, "context": p.context(learner)}
+            for p in _learner_panels if user.has_perm(p.permission)]

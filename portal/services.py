@@ -13,6 +13,7 @@ from portal.http import RemoteError
 from portal.integrations import ConnectionCheck, integration_get
 from portal.models import AuditEvent, Learner, PERegistration, external_id_generate
 from portal.pe_numbers import PENumber, parse_custom1
+from portal.signals import pe_registrations_changed
 
 # Learner fields shown in the audit log's before/after (timestamps left out on purpose).
 LEARNER_AUDIT_FIELDS = [
@@ -27,11 +28,17 @@ def learner_snapshot(learner: Learner) -> dict[str, object]:
 def pe_registrations_replace(*, numbers_by_learner: Mapping[int, Iterable[PENumber]]) -> None:
     """Make each learner's PE registrations exactly the given numbers (two bulk queries in all)."""
     PERegistration.objects.filter(learner_id__in=list(numbers_by_learner)).delete()
-    pe_registrations_add(numbers_by_learner=numbers_by_learner)
+    _pe_registrations_insert(numbers_by_learner)
+    pe_registrations_changed.send(sender=PERegistration, learner_ids=list(numbers_by_learner))
 
 
 def pe_registrations_add(*, numbers_by_learner: Mapping[int, Iterable[PENumber]]) -> None:
     """Give learners without PE registrations yet (new ones) the given numbers."""
+    _pe_registrations_insert(numbers_by_learner)
+    pe_registrations_changed.send(sender=PERegistration, learner_ids=list(numbers_by_learner))
+
+
+def _pe_registrations_insert(numbers_by_learner: Mapping[int, Iterable[PENumber]]) -> None:
     bulk_insert(PERegistration, [
         {"learner_id": learner_id, "org_id": n.org_id, "number": n.number, "kind": n.kind,
          "check_digit_ok": n.check_digit_ok}

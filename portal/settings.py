@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "axes",
     "portal",
     "subscriptions",
+    "accreditation",
 ]
 if DEBUG:
     # The stand-ins for the remote systems and `manage.py demo`; production (DEBUG false) never has them.
@@ -221,6 +222,10 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-webhook-deliveries": {
         "task": "subscriptions.tasks.webhook_sweep",
         "schedule": env_positive_int("ANEWSPRING_WEBHOOK_SWEEP_SECONDS", 300),
+    },
+    "submit-pe-online-awards": {
+        "task": "accreditation.tasks.awards_submit",
+        "schedule": env_positive_int("PE_ONLINE_SUBMIT_SECONDS", 300),
     },
 }
 

@@ -12,6 +12,7 @@ from django.conf import settings
 
 from portal.models import Learner
 from sandbox.anewspring import DEMO_LEARNER_ID, AnewspringSandbox
+from sandbox.pe_online import PEOnlineSandbox
 from sandbox.server import SandboxApp
 from subscriptions.services.catalogue import catalogue_sync
 from subscriptions.services.results import subscriptions_refresh
@@ -33,4 +34,6 @@ def _anewspring_seed() -> None:
 DEMO_SANDBOXES = [
     DemoSandbox("ANEWSPRING_URL", lambda: AnewspringSandbox.with_demo_data(api_key=settings.ANEWSPRING_API_KEY),
                 _anewspring_seed),
+    DemoSandbox("PE_ONLINE_URL", lambda: PEOnlineSandbox.with_demo_data(user_id=settings.PE_ONLINE_USER_ID,
+                                                                         user_key=settings.PE_ONLINE_USER_KEY)),
 ]

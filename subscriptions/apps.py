@@ -7,11 +7,12 @@ class SubscriptionsConfig(AppConfig):
     verbose_name = _("aNewSpring subscriptions")
 
     def ready(self):
-        from portal.integrations import integration_register
+        from portal.integrations import integration_register, result_provider_register
         # Job handlers (bulk subscribe, catalogue and group sync, learners push) register on import; so do the
         # Celery tasks.
-        from subscriptions import tasks  # noqa: F401
+        from subscriptions import selectors, tasks  # noqa: F401
         from subscriptions.integration import ANEWSPRING
         from subscriptions.services import catalogue, groups, learners, subscribe  # noqa: F401
 
         integration_register(ANEWSPRING)
+        result_provider_register(selectors.result_parts)

@@ -4,7 +4,10 @@ import pytest
 from django.contrib.admin.sites import site as admin_site
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.factories import AuditEventFactory, JobFactory, LearnerFactory, LearnerImportFactory, UserFactory
+from tests.accreditation.factories import AwardFactory
+from tests.factories import (
+    ActivityFactory, AuditEventFactory, CourseFactory, EventFactory, JobFactory, LearnerFactory, LearnerImportFactory,
+    TemplateFactory, UserFactory)
 from tests.subscriptions.factories import LearnerGroupFactory, SubscriptionFactory
 
 ANYONE = "anyone"          # no login needed
@@ -47,11 +50,22 @@ PAGES = {
     "group_create": (COORDINATOR, dict),
     "group_edit": (COORDINATOR, lambda: {"pk": LearnerGroupFactory().pk}),
     "group_sync": (COORDINATOR, lambda: {"pk": LearnerGroupFactory().pk}),  # POST only
+    "award_list": (COORDINATOR, dict),
+    "awards_submit": (COORDINATOR, dict),  # POST only
+    "awards_resend": (COORDINATOR, dict),  # POST only
+    "award_detail": (COORDINATOR, lambda: {"pk": AwardFactory().pk}),
+    "award_resend": (COORDINATOR, lambda: {"pk": AwardFactory().pk}),  # POST only
+    "accreditation_templates": (COORDINATOR, dict),
+    "template_accreditation": (COORDINATOR, lambda: {"pk": TemplateFactory().pk}),
+    "course_accreditation": (COORDINATOR, lambda: {"pk": CourseFactory().pk}),
+    "certificate_accreditation": (COORDINATOR, lambda: {"pk": ActivityFactory(type="Certificate").pk}),
+    "event_accreditation": (COORDINATOR, lambda: {"pk": EventFactory().pk}),
     # aNewSpring's webhook: no login (its signature is the check) and POST only, so GET answers 405 to anyone.
     "anewspring_webhook": (ANYONE, dict),
 }
-POST_ONLY = {"logout", "set_language", "integration_connection_test", "import_confirm", "catalogue_sync", "learner_subscriptions_refresh",
-             "subscription_refresh", "group_sync", "anewspring_webhook"}
+POST_ONLY = {"logout", "set_language", "integration_connection_test", "import_confirm", "catalogue_sync",
+             "learner_subscriptions_refresh", "subscription_refresh", "group_sync", "anewspring_webhook",
+             "awards_submit", "awards_resend", "award_resend"}
 
 
 def named_patterns(resolver=None, prefix=""):

@@ -1,0 +1,23 @@
+from django.apps import AppConfig
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+
+class AccreditationConfig(AppConfig):
+    name = "accreditation"
+    verbose_name = _("PE-online accreditation")
+
+    def ready(self):
+        from accreditation import receivers, services, tasks  # noqa: F401  (job handlers, tasks, receivers)
+        from portal.integrations import Integration, LearnerPanel, integration_register, learner_panel_register
+
+        integration_register(Integration(
+            name="pe_online",
+            label=_("PE-online"),
+            is_configured=services.pe_online_configured,
+            check_connection=services.pe_online_check_connection,
+            url=lambda: settings.PE_ONLINE_URL,
+        ))
+        learner_panel_register(LearnerPanel(template="accreditation/_learner_awards.html",
+                                            context=receivers.learner_awards_panel,
+                                            permission="accreditation.view_award"))

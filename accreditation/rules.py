@@ -1,0 +1,196 @@
+"""The three award rules (seed 000), from results however they arrive.
+
+- The template's course completing activity completed -> an award with the template's PE IDs
+  (types 2, 3) or the course's (type 4), the completion date as endDate for types 2 and 3.
+- A certificate activity received -> an award with the certificate's own PE IDs.
+- An event activity positively assessed (passed, or attended when the event is set to attendance)
+  -> an award per PE Meeting ID (type 1). An event set to no assessment sends nothing.
+
+Each award goes to every PE registration of the learner whose OrgID matches the configuration's
+(all of them when it names none); a learner without one gets an award *blocked: no PE number*.
+The unique constraint on awards makes re-running the rules harmless.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import batched
+
+from django.db import IntegrityError, transaction
+
+from accreditation.models import (
+    PE_TYPE, TYPES_WITH_END_DATE, AccreditationType, Assessment, Award, CertificateAccreditation,
+    CourseAccreditation, EventAccreditation, TemplateAccreditation)
+from portal.audit import audit_record_many
+from portal.db import bulk_insert, gc_paused
+from portal.integrations import ResultPart
+from portal.models import Activity, PERegistration
+
+CHUNK = 20_000  # result parts per round of queries: bounded memory, few round trips
+KEY_FIELDS = ("learner_id", "org_id", "trigger", "course_id", "activity_id", "pe_course_id", "pe_module_id",
+              "pe_edition_id", "pe_meeting_id")
+
+
+@dataclass(frozen=True)
+class Due:
+    """What one result earns, before it is matched to the learner's registrations."""
+
+    learner_id: int
+    org_id: int | None  # the configuration's OrgID; None: every registration
+    trigger: str
+    course_id: int
+    activity_id: int
+    event_id: int | None
+    pe_type: int
+    pe_course_id: str
+    pe_module_id: str = ""
+    pe_edition_id: str = ""
+    pe_meeting_id: str = ""
+    end_date: datetime | None = None
+
+
+class Configuration:
+    """The PE configuration of the activities met so far, loaded once per activity."""
+
+    def __init__(self):
+        self.known: set[int] = set()
+        self.completing: dict[int, TemplateAccreditation] = {}
+        self.by_template: dict[int, TemplateAccreditation] = {}
+        self.certificates: dict[int, CertificateAccreditation] = {}
+        self.events: dict[tuple[int, int], list[EventAccreditation]] = defaultdict(list)
+        self.courses: dict[int, CourseAccreditation | None] = {}
+
+    def load(self, activity_ids: set[int], course_ids: set[int]) -> None:
+        new = activity_ids - self.known
+        if new:
+            self.known |= new
+            templates = set(Activity.objects.filter(pk__in=new).values_list("template_id", flat=True))
+            for config in TemplateAccreditation.objects.filter(template_id__in=templates - set(self.by_template)):
+                self.by_template[config.template_id] = config
+                if config.completing_activity_id:
+                    self.completing[config.completing_activity_id] = config
+            for config in CertificateAccreditation.objects.filter(activity_id__in=new).select_related("activity"):
+                self.certificates[config.activity_id] = config
+            for config in (EventAccreditation.objects.filter(event__activity_id__in=new)
+                           .exclude(assessment=Assessment.NONE).select_related("event")):
+                self.events[(config.event.course_id, config.event.activity_id)].append(config)
+        missing = course_ids - set(self.courses)
+        if missing:
+            found = {c.course_id: c for c in CourseAccreditation.objects.filter(course_id__in=missing)}
+            self.courses.update({course_id: found.get(course_id) for course_id in missing})
+
+    def dues(self, part: ResultPart) -> Iterable[Due]:
+        base = {"learner_id": part.learner_id, "course_id": part.course_id, "activity_id": part.activity_id}
+        template = self.completing.get(part.activity_id)
+        if template is not None and part.completed:
+            yield from self._completion(part, template, base)
+        certificate = self.certificates.get(part.activity_id)
+        if certificate is not None and part.completed:
+            template = self.by_template.get(certificate.activity.template_id)
+            pe_type = template.pe_type if template and template.pe_type in TYPES_WITH_END_DATE else PE_TYPE[
+                AccreditationType.EXPERTISE]
+            yield Due(**base, org_id=certificate.org_id, trigger=Award.CERTIFICATE, event_id=None, pe_type=pe_type,
+                      pe_course_id=certificate.pe_course_id, pe_module_id=certificate.pe_module_id,
+                      end_date=part.completed_at)
+        for event in self.events.get((part.course_id, part.activity_id), ()):
+            if _assessed_positively(event, part):
+                for meeting in event.pe_meeting_ids:
+                    yield Due(**base, org_id=event.org_id, trigger=Award.EVENT, event_id=event.event_id,
+                              pe_type=PE_TYPE[AccreditationType.EVENTS_PER_EVENT], pe_course_id=event.pe_course_id,
+                              pe_edition_id=event.pe_edition_id, pe_meeting_id=str(meeting))
+
+    def _completion(self, part: ResultPart, template: TemplateAccreditation, base: dict) -> Iterable[Due]:
+        pe_type = template.pe_type
+        if pe_type in TYPES_WITH_END_DATE:
+            yield Due(**base, org_id=template.org_id, trigger=Award.COMPLETION, event_id=None, pe_type=pe_type,
+                      pe_course_id=template.pe_course_id, pe_module_id=template.pe_module_id,
+                      end_date=part.completed_at)
+        elif template.type == AccreditationType.EVENTS_TOTAL:
+            course = self.courses.get(part.course_id)
+            if course is not None:  # the course carries this type's Course + Edition ID
+                yield Due(**base, org_id=course.org_id if course.org_id is not None else template.org_id,
+                          trigger=Award.COMPLETION, event_id=None, pe_type=pe_type,
+                          pe_course_id=course.pe_course_id or template.pe_course_id,
+                          pe_edition_id=course.pe_edition_id)
+        # Accreditation per event: the events are the triggers, not the completing activity.
+
+
+def _assessed_positively(event: EventAccreditation, part: ResultPart) -> bool:
+    if event.assessment == Assessment.ATTENDANCE:
+        return part.completed
+    if part.score is not None and event.threshold is not None:
+        return part.score >= event.threshold
+    return bool(part.passed)
+
+
+def registrations_of(learner_ids: Iterable[int]) -> dict[int, list[tuple[int, str]]]:
+    """Each learner's PE registrations as (OrgID, number), in a stable order."""
+    found = defaultdict(list)
+    for learner_id, org_id, number in (PERegistration.objects.filter(learner_id__in=list(learner_ids))
+                                       .order_by("learner_id", "org_id", "id")
+                                       .values_list("learner_id", "org_id", "number")):
+        found[learner_id].append((org_id, number))
+    return found
+
+
+AWARD_FIELDS = ("learner_id", "trigger", "course_id", "activity_id", "event_id", "pe_type", "pe_course_id",
+                "pe_module_id", "pe_edition_id", "pe_meeting_id")
+NO_REGISTRATION = "No PE registration for this OrgID in the learner's Custom1."
+
+
+def awards_for(due: Due, registrations: list[tuple[int, str]]) -> list[dict]:
+    """The awards (as rows: field -> value) one Due earns: one per matching registration, or one blocked."""
+    fields = {name: getattr(due, name) for name in AWARD_FIELDS}
+    fields["end_date"] = due.end_date if due.pe_type in TYPES_WITH_END_DATE else None
+    matching = [(org, number) for org, number in registrations if due.org_id is None or org == due.org_id]
+    if not matching:
+        return [{**fields, "org_id": due.org_id or 0, "person_number": "", "status": Award.BLOCKED,
+                 "message": NO_REGISTRATION}]
+    return [{**fields, "org_id": org, "person_number": number, "status": Award.DUE} for org, number in matching]
+
+
+def _key(row: dict) -> tuple:
+    return tuple(row[name] for name in KEY_FIELDS)
+
+
+def awards_from_results(*, parts: Iterable[ResultPart], configuration: Configuration | None = None) -> int:
+    """Make the awards the results earn; returns how many were new. Bounded memory: chunks of 20,000."""
+    configuration = configuration or Configuration()
+    created = 0
+    with gc_paused():
+        for chunk in batched(parts, CHUNK):
+            configuration.load({p.activity_id for p in chunk}, {p.course_id for p in chunk})
+            dues = [due for part in chunk for due in configuration.dues(part)]
+            if dues:
+                created += _create(dues)
+    return created
+
+
+def _create(dues: list[Due]) -> int:
+    registrations = registrations_of({d.learner_id for d in dues})
+    candidates: dict[tuple, dict] = {}
+    for due in dues:
+        for row in awards_for(due, registrations.get(due.learner_id, [])):
+            candidates.setdefault(_key(row), row)
+    existing = set(Award.objects.filter(learner_id__in={d.learner_id for d in dues},
+                                        activity_id__in={d.activity_id for d in dues})
+                   .values_list(*KEY_FIELDS))
+    new = [row for key, row in candidates.items() if key not in existing]
+    try:
+        with transaction.atomic():
+            pks = bulk_insert(Award, new)
+    except IntegrityError:
+        # A concurrent run made some of them meanwhile: the constraint keeps one of each.
+        Award.objects.bulk_create([Award(**row) for row in new], batch_size=2000, ignore_conflicts=True)
+        pks = [""] * len(new)
+    triggers = {code: str(label) for code, label in Award.TRIGGER_CHOICES}
+    statuses = {code: str(label) for code, label in Award.STATUS_CHOICES}
+    audit_record_many([
+        {"action": "award.create", "system": "pe_online", "learner_id": row["learner_id"],
+         "course_id": row["course_id"], "object_type": Award._meta.label_lower, "object_id": str(pk),
+         "object_repr": f"PE {row['pe_course_id']}"[:255],
+         "summary": f"PE-online award ({triggers[row['trigger']]}): {statuses[row['status']]}"}
+        for pk, row in zip(pks, new, strict=True)
+    ])
+    return len(new)

@@ -1,0 +1,321 @@
+"""Writes for PE-online accreditation: configuration, awards from results, submission, resending.
+
+Exactly once toward PE-online: a submitting worker claims due awards with
+``select_for_update(skip_locked=True)`` and marks them *sending* in its own committed transaction
+before the call, so a second worker never picks them up. An award still *sending* long after its
+worker should have answered belongs to a worker that died between send and record: types 2 and 3
+go back to *due* (PE-online writes person + course (+ module) + endDate once), types 1 and 4 to
+*unknown: check in PE-online*, resent only by a coordinator.
+"""
+
+from collections import Counter
+from collections.abc import Sequence
+from datetime import timedelta
+from itertools import batched, groupby
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F, Q, QuerySet
+from django.forms.models import model_to_dict
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accreditation.client import Attendance, PEOnlineClient, PEOnlineError
+from accreditation.models import (
+    TYPES_WITH_END_DATE, Award, CertificateAccreditation, CourseAccreditation, EventAccreditation,
+    TemplateAccreditation)
+from accreditation.rules import Configuration, Due, awards_for, awards_from_results, registrations_of
+from portal.audit import audit_record, audit_record_many, audit_remote_call, diff
+from portal.integrations import ConnectionCheck, stored_results
+from portal.jobs import JobProgress, job_handler, job_launch
+from portal.models import Activity, Job, Template
+
+SYSTEM = "pe_online"
+MAX_AUTOMATIC_ATTEMPTS = 5
+RETRY_BASE = timedelta(minutes=5)
+# A worker that has not recorded an answer this long after claiming died between send and record.
+STALE_SENDING = timedelta(minutes=10)
+RESEND_LIMIT = 1000
+RESENDABLE = (Award.REJECTED, Award.FAILED, Award.UNKNOWN)
+
+
+def pe_online_configured() -> bool:
+    return bool(settings.PE_ONLINE_URL and settings.PE_ONLINE_USER_ID and settings.PE_ONLINE_USER_KEY)
+
+
+def pe_online_client(*, on_call=audit_remote_call) -> PEOnlineClient:
+    return PEOnlineClient(settings.PE_ONLINE_URL, settings.PE_ONLINE_USER_ID, settings.PE_ONLINE_USER_KEY,
+                          connect_timeout=settings.HTTP_CONNECT_TIMEOUT, read_timeout=settings.HTTP_READ_TIMEOUT,
+                          on_call=on_call)
+
+
+def pe_online_check_connection() -> ConnectionCheck:
+    """One harmless call (an Entry without attendances); a 400 means a wrong userID or userKey."""
+    try:
+        pe_online_client().check_connection(org_id=settings.PE_ONLINE_ORG_ID or 0)
+    except PEOnlineError as exc:
+        if exc.status == 400:
+            return ConnectionCheck(False, _("PE-online refused the userID and userKey (error 400): check "
+                                            "PE_ONLINE_USER_ID and PE_ONLINE_USER_KEY."))
+        return ConnectionCheck(False, exc.message)
+    return ConnectionCheck(True, _("PE-online accepted the userID and userKey."))
+
+
+# --- configuration ----------------------------------------------------------------------------------
+CONFIG_AUDIT_EXCLUDE = {"id", "updated_at"}
+
+
+def _config_save(config, data: dict, *, action: str, template: Template, user=None) -> object:
+    """Save one PE configuration, audit its before/after and run the rules again over stored results."""
+    fields = [f.name for f in config._meta.concrete_fields if f.name not in CONFIG_AUDIT_EXCLUDE]
+    before = model_to_dict(config, fields=fields) if config.pk else {}
+    for name, value in data.items():
+        setattr(config, name, value)
+    with transaction.atomic():
+        config.full_clean()
+        config.save()
+        audit_record(action=action, system=SYSTEM, obj=config, summary=str(config)[:500],
+                     changes=diff(before, model_to_dict(config, fields=fields)))
+        awards_rules_rerun_start(template=template, user=user)
+    return config
+
+
+def template_accreditation_save(*, template: Template, data: dict, user=None) -> TemplateAccreditation:
+    config = TemplateAccreditation.objects.filter(template=template).first() or TemplateAccreditation(template=template)
+    return _config_save(config, data, action="accreditation.template_save", template=template, user=user)
+
+
+def course_accreditation_save(*, course, data: dict, user=None) -> CourseAccreditation:
+    config = CourseAccreditation.objects.filter(course=course).first() or CourseAccreditation(course=course)
+    return _config_save(config, data, action="accreditation.course_save", template=course.template, user=user)
+
+
+def certificate_accreditation_save(*, activity: Activity, data: dict, user=None) -> CertificateAccreditation:
+    config = (CertificateAccreditation.objects.filter(activity=activity).first()
+              or CertificateAccreditation(activity=activity))
+    return _config_save(config, data, action="accreditation.certificate_save", template=activity.template, user=user)
+
+
+def event_accreditation_save(*, event, data: dict, user=None) -> EventAccreditation:
+    config = EventAccreditation.objects.filter(event=event).first() or EventAccreditation(event=event)
+    return _config_save(config, data, action="accreditation.event_save", template=event.course.template, user=user)
+
+
+# --- the rules over stored results --------------------------------------------------------------------
+def awards_rules_rerun_start(*, template: Template, user=None) -> Job:
+    return job_launch(kind="pe_awards_rules", title=_("PE-online award rules for %(template)s") % {"template": template},
+                      params={"template_id": template.pk}, user=user)
+
+
+@job_handler("pe_awards_rules")
+def awards_rules_job(job: Job, progress: JobProgress) -> dict:
+    activity_ids = list(Activity.objects.filter(template_id=job.params["template_id"]).values_list("pk", flat=True))
+    created = awards_rules_rerun(activity_ids=activity_ids)
+    return {"created": created}
+
+
+def awards_rules_rerun(*, activity_ids: Sequence[int]) -> int:
+    """The rules once more over every stored result of these activities (configuration changed)."""
+    return awards_from_results(parts=stored_results(activity_ids=activity_ids), configuration=Configuration())
+
+
+# --- a learner's Custom1 changed ------------------------------------------------------------------------
+OPEN_STATUSES = (Award.BLOCKED, Award.DUE, Award.REJECTED, Award.FAILED)
+
+
+def awards_registrations_refresh(*, learner_ids: Sequence[int]) -> int:
+    """Give the learners' open awards their current PE numbers: a blocked award with a matching
+    registration becomes due by itself; a rejected one keeps its status until it is resent."""
+    changed = 0
+    for chunk in batched(learner_ids, 1000):
+        awards = list(Award.objects.filter(learner_id__in=chunk, status__in=OPEN_STATUSES).order_by("id"))
+        if not awards:
+            continue
+        changed += _registrations_apply(awards, registrations_of(chunk))
+    return changed
+
+
+def _registrations_apply(awards: list[Award], registrations: dict[int, list[tuple[int, str]]]) -> int:
+    updated, created, entries = [], [], []
+    for award in awards:
+        before = (award.org_id, award.person_number, award.status)
+        if award.org_id == 0:  # blocked, and its configuration names no OrgID: every registration earns one
+            first, *others = awards_for(_due_of(award), registrations.get(award.learner_id, []))
+            if first["person_number"]:
+                award.org_id, award.person_number, award.status = first["org_id"], first["person_number"], Award.DUE
+                created.extend(Award(**row) for row in others)
+        else:
+            number = next((n for org, n in registrations.get(award.learner_id, []) if org == award.org_id), "")
+            award.person_number = number
+            if not number:
+                award.status = Award.BLOCKED
+            elif award.status == Award.BLOCKED:
+                award.status = Award.DUE
+        if (award.org_id, award.person_number, award.status) != before:
+            award.message = "" if award.person_number else award.message
+            updated.append(award)
+            entries.append({"action": "award.registration_update", "system": SYSTEM, "learner_id": award.learner_id,
+                            "course_id": award.course_id, "object_type": Award._meta.label_lower,
+                            "object_id": str(award.pk), "object_repr": _repr(award),
+                            "changes": diff({"registration": f"{before[0]}/{before[1]}", "status": before[2]},
+                                            {"registration": award.registration, "status": award.status})})
+    Award.objects.bulk_update(updated, ["org_id", "person_number", "status", "message"], batch_size=500)
+    Award.objects.bulk_create(created, ignore_conflicts=True)
+    audit_record_many(entries)
+    return len(updated)
+
+
+def _due_of(award: Award) -> Due:
+    return Due(learner_id=award.learner_id, org_id=None, trigger=award.trigger, course_id=award.course_id,
+               activity_id=award.activity_id, event_id=award.event_id, pe_type=award.pe_type,
+               pe_course_id=award.pe_course_id, pe_module_id=award.pe_module_id, pe_edition_id=award.pe_edition_id,
+               pe_meeting_id=award.pe_meeting_id, end_date=award.end_date)
+
+
+# --- submission -------------------------------------------------------------------------------------------
+def awards_submit_start(*, user=None) -> Job:
+    return job_launch(kind="pe_awards_submit", title=_("Submit due awards to PE-online"), params={}, user=user,
+                      total=awards_claimable().count(), requires=SYSTEM)
+
+
+@job_handler("pe_awards_submit", integration=SYSTEM)
+def awards_submit_job(job: Job, progress: JobProgress) -> dict:
+    return awards_submit(progress=progress)
+
+
+def awards_claimable(now=None) -> QuerySet[Award]:
+    now = now or timezone.now()
+    return Award.objects.filter(Q(status=Award.DUE) | Q(status=Award.FAILED, next_attempt_at__lte=now))
+
+
+def awards_submit(*, client: PEOnlineClient | None = None, batch_size: int = 100, progress=None) -> dict:
+    """Send every claimable award, a batch of at most 100 per OrgID per call; returns counts per outcome."""
+    client = client or pe_online_client()
+    counts = Counter(awards_recover_interrupted())
+    while claimed := _claim(limit=batch_size):
+        for org_id, group in groupby(claimed, key=lambda a: a.org_id):
+            group = list(group)
+            counts.update(_send(client, org_id, group))
+            if progress is not None:
+                progress.advance(len(group))
+    return dict(counts)
+
+
+def _claim(*, limit: int) -> list[Award]:
+    """Claim up to ``limit`` awards and mark them sending; committed before anything is sent."""
+    now = timezone.now()
+    with transaction.atomic():
+        ids = list(awards_claimable(now).select_for_update(skip_locked=True).order_by("org_id", "id")
+                   .values_list("pk", flat=True)[:limit])
+        Award.objects.filter(pk__in=ids).update(status=Award.SENDING, sending_since=now, attempts=F("attempts") + 1)
+    return list(Award.objects.filter(pk__in=ids).order_by("org_id", "id"))
+
+
+def _attendance(award: Award) -> Attendance:
+    return Attendance(course_id=award.pe_course_id, person_id=award.person_number, module_id=award.pe_module_id,
+                      edition_id=award.pe_edition_id, meeting_id=award.pe_meeting_id,
+                      end_date=timezone.localtime(award.end_date) if award.end_date else None)
+
+
+def _send(client: PEOnlineClient, org_id: int, awards: list[Award]) -> Counter:
+    attendances = [_attendance(a) for a in awards]
+    now = timezone.now()
+    for award, attendance in zip(awards, attendances, strict=True):
+        award.sent_xml, award.sent_at, award.sending_since, award.next_attempt_at = attendance.xml(), now, None, None
+    try:
+        summary = client.process_xml(org_id=org_id, attendances=attendances)
+    except PEOnlineError as exc:
+        for award in awards:
+            _failed(award, exc, now)
+    else:
+        for index, award in enumerate(awards):
+            outcome = summary.outcome(index, attendances[index])
+            award.status = Award.ACCEPTED if outcome.accepted else Award.REJECTED
+            award.message = outcome.message
+            award.answer = summary.line_answer(index, attendances[index])
+    with transaction.atomic():
+        _record(awards)
+        statuses = {code: str(label) for code, label in Award.STATUS_CHOICES}
+        audit_record_many([_submit_audit(a, statuses) for a in awards])
+    return Counter(a.status for a in awards)
+
+
+RECORDED = ("status", "message", "answer", "sent_xml", "sent_at", "next_attempt_at")
+
+
+def _record(awards: list[Award]) -> None:
+    """Write each award's outcome: one prepared UPDATE run for the batch. Django's bulk_update builds a
+    CASE per field and row, which cost ten times more than sending the awards."""
+    table = connection.ops.quote_name(Award._meta.db_table)
+    columns = ", ".join(f"{connection.ops.quote_name(name)} = %s" for name in RECORDED)
+    with connection.cursor() as cursor:
+        cursor.executemany(f"UPDATE {table} SET {columns}, sending_since = NULL WHERE id = %s",
+                           [[getattr(a, name) for name in RECORDED] + [a.pk] for a in awards])
+
+
+def _failed(award: Award, exc: PEOnlineError, now) -> None:
+    award.message, award.answer = exc.message, exc.answer
+    if exc.may_have_arrived and award.pe_type not in TYPES_WITH_END_DATE:
+        award.status = Award.UNKNOWN  # PE-online may have written it, and would write it twice
+        return
+    award.status = Award.FAILED
+    if exc.retryable and award.attempts < MAX_AUTOMATIC_ATTEMPTS:
+        award.next_attempt_at = now + RETRY_BASE * 2 ** (award.attempts - 1)
+
+
+def _submit_audit(award: Award, statuses: dict[str, str]) -> dict:
+    failed = award.status != Award.ACCEPTED
+    return {"action": "award.submit", "system": SYSTEM, "learner_id": award.learner_id, "course_id": award.course_id,
+            "object_type": Award._meta.label_lower, "object_id": str(award.pk), "object_repr": _repr(award),
+            "outcome": "failure" if failed else "success", "summary": statuses[award.status],
+            "error": award.message if failed else ""}
+
+
+def _repr(award: Award) -> str:
+    """The audit event's object name, without a query for the learner."""
+    return f"PE {award.pe_course_id} · {award.registration}"[:255]
+
+
+def awards_recover_interrupted(*, older_than: timedelta = STALE_SENDING) -> dict:
+    """Awards left *sending* by a worker that died between send and record."""
+    stale = list(Award.objects.filter(status=Award.SENDING, sending_since__lt=timezone.now() - older_than)
+                 .values_list("pk", "pe_type", "learner_id", "course_id")[:10000])
+    counts = Counter()
+    for pk, pe_type, learner_id, course_id in stale:
+        safe = pe_type in TYPES_WITH_END_DATE
+        status = Award.DUE if safe else Award.UNKNOWN
+        message = ("" if safe else
+                   "The worker stopped after sending; PE-online may have written this attendance. Check in "
+                   "PE-online before resending.")
+        with transaction.atomic():
+            if Award.objects.filter(pk=pk, status=Award.SENDING).update(status=status, sending_since=None,
+                                                                       message=message):
+                counts[f"recovered_{status}"] += 1
+                audit_record_many([{"action": "award.recover", "system": SYSTEM, "learner_id": learner_id,
+                                    "course_id": course_id, "object_type": Award._meta.label_lower,
+                                    "object_id": str(pk), "summary": f"sending -> {status}"}])
+    return counts
+
+
+# --- resending, only ever on purpose -------------------------------------------------------------------------
+def award_resend(*, award: Award) -> Award:
+    if award.status not in RESENDABLE:
+        raise ValueError(_("Only rejected, failed or unknown awards can be resent."))
+    awards_resend(awards=Award.objects.filter(pk=award.pk))
+    award.refresh_from_db()
+    return award
+
+
+def awards_resend(*, awards: QuerySet[Award]) -> int:
+    """Make up to 1,000 rejected, failed or unknown awards due again (audited, one event each)."""
+    ids = list(awards.filter(status__in=RESENDABLE).exclude(person_number="").order_by("id")
+               .values_list("pk", flat=True)[:RESEND_LIMIT])
+    with transaction.atomic():
+        rows = list(Award.objects.select_for_update().filter(pk__in=ids, status__in=RESENDABLE)
+                    .values_list("pk", "status", "learner_id", "course_id"))
+        Award.objects.filter(pk__in=[r[0] for r in rows]).update(status=Award.DUE, attempts=0, next_attempt_at=None)
+        audit_record_many([{"action": "award.resend", "system": SYSTEM, "learner_id": learner_id,
+                            "course_id": course_id, "object_type": Award._meta.label_lower, "object_id": str(pk),
+                            "changes": diff({"status": status}, {"status": Award.DUE})}
+                           for pk, status, learner_id, course_id in rows])
+    return len(rows)

@@ -1,0 +1,210 @@
+"""Thin views over the accreditation services and selectors."""
+
+from django.contrib import messages
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import DetailView, FormView
+from django_filters.views import FilterView
+from django_tables2 import SingleTableMixin
+
+from accreditation import charts, selectors, services
+from accreditation.filters import AwardFilter, TemplateFilter
+from accreditation.forms import (
+    CertificateAccreditationForm, CourseAccreditationForm, EventAccreditationForm, TemplateAccreditationForm)
+from accreditation.models import (
+    Award, CertificateAccreditation, CourseAccreditation, EventAccreditation, TemplateAccreditation)
+from accreditation.tables import AwardTable, TemplateTable
+from portal.integrations import NotConfigured
+from portal.models import Activity, Course, Event, Template
+
+PER_PAGE_CHOICES = (25, 50, 100)
+RELATED_LIMIT = 50
+
+
+class BoundedTableMixin(SingleTableMixin):
+    """``?per_page=`` only from a fixed set: django-tables2 would take any number from the request."""
+
+    def get_table_kwargs(self):
+        return {**super().get_table_kwargs(), "per_page_field": "per_page_unchecked"}
+
+    def get_table_pagination(self, table):
+        try:
+            per_page = int(self.request.GET.get("per_page", PER_PAGE_CHOICES[0]))
+        except ValueError:
+            per_page = PER_PAGE_CHOICES[0]
+        return {"per_page": per_page if per_page in PER_PAGE_CHOICES else PER_PAGE_CHOICES[0]}
+
+
+# --- awards -----------------------------------------------------------------------------------------------
+class AwardListView(PermissionRequiredMixin, BoundedTableMixin, FilterView):
+    permission_required = "accreditation.view_award"
+    model = Award
+    table_class = AwardTable
+    filterset_class = AwardFilter
+    template_name = "accreditation/award_list.html"
+
+    def get_queryset(self):
+        return selectors.awards_list()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        counts = selectors.award_status_counts(self.filterset.qs)
+        return {**context, "status_counts": [(s, label, counts[s]) for s, label in Award.STATUS_CHOICES],
+                "chart": charts.weekly_status_chart(selectors.awards_per_week()),
+                "per_page_choices": PER_PAGE_CHOICES, "pe_online_configured": services.pe_online_configured()}
+
+
+class AwardDetailView(PermissionRequiredMixin, DetailView):
+    permission_required = "accreditation.view_award"
+    model = Award
+    template_name = "accreditation/award_detail.html"
+
+    def get_queryset(self):
+        return selectors.awards_list().select_related("event")
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(resendable=self.object.status in services.RESENDABLE, **kwargs)
+
+
+class AwardResendView(PermissionRequiredMixin, View):
+    permission_required = "accreditation.submit_award"
+
+    def post(self, request, pk):
+        award = get_object_or_404(Award, pk=pk)
+        try:
+            services.award_resend(award=award)
+        except ValueError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("The award is due again; it goes with the next submission."))
+        return redirect(award)
+
+
+class AwardsResendView(PermissionRequiredMixin, View):
+    """Bulk: the rejected, failed and unknown awards the list's filters select (at most 1,000 per click)."""
+
+    permission_required = "accreditation.submit_award"
+
+    def post(self, request):
+        awards = AwardFilter(request.GET, queryset=Award.objects.all()).qs
+        count = services.awards_resend(awards=awards)
+        messages.success(request, _("%(count)s awards are due again.") % {"count": count})
+        return redirect(f"{reverse('award_list')}?{request.GET.urlencode()}")
+
+
+class AwardsSubmitView(PermissionRequiredMixin, View):
+    permission_required = "accreditation.submit_award"
+
+    def post(self, request):
+        try:
+            job = services.awards_submit_start(user=request.user)
+        except NotConfigured as exc:
+            messages.error(request, exc.message)
+            return redirect("award_list")
+        return redirect(job)
+
+
+# --- configuration ------------------------------------------------------------------------------------------
+class ConfigurationView(PermissionRequiredMixin, FormView):
+    """One PE configuration form; subclasses name the object and the service that saves it."""
+
+    permission_required = "accreditation.change_templateaccreditation"
+    template_name = "accreditation/configuration.html"
+    model = None
+    config_model = None
+    config_field = ""
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.object = get_object_or_404(self.model, pk=kwargs["pk"])
+        self.config = (self.config_model.objects.filter(**{self.config_field: self.object}).first()
+                       or self.config_model(**{self.config_field: self.object}))
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "instance": self.config}
+
+    def form_valid(self, form):
+        data = {name: form.cleaned_data[name] for name in form.Meta.fields if name in form.cleaned_data}
+        if isinstance(form, EventAccreditationForm):
+            data["pe_meeting_ids"] = data.pop("meetings")
+        try:
+            self.save(data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+            return self.form_invalid(form)
+        messages.success(request=self.request, message=_("PE configuration saved; the award rules run again over "
+                                                         "the stored results."))
+        return redirect(self.request.path)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(object=self.object, config=self.config, **kwargs)
+
+
+class TemplateConfigurationView(ConfigurationView):
+    model, config_model, config_field = Template, TemplateAccreditation, "template"
+    form_class = TemplateAccreditationForm
+    template_name = "accreditation/template_configuration.html"
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "template": self.object}
+
+    def save(self, data):
+        services.template_accreditation_save(template=self.object, data=data, user=self.request.user)
+
+    def get_context_data(self, **kwargs):
+        template = self.object
+        return super().get_context_data(
+            courses=template.courses.select_related("accreditation")[:RELATED_LIMIT],
+            course_count=template.courses.count(),
+            certificates=template.activities.filter(type="Certificate").select_related("accreditation")[:RELATED_LIMIT],
+            events=Event.objects.filter(course__template=template).select_related("course", "accreditation")[:RELATED_LIMIT],
+            related_limit=RELATED_LIMIT, **kwargs)
+
+
+class CourseConfigurationView(ConfigurationView):
+    model, config_model, config_field = Course, CourseAccreditation, "course"
+    form_class = CourseAccreditationForm
+
+    def save(self, data):
+        services.course_accreditation_save(course=self.object, data=data, user=self.request.user)
+
+
+class CertificateConfigurationView(ConfigurationView):
+    model, config_model, config_field = Activity, CertificateAccreditation, "activity"
+    form_class = CertificateAccreditationForm
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        template_config = TemplateAccreditation.objects.filter(template_id=self.object.template_id).first()
+        self.template_type = template_config.type if template_config else None
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "template_type": self.template_type}
+
+    def save(self, data):
+        services.certificate_accreditation_save(activity=self.object, data=data, user=self.request.user)
+
+
+class EventConfigurationView(ConfigurationView):
+    model, config_model, config_field = Event, EventAccreditation, "event"
+    form_class = EventAccreditationForm
+
+    def save(self, data):
+        services.event_accreditation_save(event=self.object, data=data, user=self.request.user)
+
+
+class TemplateChoiceView(PermissionRequiredMixin, BoundedTableMixin, FilterView):
+    """Templates to configure, searchable and paged (there may be many)."""
+
+    permission_required = "accreditation.change_templateaccreditation"
+    template_name = "accreditation/template_list.html"
+
+    filterset_class = TemplateFilter
+    table_class = TemplateTable
+
+    def get_queryset(self):
+        return Template.objects.select_related("accreditation").order_by("name")
