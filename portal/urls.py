@@ -34,5 +34,6 @@ urlpatterns = [
     path("jobs/<int:pk>/", views.JobDetailView.as_view(), name="job_detail"),
     path("imports/", include("portal.imports.urls")),
     path("", include("subscriptions.urls")),
+    path("", include("enrolments.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -16,7 +16,7 @@ from django_tables2 import SingleTableMixin
 from portal import selectors, services
 from portal.filters import AuditEventFilter, LearnerFilter
 from portal.forms import LearnerForm
-from portal.integrations import integration_get, integrations
+from portal.integrations import integration_get, integrations, learner_panels
 from portal.jobs import job_result_template
 from portal.models import AuditEvent, Job, Learner
 from portal.pe_numbers import parse_custom1
@@ -71,6 +71,7 @@ class LearnerDetailView(PermissionRequiredMixin, DetailView):
         return super().get_context_data(
             registrations=self.object.pe_registrations.all(),
             timeline=selectors.learner_timeline(learner=self.object),
+            panels=learner_panels(learner=self.object, user=self.request.user),
             **kwargs,
         )
 

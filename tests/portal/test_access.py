@@ -4,6 +4,7 @@ import pytest
 from django.contrib.admin.sites import site as admin_site
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from tests.enrolments.factories import BulkEnrolJobFactory, EnrolmentFactory
 from tests.factories import AuditEventFactory, JobFactory, LearnerFactory, LearnerImportFactory, UserFactory
 from tests.subscriptions.factories import LearnerGroupFactory, SubscriptionFactory
 
@@ -47,11 +48,21 @@ PAGES = {
     "group_create": (COORDINATOR, dict),
     "group_edit": (COORDINATOR, lambda: {"pk": LearnerGroupFactory().pk}),
     "group_sync": (COORDINATOR, lambda: {"pk": LearnerGroupFactory().pk}),  # POST only
+    "enrolment_list": (COORDINATOR, dict),
+    "enrolment_reference": (COORDINATOR, dict),
+    "enrolment_reference_sync": (COORDINATOR, dict),  # POST only
+    "enrolment_bulk": (COORDINATOR, dict),
+    "enrolment_bulk_job": (COORDINATOR, lambda: {"pk": BulkEnrolJobFactory().pk}),
+    "enrolment_detail": (COORDINATOR, lambda: {"pk": EnrolmentFactory().pk}),
+    "enrolment_update": (COORDINATOR, lambda: {"pk": EnrolmentFactory().pk}),
+    "enrolment_progress": (COORDINATOR, lambda: {"pk": EnrolmentFactory().pk}),  # POST only
+    "enrolment_create": (COORDINATOR, lambda: {"pk": LearnerFactory().pk}),
     # aNewSpring's webhook: no login (its signature is the check) and POST only, so GET answers 405 to anyone.
     "anewspring_webhook": (ANYONE, dict),
 }
 POST_ONLY = {"logout", "set_language", "integration_connection_test", "import_confirm", "catalogue_sync", "learner_subscriptions_refresh",
-             "subscription_refresh", "group_sync", "anewspring_webhook"}
+             "subscription_refresh", "group_sync", "anewspring_webhook", "enrolment_reference_sync",
+             "enrolment_progress"}
 
 
 def named_patterns(resolver=None, prefix=""):
