@@ -20,7 +20,7 @@ class Chart:
     points: tuple[ChartPoint, ...]
     path: str
     y_ticks: tuple[tuple[float, int], ...]  # (y, percent)
-    x_labels: tuple[tuple[float, str], ...]
+    x_labels: tuple[tuple[float, str, str], ...]  # (x, label, text-anchor)
     width: int = WIDTH
     height: int = HEIGHT
     left: int = LEFT
@@ -46,6 +46,9 @@ def progress_chart(snapshots) -> Chart | None:
         points.append(ChartPoint(round(x, 1), y_of(snapshot.progress), f"{moment:%Y-%m-%d %H:%M}",
                                  snapshot.progress))
     path = "M " + " L ".join(f"{p.x} {p.y}" for p in points)
-    labels = {points[0].x: points[0].label[:10], points[-1].x: points[-1].label[:10]}
+    # The first and last pull under the axis: their days, or their times when both fall on one day.
+    same_day = points[0].label[:10] == points[-1].label[:10]
+    ends = [(points[0], "start"), (points[-1], "end")] if len(points) > 1 else [(points[0], "middle")]
+    labels = tuple((p.x, p.label[11:] if same_day and len(points) > 1 else p.label[:10], anchor) for p, anchor in ends)
     return Chart(points=tuple(points), path=path, y_ticks=tuple((y_of(p), p) for p in (0, 25, 50, 75, 100)),
-                 x_labels=tuple(labels.items()))
+                 x_labels=labels)
