@@ -69,14 +69,28 @@ class ReferenceSync(models.Model):
         return f"{self.get_list_name_display()} {self.synced_at:%Y-%m-%d %H:%M}"
 
 
+class LearnerIdentity(models.Model):
+    """The UUID Learning Assistant knows a portal learner by (its Source System Learner UUID).
+    Stored before the first GroupEnrolment, so a retry after a lost answer can find the learner
+    there (GetCandidates) instead of enrolling them twice."""
+
+    learner = models.OneToOneField(Learner, on_delete=models.CASCADE, related_name="la_identity")
+    source_uuid = models.UUIDField(_("source system learner UUID"), default=uuid.uuid4, unique=True)
+
+    class Meta:
+        verbose_name = _("Learning Assistant learner identity")
+        verbose_name_plural = _("Learning Assistant learner identities")
+
+    def __str__(self) -> str:
+        return str(self.source_uuid)
+
+
 class Enrolment(models.Model):
     """A learner enrolled on a framework in Learning Assistant through the portal."""
 
     learner = models.ForeignKey(Learner, on_delete=models.PROTECT, related_name="la_enrolments")
     framework = models.ForeignKey(ReferenceItem, on_delete=models.PROTECT, related_name="enrolments",
                                   limit_choices_to={"list_name": ReferenceItem.FRAMEWORKS})
-    # Our identifier for the learner in Learning Assistant: the same for every enrolment of one learner.
-    source_learner_uuid = models.UUIDField(_("source system learner UUID"), default=uuid.uuid4, db_index=True)
     candidate_uuid = models.CharField(_("candidate UUID"), max_length=64)
     uln = models.CharField(_("ULN"), max_length=10, blank=True)
     start_date = models.DateField(_("start date"))

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from enrolments import client as la
 from enrolments.client import LearningAssistantClient, LearningAssistantError
-from enrolments.models import Enrolment, ProgressSnapshot, ReferenceItem, ReferenceSync
+from enrolments.models import Enrolment, LearnerIdentity, ProgressSnapshot, ReferenceItem, ReferenceSync
 from portal.audit import audit_context, audit_record, audit_remote_call, diff
 from portal.integrations import integration_require
 from portal.jobs import JobProgress, job_handler, job_launch
@@ -129,10 +129,10 @@ def reference_sync_job(job: Job, progress: JobProgress) -> dict:
 
 
 # --- enrol ---------------------------------------------------------------------------------------
-def source_learner_uuid(*, learner: Learner):
-    """The learner's identifier in Learning Assistant: the one used before, or a new one."""
-    earlier = Enrolment.objects.filter(learner=learner).values_list("source_learner_uuid", flat=True).first()
-    return earlier or uuid.uuid4()
+def source_learner_uuid(*, learner: Learner) -> uuid.UUID:
+    """The learner's identifier in Learning Assistant, committed before it is first sent."""
+    identity, _created = LearnerIdentity.objects.get_or_create(learner=learner)
+    return identity.source_uuid
 
 
 def _text(value) -> str:
@@ -167,8 +167,7 @@ def enrolment_create(*, learner: Learner, framework: ReferenceItem, values: dict
     stored = {name: _text(value) for name, value in values.items() if value not in (None, "")}
     with transaction.atomic():
         enrolment = Enrolment.objects.create(
-            learner=learner, framework=framework, source_learner_uuid=source_uuid,
-            candidate_uuid=result.candidate_uuid, uln=result.uln or stored.get("uln", ""),
+            learner=learner, framework=framework, candidate_uuid=result.candidate_uuid, uln=result.uln or stored.get("uln", ""),
             start_date=values["start_date"], planned_end_date=values["planned_end_date"], values=stored,
             unit_uuids=list(unit_uuids), created_by=user if user and user.is_authenticated else None)
         audit_record(action="enrolment.create", system=SYSTEM, learner=learner, obj=enrolment,
@@ -283,27 +282,50 @@ def learner_values(*, learner: Learner) -> dict:
             "job_title": learner.function}
 
 
+def _enrolment_link(*, learner: Learner, framework: ReferenceItem, candidate: la.Candidate, values: dict,
+                    user=None) -> Enrolment:
+    """Keep an enrolment Learning Assistant already has (GetCandidates) without enrolling again."""
+    stored = {name: _text(value) for name, value in values.items() if value not in (None, "")}
+    with transaction.atomic():
+        enrolment = Enrolment.objects.create(
+            learner=learner, framework=framework, candidate_uuid=candidate.uuid, uln=candidate.uln,
+            start_date=values["start_date"], planned_end_date=values["planned_end_date"], values=stored,
+            created_by=user)
+        audit_record(action="enrolment.link", system=SYSTEM, learner=learner, obj=enrolment,
+                     summary=_("Already enrolled in Learning Assistant: linked, not enrolled again"))
+    return enrolment
+
+
 @job_handler("learning_assistant_bulk_enrol", queue=SYSTEM)
 def enrolments_bulk_job(job: Job, progress: JobProgress) -> dict:
+    """Per learner: enrolled here already, known to Learning Assistant already (an earlier run whose
+    answer was lost), or enrolled now. Running the job again never enrols anyone twice."""
     params = job.params
     framework = ReferenceItem.objects.get(pk=params["framework_id"])
     common = {k: (date.fromisoformat(v) if k in ("start_date", "planned_end_date") and v else v)
               for k, v in params["values"].items()}
     learners = Learner.objects.in_bulk(params["learner_ids"])
     client = learning_assistant_client()
+    remote = {c.source_learner_uuid: c for c in client.get_candidates(course_qan=framework.data.get("qan", ""))}
     outcomes = []
     for learner_id in params["learner_ids"]:
         learner = learners.get(learner_id)
         if learner is None:
             continue
+        values = {**learner_values(learner=learner), **common}
         existing = Enrolment.objects.filter(learner=learner, framework=framework).first()
+        candidate = remote.get(str(source_learner_uuid(learner=learner)))
         if existing is not None:
             outcome = {"status": ALREADY, "message": _("Already enrolled on this framework: not enrolled again."),
                        "enrolment_id": existing.pk}
+        elif candidate is not None:
+            enrolment = _enrolment_link(learner=learner, framework=framework, candidate=candidate, values=values,
+                                        user=job.created_by)
+            outcome = {"status": ALREADY, "message": _("Learning Assistant has this enrolment already: linked."),
+                       "enrolment_id": enrolment.pk}
         else:
             try:
-                enrolment = enrolment_create(learner=learner, framework=framework,
-                                             values={**learner_values(learner=learner), **common},
+                enrolment = enrolment_create(learner=learner, framework=framework, values=values,
                                              unit_uuids=params["unit_uuids"],
                                              send_login_details=params["send_login_details"], user=job.created_by,
                                              client=client)

@@ -83,8 +83,8 @@ def test_enrolling_stores_the_candidate_and_reuses_the_learners_uuid(synced):
     first = enrol(learner)
     second = enrol(learner, framework="Business Administrator Level 3")
     assert first.candidate_uuid == synced.app.enrolments[0].candidate_uuid and first.uln == "9276308686"
-    assert first.source_learner_uuid == second.source_learner_uuid
-    assert synced.app.enrolments[1].fields["SourceSystemLearnerUUID"] == str(first.source_learner_uuid)
+    identity = str(learner.la_identity.source_uuid)
+    assert [e.fields["SourceSystemLearnerUUID"] for e in synced.app.enrolments] == [identity, identity]
     event = AuditEvent.objects.get(action="enrolment.create", object_id=str(first.pk))
     assert event.learner == learner and event.changes["surname"] == {"before": None, "after": "Khan"}
 
@@ -177,9 +177,33 @@ def test_bulk_enrol_is_safe_to_run_again(synced, coordinator, django_capture_on_
     assert synced.app.enrolments[1].fields["Forename"] == "Bo"
 
 
+def test_bulk_enrol_links_an_enrolment_whose_answer_was_lost(synced, coordinator, django_capture_on_commit_callbacks):
+    learner = LearnerFactory(first_name="Cy")
+    enrolment = enrol(learner)
+    Enrolment.objects.filter(pk=enrolment.pk).delete()  # as if the answer never reached the portal
+    common = {k: v for k, v in form_values().items() if k not in ("forename", "surname", "email", "uln")}
+    with django_capture_on_commit_callbacks(execute=True):
+        job = services.enrolments_bulk_start(learners=[learner], framework=enrolment.framework, values=common,
+                                             unit_uuids=[], send_login_details=False, user=coordinator)
+    job.refresh_from_db()
+    assert job.result["counts"] == {"enrolled": 0, "already_enrolled": 1, "failed": 0}
+    assert len(synced.app.enrolments) == 1
+    assert Enrolment.objects.get(learner=learner).candidate_uuid == enrolment.candidate_uuid
+
+
 # --- the integration ------------------------------------------------------------------------------
 def test_the_connection_test_says_plainly_when_the_password_is_wrong(configured, settings):
     assert check_connection().ok
     settings.LEARNING_ASSISTANT_PASSWORD = "wrong"
     result = check_connection()
     assert not result.ok and result.message == "Learning Assistant refused the user name or password."
+
+
+def test_the_audit_log_never_holds_the_token_or_the_password(synced):
+    enrol()
+    token_id, token_uuid = next(iter(synced.app.tokens))
+    calls = AuditEvent.objects.filter(action="remote_call", system="learning_assistant")
+    assert calls.count() == 7  # Authenticate once, the five lists, GroupEnrolment
+    for event in calls:
+        text = f"{event.http_path} {event.request_summary} {event.response_summary} {event.error}"
+        assert token_id not in text and token_uuid not in text and "sandbox-password" not in text

@@ -102,8 +102,8 @@ def test_a_successful_enrolment_stores_the_candidate_and_opens_its_page(coordina
     assert page.redirect_chain[-1][0] == enrolment.get_absolute_url()
     assert "Amira Khan is enrolled on Adult Care Worker Level 2" in page.content.decode()
     sent = synced.app.enrolments[0]
-    assert sent.fields["NINumber"] == "AB123456C" and sent.fields["SourceSystemLearnerUUID"] == str(
-        enrolment.source_learner_uuid)
+    assert sent.fields["NINumber"] == "AB123456C"
+    assert sent.fields["SourceSystemLearnerUUID"] == str(learner.la_identity.source_uuid)
     assert enrolment.candidate_uuid == sent.candidate_uuid and enrolment.uln == "9276308686"
 
 
