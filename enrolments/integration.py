@@ -6,8 +6,8 @@ from django.utils.translation import gettext_lazy
 
 from enrolments import selectors, services
 from enrolments.client import LearningAssistantAuthError
-from portal.integrations import ConnectionCheck, Integration, LearnerPanel, integration_register
 from portal.http import RemoteError
+from portal.integrations import ConnectionCheck, Integration, LearnerPanel, integration_register
 
 
 def check_connection() -> ConnectionCheck:

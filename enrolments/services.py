@@ -6,7 +6,6 @@ block, only after Learning Assistant confirmed. A failure is audited as the acti
 raised as :class:`LearningAssistantError` with a message fit for the coordinator.
 """
 
-import logging
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,8 +27,6 @@ from portal.audit import audit_context, audit_record, audit_remote_call, diff
 from portal.integrations import integration_require
 from portal.jobs import JobProgress, job_handler, job_launch
 from portal.models import AuditEvent, Job, Learner
-
-logger = logging.getLogger(__name__)
 
 SYSTEM = la.SYSTEM
 

@@ -17,8 +17,8 @@ from enrolments.filters import EnrolmentFilter, LearnerPickFilter, ReferenceItem
 from enrolments.forms import BulkEnrolForm, EnrolForm, EnrolmentUpdateForm
 from enrolments.models import Enrolment, ReferenceItem
 from enrolments.tables import EnrolmentTable, LearnerPickTable, ReferenceItemTable
-from portal.models import Job, Learner
 from portal.http import RemoteError
+from portal.models import Job, Learner
 
 PER_PAGE_CHOICES = (25, 50, 100)
 
