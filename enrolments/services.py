@@ -113,9 +113,8 @@ def reference_sync(*, client: LearningAssistantClient | None = None) -> list[Ref
 
 
 def reference_sync_start(*, user=None) -> Job:
-    job = job_launch(kind="learning_assistant_reference_sync", title=_("Sync reference data from Learning Assistant"),
-                     params={}, user=user, total=len(ReferenceItem.LIST_CHOICES), requires=SYSTEM)
-    return job
+    return job_launch(kind="learning_assistant_reference_sync", title=_("Sync reference data from Learning Assistant"),
+                      params={}, user=user, total=len(ReferenceItem.LIST_CHOICES), requires=SYSTEM)
 
 
 @job_handler("learning_assistant_reference_sync", queue=SYSTEM)

@@ -257,7 +257,8 @@ PE_ONLINE_USER_ID = env.str("PE_ONLINE_USER_ID", default="")
 PE_ONLINE_USER_KEY = env.str("PE_ONLINE_USER_KEY", default="")
 PE_ONLINE_ORG_ID = env.int("PE_ONLINE_ORG_ID", default=None)
 
-LEARNING_ASSISTANT_URL = env_url("LEARNING_ASSISTANT_URL")
+# Learning Assistant has one public address; it counts as configured once the user name and password are set.
+LEARNING_ASSISTANT_URL = env_url("LEARNING_ASSISTANT_URL") or "https://api.learningassistant.com"
 LEARNING_ASSISTANT_USERNAME = env.str("LEARNING_ASSISTANT_USERNAME", default="")
 LEARNING_ASSISTANT_PASSWORD = env.str("LEARNING_ASSISTANT_PASSWORD", default="")
 # Learning Assistant does not publish the Courses and Companies service paths: assumed defaults.
