@@ -106,8 +106,9 @@ class EnrolForm(EnrolmentFieldsForm):
         label=gettext_lazy("Send login details"), required=False,
         help_text=gettext_lazy("Learning Assistant e-mails the learner a login link that expires after 24 hours."))
 
-    def __init__(self, *args, units_url: str = "", **kwargs):
+    def __init__(self, *args, units_url: str = "", learner=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.learner = learner
         self.fields["framework"].queryset = selectors.reference_choices(list_name=ReferenceItem.FRAMEWORKS)
         if units_url:  # choosing a framework loads its units (htmx); without script the page reloads on submit
             self.fields["framework"].widget.attrs.update({
@@ -132,6 +133,8 @@ class EnrolForm(EnrolmentFieldsForm):
     def clean_framework(self):
         framework = self.cleaned_data["framework"]
         validate_qan(framework.data.get("qan", ""))
+        if self.learner is not None and Enrolment.objects.filter(learner=self.learner, framework=framework).exists():
+            raise ValidationError(_("%(learner)s is already enrolled on this framework.") % {"learner": self.learner})
         return framework
 
     def clean_units(self):

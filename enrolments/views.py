@@ -104,7 +104,7 @@ class EnrolView(PermissionRequiredMixin, FormView):
         return super().get_form(form_class)
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "units_url": self.request.path}
+        return {**super().get_form_kwargs(), "units_url": self.request.path, "learner": self.learner}
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(learner=self.learner, configured=services.learning_assistant_configured(),

@@ -107,6 +107,19 @@ def test_a_successful_enrolment_stores_the_candidate_and_opens_its_page(coordina
     assert enrolment.candidate_uuid == sent.candidate_uuid and enrolment.uln == "9276308686"
 
 
+def test_a_learner_is_not_enrolled_twice_on_one_framework(coordinator_client, synced, learner):
+    coordinator_client.post(reverse("enrolment_create", args=[learner.pk]), enrol_data())
+    page = coordinator_client.post(reverse("enrolment_create", args=[learner.pk]), enrol_data())
+    assert page.context["form"].errors["framework"] == ["Amira Khan is already enrolled on this framework."]
+    assert group_enrolments(synced) == 1
+
+
+def test_the_bulk_page_loads_a_frameworks_units(coordinator_client, synced):
+    page = coordinator_client.get(reverse("enrolment_bulk"), {"framework": framework().pk},
+                                  headers={"HX-Request": "true"})
+    assert page.content.decode().count("checked") == 2
+
+
 def test_the_update_shows_what_will_be_sent_and_then_sends_it(coordinator_client, synced, learner):
     coordinator_client.post(reverse("enrolment_create", args=[learner.pk]), enrol_data())
     enrolment = Enrolment.objects.get()
