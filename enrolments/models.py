@@ -56,9 +56,15 @@ class ReferenceSync(models.Model):
     list_name = models.CharField(_("list"), max_length=20, choices=ReferenceItem.LIST_CHOICES, unique=True)
     synced_at = models.DateTimeField(_("synced at"))
     total = models.PositiveIntegerField(_("entries"), default=0)
+    # What changed: the counts, and the first NAMES_KEPT names of each (a first sync may add thousands).
+    added_count = models.PositiveIntegerField(default=0)
+    removed_count = models.PositiveIntegerField(default=0)
+    renamed_count = models.PositiveIntegerField(default=0)
     added = models.JSONField(default=list, blank=True)
     removed = models.JSONField(default=list, blank=True)
     renamed = models.JSONField(default=list, blank=True)  # [[before, after], ...]
+
+    NAMES_KEPT = 30
 
     class Meta:
         ordering = ["list_name"]

@@ -92,15 +92,18 @@ def _reference_store(list_name: str, rows: dict[str, tuple[str, dict]]) -> Refer
         if key not in rows and item.active:
             removed.append(item.name)
             ReferenceItem.objects.filter(pk=item.pk).update(active=False)
+    kept = ReferenceSync.NAMES_KEPT
     sync, _created = ReferenceSync.objects.update_or_create(
-        list_name=list_name, defaults={"synced_at": now, "total": len(rows), "added": added, "removed": removed,
-                                  "renamed": renamed})
+        list_name=list_name, defaults={"synced_at": now, "total": len(rows), "added_count": len(added),
+                                       "removed_count": len(removed), "renamed_count": len(renamed),
+                                       "added": added[:kept], "removed": removed[:kept], "renamed": renamed[:kept]})
     audit_record(action="enrolments.reference_sync", system=SYSTEM, obj=sync,
                  summary=_("%(list)s: %(total)s entries, %(added)s added, %(removed)s removed, %(renamed)s renamed")
                  % {"list": sync.get_list_name_display(), "total": len(rows), "added": len(added),
                     "removed": len(removed), "renamed": len(renamed)},
-                 changes={"added": {"before": None, "after": added}, "removed": {"before": removed, "after": None},
-                          "renamed": {"before": [r[0] for r in renamed], "after": [r[1] for r in renamed]}})
+                 changes={"added": {"before": None, "after": sync.added},
+                          "removed": {"before": sync.removed, "after": None},
+                          "renamed": {"before": [r[0] for r in sync.renamed], "after": [r[1] for r in sync.renamed]}})
     return sync
 
 

@@ -35,6 +35,7 @@ class EnrolmentTable(tables.Table):
 class ReferenceItemTable(tables.Table):
     name = tables.Column(verbose_name=_("Name"))
     detail = tables.Column(verbose_name=_("Details"), empty_values=(), orderable=False)
+    synced_at = tables.DateTimeColumn(verbose_name=_("Synced"), format="Y-m-d H:i")
 
     class Meta:
         model = ReferenceItem

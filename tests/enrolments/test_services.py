@@ -63,6 +63,13 @@ def test_reference_sync_stores_every_list_and_what_changed(synced):
     assert AuditEvent.objects.filter(action="enrolments.reference_sync").count() == 10
 
 
+def test_a_sync_keeps_counts_but_only_the_first_names_of_a_long_list(configured):
+    configured.app.nationalities = {str(n): f"Nationality {n:03d}" for n in range(500)}
+    services.reference_sync()
+    sync = ReferenceSync.objects.get(list_name=ReferenceItem.NATIONALITIES)
+    assert (sync.total, sync.added_count, len(sync.added)) == (500, 500, ReferenceSync.NAMES_KEPT)
+
+
 def test_a_failed_sync_changes_nothing_and_is_audited(configured):
     configured.app.fail_next(status=503, body="<html>Service unavailable</html>", path_contains="company.cfc")
     with pytest.raises(LearningAssistantError, match="web page instead of SOAP"):

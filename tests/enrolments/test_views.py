@@ -182,7 +182,7 @@ def test_the_reference_page_syncs_and_shows_what_changed(coordinator_client, con
     job_page = coordinator_client.get(response["Location"])
     assert "5 lists synced." in job_page.content.decode()
     page = coordinator_client.get(reverse("enrolment_reference")).content.decode()
-    assert "Adult Care Worker Level 2, Business Administrator Level 3" in page
+    assert "<strong>2</strong>: Adult Care Worker Level 2, Business Administrator Level 3" in page
     assert "QAN 603/4817/3 · 3 units, 2 mandatory" in page
 
 

@@ -15,5 +15,5 @@ class Command(BaseCommand):
         except RemoteError as exc:
             raise CommandError(exc.message) from exc
         for sync in syncs:
-            self.stdout.write(f"{sync.get_list_name_display()}: {sync.total} entries, {len(sync.added)} added, "
-                              f"{len(sync.removed)} removed, {len(sync.renamed)} renamed")
+            self.stdout.write(f"{sync.get_list_name_display()}: {sync.total} entries, {sync.added_count} added, "
+                              f"{sync.removed_count} removed, {sync.renamed_count} renamed")
