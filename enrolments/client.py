@@ -76,6 +76,8 @@ UNIT_ITEM = "UnitUUID"
 # unknown token is a SOAP fault whose faultstring names the token.
 AUTHENTICATE_OK = "YES"
 TOKEN_FAULT_WORDS = ("authtoken", "token")
+# Should a refused login come as a fault instead, these words in its faultstring say so.
+AUTH_FAULT_WORDS = ("password", "username", "user name", "login", "credentials")
 # GroupEnrolment/UpdateEnrolment answer a struct with these fields; MessageList items have Field and Message.
 RESULT_SUCCESS, RESULT_CANDIDATE, RESULT_SOURCE, RESULT_ULN = "Success", "CandidateUUID", "SourceSystemLearnerUUID", "ULN"
 MESSAGE_LIST, MESSAGE_FIELD, MESSAGE_TEXT = "MessageList", "Field", "Message"
@@ -510,13 +512,21 @@ class LearningAssistantClient:
         if cached and cached["expires_at"] - now > TOKEN_RENEW_MARGIN:
             return _Token(**cached)
         call = _Call(SERVICE_AUTHENTICATE, AUTHENTICATE, ((USERNAME, self.username), (PASSWORD, self.password)))
-        header, answer = self._post(call, None)
-        if _return(answer, AUTHENTICATE).text.strip().upper() != AUTHENTICATE_OK or header is None:
-            self.cache.delete(self.cache_key)
-            raise LearningAssistantAuthError(_("Learning Assistant refused the user name or password."), status=200)
-        token = _Token(_value(header, TOKEN_ID), _value(header, TOKEN_UUID), now + TOKEN_LIFETIME)
-        if not token.id or not token.uuid:
-            raise ValueError("Authenticate sent an authToken without id or uuid")
+        refused = LearningAssistantAuthError(_("Learning Assistant refused the user name or password."))
+        try:
+            header, answer = self._post(call, None)
+            accepted = (_return(answer, AUTHENTICATE).text or "").strip().upper() == AUTHENTICATE_OK
+        except (LearningAssistantError, _TokenExpired) as exc:
+            if any(word in str(exc).lower() for word in AUTH_FAULT_WORDS):
+                raise refused from None
+            raise LearningAssistantError(str(exc), status=getattr(exc, "status", None),
+                                         retryable=getattr(exc, "retryable", False)) from None
+        except ValueError as exc:
+            raise LearningAssistantError(_("Learning Assistant sent an answer of an unexpected shape "
+                                           "(Authenticate): %(error)s") % {"error": exc}) from None
+        token = _Token(_value(header, TOKEN_ID), _value(header, TOKEN_UUID), now + TOKEN_LIFETIME) if header is not None else None
+        if not accepted or token is None or not token.id or not token.uuid:
+            raise refused
         self._keep(token)
         return token
 

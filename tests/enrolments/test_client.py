@@ -139,6 +139,19 @@ def test_a_wrong_password_is_said_once_and_never_retried(sandbox, make_client, c
     assert all("wrong" not in f"{c.request_summary}{c.response_summary}" for c in calls)
 
 
+@pytest.mark.parametrize(("fault", "error", "message"), [
+    ("Invalid username or password", LearningAssistantAuthError, "refused the user name or password"),
+    ("Server busy", LearningAssistantError, "reported an error: Server busy"),
+])
+def test_a_fault_from_authenticate_is_told_apart(sandbox, api, fault, error, message):
+    sandbox.app.fail_next(status=500, body=SOAP_FAULT.format(fault), content_type="text/xml",
+                          path_contains="authenticate.cfc")
+    with pytest.raises(error, match=message) as raised:
+        api.get_trainers()
+    assert (type(raised.value) is LearningAssistantAuthError) == (error is LearningAssistantAuthError)
+    assert operations(sandbox) == ["Authenticate"]
+
+
 def test_tokens_and_passwords_never_reach_the_reported_calls(sandbox, api, calls):
     api.get_trainers()
     token = next(iter(sandbox.app.tokens))
