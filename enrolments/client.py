@@ -519,14 +519,16 @@ class LearningAssistantClient:
         except (LearningAssistantError, _TokenExpired) as exc:
             if any(word in str(exc).lower() for word in AUTH_FAULT_WORDS):
                 raise refused from None
-            raise LearningAssistantError(str(exc), status=getattr(exc, "status", None),
-                                         retryable=getattr(exc, "retryable", False)) from None
+            if isinstance(exc, _TokenExpired):  # a fault naming a token, on the one call that sends none
+                raise LearningAssistantError(_("Learning Assistant reported an error: %(message)s")
+                                             % {"message": exc}) from None
+            raise
         except ValueError as exc:
             raise LearningAssistantError(_("Learning Assistant sent an answer of an unexpected shape "
                                            "(Authenticate): %(error)s") % {"error": exc}) from None
-        token = _Token(_value(header, TOKEN_ID), _value(header, TOKEN_UUID), now + TOKEN_LIFETIME) if header is not None else None
-        if not accepted or token is None or not token.id or not token.uuid:
+        if not accepted or header is None or not _value(header, TOKEN_ID) or not _value(header, TOKEN_UUID):
             raise refused
+        token = _Token(_value(header, TOKEN_ID), _value(header, TOKEN_UUID), now + TOKEN_LIFETIME)
         self._keep(token)
         return token
 

@@ -166,7 +166,8 @@ def enrolment_create(*, learner: Learner, framework: ReferenceItem, values: dict
     stored = {name: _text(value) for name, value in values.items() if value not in (None, "")}
     with transaction.atomic():
         enrolment = Enrolment.objects.create(
-            learner=learner, framework=framework, candidate_uuid=result.candidate_uuid, uln=result.uln or stored.get("uln", ""),
+            learner=learner, framework=framework, candidate_uuid=result.candidate_uuid,
+            uln=result.uln or stored.get("uln", ""),
             start_date=values["start_date"], planned_end_date=values["planned_end_date"], values=stored,
             unit_uuids=list(unit_uuids), created_by=user if user and user.is_authenticated else None)
         audit_record(action="enrolment.create", system=SYSTEM, learner=learner, obj=enrolment,
