@@ -78,20 +78,27 @@ def _reference_rows(client: LearningAssistantClient) -> dict[str, dict[str, tupl
 def _reference_store(list_name: str, rows: dict[str, tuple[str, dict]]) -> ReferenceSync:
     now = timezone.now()
     existing = {item.key: item for item in ReferenceItem.objects.filter(list_name=list_name)}
-    added, renamed, removed = [], [], []
+    added, renamed, new, changed = [], [], [], []
     for key, (name, data) in rows.items():
         item = existing.get(key)
-        if item is None or not item.active:
+        if item is None:
             added.append(name)
-        elif item.name != name:
+            new.append(ReferenceItem(list_name=list_name, key=key, name=name[:255], data=data, synced_at=now))
+            continue
+        if not item.active:
+            added.append(name)
+        elif item.name != name[:255]:
             renamed.append([item.name, name])
-        ReferenceItem.objects.update_or_create(list_name=list_name, key=key,
-                                               defaults={"name": name[:255], "data": data, "active": True,
-                                                         "synced_at": now})
-    for key, item in existing.items():
-        if key not in rows and item.active:
-            removed.append(item.name)
-            ReferenceItem.objects.filter(pk=item.pk).update(active=False)
+        if (item.name, item.data, item.active) != (name[:255], data, True):
+            item.name, item.data, item.active = name[:255], data, True
+            changed.append(item)
+    gone = [item for key, item in existing.items() if key not in rows and item.active]
+    removed = [item.name for item in gone]
+    # A few statements per list, whatever its length.
+    ReferenceItem.objects.bulk_create(new, batch_size=500)
+    ReferenceItem.objects.bulk_update(changed, ["name", "data", "active"], batch_size=500)
+    ReferenceItem.objects.filter(pk__in=[item.pk for item in gone]).update(active=False)
+    ReferenceItem.objects.filter(list_name=list_name, active=True).update(synced_at=now)
     kept = ReferenceSync.NAMES_KEPT
     sync, _created = ReferenceSync.objects.update_or_create(
         list_name=list_name, defaults={"synced_at": now, "total": len(rows), "added_count": len(added),
