@@ -143,6 +143,18 @@ def test_the_update_shows_what_will_be_sent_and_then_sends_it(coordinator_client
     assert enrolment.planned_end_date == date(2027, 11, 30)
 
 
+def test_an_update_learning_assistant_refuses_shows_the_issue_at_its_field(coordinator_client, synced, learner):
+    coordinator_client.post(reverse("enrolment_create", args=[learner.pk]), enrol_data())
+    enrolment = Enrolment.objects.get()
+    northern = key(ReferenceItem.COMPANIES, "Northern Offices plc")
+    del synced.app.companies[northern]  # gone in Learning Assistant since the last sync
+    page = coordinator_client.post(reverse("enrolment_update", args=[enrolment.pk]),
+                                   {**enrolment.values, "company_uuid": northern, "confirm": "1"})
+    assert page.context["form"].errors["company_uuid"] == ["Unknown CompanyUUID"]
+    enrolment.refresh_from_db()
+    assert enrolment.values["company_uuid"] != northern
+
+
 def test_pulling_progress_shows_units_outcomes_and_the_chart(coordinator_client, synced, learner):
     coordinator_client.post(reverse("enrolment_create", args=[learner.pk]), enrol_data())
     enrolment = Enrolment.objects.get()
