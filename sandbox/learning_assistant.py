@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from defusedxml import ElementTree as SafeET
+from defusedxml.common import DefusedXmlException
 
 from sandbox.server import SandboxApp, SandboxRequest, SandboxResponse
 
@@ -201,8 +202,8 @@ class LearningAssistantSandbox(SandboxApp):
             return self._answer(name, result, token=token, echo_token=not multiref)
         except Fault as fault:
             return self._fault(fault)
-        except ET.ParseError as exc:
-            return self._fault(Fault(f"Malformed XML: {exc}", "soapenv:Client"))
+        except (ET.ParseError, DefusedXmlException) as exc:
+            return self._fault(Fault(f"Malformed or unsafe XML: {exc}", "soapenv:Client"))
 
     def _authenticate(self, operation: ET.Element) -> SandboxResponse:
         username = (operation.findtext(f"{{{LA}}}szUsername") or "").strip()
@@ -285,13 +286,13 @@ class LearningAssistantSandbox(SandboxApp):
 
     def _op_GroupEnrolment(self, operation, body):
         self._args(operation, {"User", "blnAssignEvaluationOnEnroll", "blnSendLoginDetailsOnEnroll"})
-        user = self._deref(body, operation, "User", "Type_enrolmentUser", USER_FIELDS)
+        user = self._deref(body, operation, "User", "Type_enrolmentUser", USER_FIELDS, required=True)
         fields_ = self._fields(user, USER_FIELDS - {"Address", "Course"})
         course = self._deref(body, user, "Course", "Type_enrolmentCourse", COURSE_FIELDS)
-        if self._child(user, "Address") is not None:
+        if user.find("Address") is not None:
             self._fields(self._deref(body, user, "Address", "Type_address", ADDRESS_FIELDS), ADDRESS_FIELDS)
         course_fields = self._fields(course, COURSE_FIELDS - {"Units"}) if course is not None else {}
-        units_element = self._child(course, "Units") if course is not None else None
+        units_element = course.find("Units") if course is not None else None
         unit_ids = [(u.text or "").strip() for u in units_element] if units_element is not None else []
         issues = [(name, f"{name} is mandatory") for name in MANDATORY if not fields_.get(name)]
         framework = next((f for f in self.frameworks if course_fields and (
@@ -324,7 +325,7 @@ class LearningAssistantSandbox(SandboxApp):
 
     def _op_UpdateEnrolment(self, operation, body):
         self._args(operation, {"User"})
-        user = self._deref(body, operation, "User", "Type_enrolmentUserUpdate", UPDATE_FIELDS)
+        user = self._deref(body, operation, "User", "Type_enrolmentUserUpdate", UPDATE_FIELDS, required=True)
         fields_ = self._fields(user, UPDATE_FIELDS - {"Address", "Course"})
         self.updates.append(dict(fields_))
         enrolment = self.enrolment(fields_.get("CandidateUUID", ""), fields_.get("CourseUUID", ""))
@@ -358,10 +359,6 @@ class LearningAssistantSandbox(SandboxApp):
         return next(f for f in self.frameworks if f.uuid == course_uuid)
 
     @staticmethod
-    def _child(element: ET.Element, name: str) -> ET.Element | None:
-        return element.find(name)
-
-    @staticmethod
     def _args(operation: ET.Element, allowed: set[str]) -> dict[str, str]:
         """Arguments are unqualified children; anything else is an element the pages do not name."""
         for child in operation:
@@ -374,10 +371,12 @@ class LearningAssistantSandbox(SandboxApp):
                 if k in allowed}
 
     def _deref(self, body: ET.Element, parent: ET.Element, name: str, type_name: str,
-               allowed: set[str]) -> ET.Element | None:
+               allowed: set[str], required: bool = False) -> ET.Element | None:
         """A struct argument, which the samples pass only by multiRef ``href``."""
         reference = parent.find(name)
         if reference is None:
+            if required:
+                raise Fault(f"{name} is mandatory", "soapenv:Client")
             return None
         href = reference.get("href", "")
         if not href.startswith("#") or len(reference):
