@@ -67,8 +67,9 @@ USER_FIELDS_ASSUMED = ("LineManagerEmailAddress", "LineManagerPhoneNumber", "NIN
                        "StartDate", "Surname", "ULN")
 UPDATE_FIELDS_ASSUMED = ("NINumber", "NationalityID", "PlannedEndDate", "PrimaryAssessorUUID",
                          "PrimaryVerifierUUID", "StartDate", "Surname", "ULN")
-# The Address struct (href #id2) and Course struct (href #id3): types and fields.
-ADDRESS_TYPE, ADDRESS_FIELDS = "Type_address", ("Line1", "Line2", "Postcode", "Town")
+# The Address struct (href #id2) and Course struct (href #id3): types and fields (ours -> theirs).
+ADDRESS_TYPE = "Type_address"
+ADDRESS_NAMES = {"address_line1": "Line1", "address_line2": "Line2", "postcode": "Postcode", "town": "Town"}
 COURSE_TYPE, COURSE_UUID, COURSE_QAN, COURSE_UNITS = "Type_enrolmentCourse", "CourseUUID", "CourseQAN", "Units"
 UNIT_ITEM = "UnitUUID"
 # Dates travel as strings (BirthDate is xsd:string); ISO 8601 is assumed.
@@ -179,14 +180,6 @@ class Company:
 
 
 @dataclass(frozen=True)
-class Address:
-    line1: str = ""
-    line2: str = ""
-    town: str = ""
-    postcode: str = ""
-
-
-@dataclass(frozen=True)
 class EnrolmentRequest:
     """GroupEnrolment's User, in our names; empty values are left out of the envelope."""
 
@@ -216,7 +209,10 @@ class EnrolmentRequest:
     line_manager_phone: str = ""
     course_qan: str = ""
     unit_uuids: tuple[str, ...] = ()
-    address: Address | None = None
+    address_line1: str = ""
+    address_line2: str = ""
+    town: str = ""
+    postcode: str = ""
     send_login_details: bool = False
     assign_evaluation: bool = False
 
@@ -624,8 +620,9 @@ class LearningAssistantClient:
             (k, v) for k, v in ((COURSE_UUID, request.course_uuid), (COURSE_QAN, request.course_qan)) if v
         ] + ([(COURSE_UNITS, _StringArray(UNIT_ITEM, request.unit_uuids))] if request.unit_uuids else []))
         fields_.append(("Course", course))
-        if request.address is not None:
-            fields_.append(("Address", self._address(request.address)))
+        address = {name: getattr(request, name) for name in ADDRESS_NAMES}
+        if any(address.values()):
+            fields_.append(("Address", self._address(address)))
         user = _Struct(ENROLMENT_TYPES_NS, ENROLMENT_USER_TYPE, sorted(fields_, key=lambda f: f[0].lower()))
         call = _Call(SERVICE_ENROLMENT, "GroupEnrolment", (
             ("User", user), ("blnAssignEvaluationOnEnroll", request.assign_evaluation),
@@ -633,21 +630,25 @@ class LearningAssistantClient:
         return self._read(call, self._enrolment_result)
 
     def update_enrolment(self, *, candidate_uuid: str, course_uuid: str, changes: Mapping[str, Any]) -> None:
-        """Send only ``changes`` (our field names) plus the two identifiers."""
-        unknown = [name for name in changes if ELEMENT_NAMES.get(name) not in UPDATE_ELEMENTS]
+        """Send only ``changes`` (our field names; address lines inside the Address struct) plus the
+        two identifiers."""
+        unknown = [n for n in changes if ELEMENT_NAMES.get(n) not in UPDATE_ELEMENTS and n not in ADDRESS_NAMES]
         if unknown:
             raise ValueError(f"UpdateEnrolment cannot change {unknown}")
-        fields_ = [(ELEMENT_NAMES[n], "" if v is None else v) for n, v in changes.items()]
+        fields_ = [(ELEMENT_NAMES[n], "" if v is None else v) for n, v in changes.items() if n not in ADDRESS_NAMES]
         fields_ += [("CandidateUUID", candidate_uuid), ("CourseUUID", course_uuid)]
+        address = {n: "" if v is None else v for n, v in changes.items() if n in ADDRESS_NAMES}
+        if address:
+            fields_.append(("Address", self._address(address, keep_empty=True)))
         user = _Struct(ENROLMENT_TYPES_NS, ENROLMENT_UPDATE_TYPE, sorted(fields_, key=lambda f: f[0].lower()))
         self._read(_Call(SERVICE_ENROLMENT_UPDATE, "UpdateEnrolment", (("User", user),), multiref=True),
                    self._enrolment_result)
 
     @staticmethod
-    def _address(address: Address) -> _Struct:
-        values = dict(zip(ADDRESS_FIELDS, (address.line1, address.line2, address.postcode, address.town),
-                          strict=True))
-        return _Struct(ENROLMENT_TYPES_NS, ADDRESS_TYPE, [(k, v) for k, v in values.items() if v])
+    def _address(address: Mapping[str, str], *, keep_empty: bool = False) -> _Struct:
+        """An update sends a line emptied on purpose; an enrolment leaves empty lines out."""
+        return _Struct(ENROLMENT_TYPES_NS, ADDRESS_TYPE, [(ADDRESS_NAMES[name], value) for name, value in address.items()
+                                                          if value or keep_empty])
 
     @staticmethod
     def _enrolment_result(value: ET.Element) -> EnrolmentResult:

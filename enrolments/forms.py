@@ -53,6 +53,10 @@ class EnrolmentFieldsForm(forms.Form):
     line_manager_email = forms.EmailField(label=gettext_lazy("Line manager's e-mail address"), required=False)
     line_manager_phone = forms.CharField(label=gettext_lazy("Line manager's phone number"), required=False,
                                          max_length=50)
+    address_line1 = forms.CharField(label=gettext_lazy("Address"), required=False, max_length=200)
+    address_line2 = forms.CharField(label=gettext_lazy("Address, second line"), required=False, max_length=200)
+    town = forms.CharField(label=gettext_lazy("Town"), required=False, max_length=100)
+    postcode = forms.CharField(label=gettext_lazy("Postcode"), required=False, max_length=20)
 
     def clean_uln(self):
         uln = self.cleaned_data["uln"].strip()
@@ -77,7 +81,7 @@ class EnrolmentFieldsForm(forms.Form):
         """The cleaned values under our field names, reference choices as their keys."""
         values = {}
         for name in self.fields:
-            if name not in la.ELEMENT_NAMES:
+            if name not in la.ELEMENT_NAMES and name not in la.ADDRESS_NAMES:
                 continue
             value = self.cleaned_data.get(name)
             values[name] = value.key if isinstance(value, ReferenceItem) else value
@@ -86,7 +90,7 @@ class EnrolmentFieldsForm(forms.Form):
     def add_issues(self, issues) -> None:
         """Learning Assistant's MessageList, each issue next to its field when it names one we show."""
         element_to_field = {element: name for name, element in la.ELEMENT_NAMES.items()}
-        element_to_field |= {"Course": "framework", "Units": "units"}
+        element_to_field |= {"Course": "framework", "Units": "units", "Address": "address_line1"}
         for issue in issues:
             field = element_to_field.get(issue.field)
             if field in self.fields:
@@ -146,7 +150,7 @@ class BulkEnrolForm(EnrolForm):
     """One framework, trainers, company and dates for many learners; personal fields come from each learner."""
 
     PERSONAL = ("forename", "surname", "birth_date", "gender", "email", "uln", "ni_number", "job_title",
-                "employee_reference")
+                "employee_reference", "address_line1", "address_line2", "town", "postcode")
 
     learners = forms.ModelMultipleChoiceField(queryset=None, widget=forms.MultipleHiddenInput)
 

@@ -147,7 +147,8 @@ def _text(value) -> str:
     return value.isoformat() if isinstance(value, date) else str(value)
 
 
-REQUEST_VALUES = (frozenset(la.EnrolmentRequest.__dataclass_fields__) & frozenset(la.ELEMENT_NAMES)) - {
+SENT_NAMES = frozenset(la.ELEMENT_NAMES) | frozenset(la.ADDRESS_NAMES)  # the form's fields that go to LA
+REQUEST_VALUES = (frozenset(la.EnrolmentRequest.__dataclass_fields__) & SENT_NAMES) - {
     "course_uuid", "source_learner_uuid"}
 
 
@@ -179,7 +180,7 @@ def enrolment_create(*, learner: Learner, framework: ReferenceItem, values: dict
             unit_uuids=list(unit_uuids), created_by=user if user and user.is_authenticated else None)
         audit_record(action="enrolment.create", system=SYSTEM, learner=learner, obj=enrolment,
                      summary=_("Enrolled on %(framework)s") % {"framework": framework},
-                     changes=diff({}, {k: v for k, v in stored.items() if k in la.ELEMENT_NAMES}))
+                     changes=diff({}, {k: v for k, v in stored.items() if k in SENT_NAMES}))
     return enrolment
 
 
@@ -188,7 +189,7 @@ def enrolment_changes(*, enrolment: Enrolment, values: dict) -> dict[str, str]:
     before = enrolment.values
     changes = {}
     for name, value in values.items():
-        if name in la.NOT_UPDATABLE or la.ELEMENT_NAMES.get(name) not in la.UPDATE_ELEMENTS:
+        if name not in la.ADDRESS_NAMES and la.ELEMENT_NAMES.get(name) not in la.UPDATE_ELEMENTS:
             continue
         if _text(value) != before.get(name, ""):
             changes[name] = _text(value)
@@ -286,7 +287,8 @@ def learner_values(*, learner: Learner) -> dict:
     return {"forename": learner.first_name, "surname": " ".join(p for p in (learner.middle_name, learner.last_name)
                                                                 if p),
             "email": learner.email, "birth_date": learner.date_of_birth, "gender": learner.gender,
-            "job_title": learner.function}
+            "job_title": learner.function, "address_line1": learner.address, "town": learner.residence,
+            "postcode": learner.zip}
 
 
 def _enrolment_link(*, learner: Learner, framework: ReferenceItem, candidate: la.Candidate, values: dict,

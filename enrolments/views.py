@@ -12,7 +12,7 @@ from django_tables2 import RequestConfig, SingleTableMixin
 
 from enrolments import selectors, services
 from enrolments.chart import progress_chart
-from enrolments.client import NOT_UPDATABLE, LearningAssistantRejected
+from enrolments.client import LearningAssistantRejected
 from enrolments.filters import EnrolmentFilter, LearnerPickFilter, ReferenceItemFilter
 from enrolments.forms import BulkEnrolForm, EnrolForm, EnrolmentUpdateForm
 from enrolments.models import Enrolment, ReferenceItem
@@ -181,8 +181,7 @@ class EnrolmentUpdateView(PermissionRequiredMixin, FormView):
         return {**super().get_form_kwargs(), "enrolment": self.enrolment}
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(enrolment=self.enrolment, learner=self.enrolment.learner,
-                                        not_updatable=NOT_UPDATABLE, **kwargs)
+        return super().get_context_data(enrolment=self.enrolment, learner=self.enrolment.learner, **kwargs)
 
     def form_valid(self, form):
         changes = services.enrolment_changes(enrolment=self.enrolment, values=form.values())

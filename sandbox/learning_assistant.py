@@ -289,8 +289,7 @@ class LearningAssistantSandbox(SandboxApp):
         user = self._deref(body, operation, "User", "Type_enrolmentUser", USER_FIELDS, required=True)
         fields_ = self._fields(user, USER_FIELDS - {"Address", "Course"})
         course = self._deref(body, user, "Course", "Type_enrolmentCourse", COURSE_FIELDS)
-        if user.find("Address") is not None:
-            self._fields(self._deref(body, user, "Address", "Type_address", ADDRESS_FIELDS), ADDRESS_FIELDS)
+        fields_ |= self._address(body, user)
         course_fields = self._fields(course, COURSE_FIELDS - {"Units"}) if course is not None else {}
         units_element = course.find("Units") if course is not None else None
         unit_ids = [(u.text or "").strip() for u in units_element] if units_element is not None else []
@@ -326,7 +325,7 @@ class LearningAssistantSandbox(SandboxApp):
     def _op_UpdateEnrolment(self, operation, body):
         self._args(operation, {"User"})
         user = self._deref(body, operation, "User", "Type_enrolmentUserUpdate", UPDATE_FIELDS, required=True)
-        fields_ = self._fields(user, UPDATE_FIELDS - {"Address", "Course"})
+        fields_ = self._fields(user, UPDATE_FIELDS - {"Address", "Course"}) | self._address(body, user)
         self.updates.append(dict(fields_))
         enrolment = self.enrolment(fields_.get("CandidateUUID", ""), fields_.get("CourseUUID", ""))
         if enrolment is None:
@@ -340,6 +339,13 @@ class LearningAssistantSandbox(SandboxApp):
         return ("Type_enrolmentResult", {"CandidateUUID": enrolment.candidate_uuid, "Success": True,
                                          "SourceSystemLearnerUUID": enrolment.fields["SourceSystemLearnerUUID"],
                                          "ULN": enrolment.fields.get("ULN", "")})
+
+    def _address(self, body: ET.Element, user: ET.Element) -> dict[str, str]:
+        """The Address struct's lines as ``Address.<Line>`` entries."""
+        address = self._deref(body, user, "Address", "Type_address", ADDRESS_FIELDS)
+        if address is None:
+            return {}
+        return {f"Address.{k}": v for k, v in self._fields(address, ADDRESS_FIELDS).items()}
 
     def _reference_issues(self, fields_: dict[str, str]) -> list[tuple[str, str]]:
         trainers = {t["UUID"]: t for t in self.trainers}

@@ -120,6 +120,23 @@ def test_the_bulk_page_loads_a_frameworks_units(coordinator_client, synced):
     assert page.content.decode().count("checked") == 2
 
 
+def test_the_address_goes_in_its_struct_and_an_update_sends_only_the_changed_line(coordinator_client, synced):
+    learner = LearnerFactory(first_name="Amira", last_name="Khan", address="1 Mill Lane", zip="LS1 4AB",
+                             residence="Leeds")
+    form = coordinator_client.get(reverse("enrolment_create", args=[learner.pk])).context["form"]
+    assert (form.initial["address_line1"], form.initial["town"], form.initial["postcode"]) == (
+        "1 Mill Lane", "Leeds", "LS1 4AB")
+    coordinator_client.post(reverse("enrolment_create", args=[learner.pk]), enrol_data(
+        address_line1="1 Mill Lane", town="Leeds", postcode="LS1 4AB"))
+    assert {k: v for k, v in synced.app.enrolments[0].fields.items() if k.startswith("Address.")} == {
+        "Address.Line1": "1 Mill Lane", "Address.Postcode": "LS1 4AB", "Address.Town": "Leeds"}
+    enrolment = Enrolment.objects.get()
+    coordinator_client.post(reverse("enrolment_update", args=[enrolment.pk]),
+                            {**enrolment.values, "town": "Bradford", "confirm": "1"})
+    assert synced.app.updates == [{"Address.Town": "Bradford", "CandidateUUID": enrolment.candidate_uuid,
+                                   "CourseUUID": enrolment.framework.key}]
+
+
 def test_the_update_shows_what_will_be_sent_and_then_sends_it(coordinator_client, synced, learner):
     coordinator_client.post(reverse("enrolment_create", args=[learner.pk]), enrol_data())
     enrolment = Enrolment.objects.get()
