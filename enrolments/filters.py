@@ -3,7 +3,6 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from enrolments.models import Enrolment, ReferenceItem
-from portal.models import Learner
 
 
 class EnrolmentFilter(django_filters.FilterSet):
@@ -30,18 +29,3 @@ class ReferenceItemFilter(django_filters.FilterSet):
     class Meta:
         model = ReferenceItem
         fields = ["list_name", "name", "active"]
-
-
-class LearnerPickFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label=_("Name, e-mail or external ID"), method="search")
-    company = django_filters.CharFilter(label=_("Company"), lookup_expr="icontains")
-
-    class Meta:
-        model = Learner
-        fields = ["q", "company"]
-
-    def search(self, queryset, name, value):
-        for term in value.split()[:5]:
-            queryset = queryset.filter(Q(first_name__icontains=term) | Q(last_name__icontains=term)
-                                       | Q(email__icontains=term) | Q(external_id__iexact=term))
-        return queryset

@@ -13,10 +13,11 @@ from django_tables2 import RequestConfig, SingleTableMixin
 from enrolments import selectors, services
 from enrolments.chart import progress_chart
 from enrolments.client import LearningAssistantRejected
-from enrolments.filters import EnrolmentFilter, LearnerPickFilter, ReferenceItemFilter
+from enrolments.filters import EnrolmentFilter, ReferenceItemFilter
 from enrolments.forms import BulkEnrolForm, EnrolForm, EnrolmentUpdateForm
 from enrolments.models import Enrolment, ReferenceItem
 from enrolments.tables import EnrolmentTable, LearnerPickTable, ReferenceItemTable
+from portal.filters import LearnerFilter
 from portal.http import RemoteError
 from portal.models import Job, Learner
 
@@ -212,7 +213,7 @@ class BulkEnrolView(PermissionRequiredMixin, BoundedTableMixin, FilterView):
     permission_required = "enrolments.add_enrolment"
     model = Learner
     table_class = LearnerPickTable
-    filterset_class = LearnerPickFilter
+    filterset_class = LearnerFilter  # the learner list's search
     template_name = "enrolments/bulk.html"
 
     def get_template_names(self):
