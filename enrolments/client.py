@@ -26,17 +26,17 @@ from portal.http import RemoteCall, RemoteError, build_session
 
 SYSTEM = "learning_assistant"
 
-# --- Names: what the recovered samples show, and what they do not ----------------------------
+# --- Names: every element, type and service name Learning Assistant uses, in this one block ---
+# SEEN in the recovered method pages and the workflow page (exact):
 SOAPENV = "http://schemas.xmlsoap.org/soap/envelope/"
 SOAPENC = "http://schemas.xmlsoap.org/soap/encoding/"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 XSD = "http://www.w3.org/2001/XMLSchema"
 LA_NS = "https://api.learningassistant.com"  # operation elements (every page)
-# The Users pages spell the authToken header's namespace with http, the Authenticate answer with https.
+# The Users pages spell the authToken header's namespace with http, the Authenticate answer with https;
+# answers are read by local name, so all three spellings are accepted.
 USERS_TOKEN_NS = "http://api.learningassistant.com"
-TOKEN_NAMESPACES = (LA_NS, USERS_TOKEN_NS, "")  # answers may echo any of the three spellings
 ENROLMENT_TYPES_NS = "http://enrolment.types.soap.webservices"
-USER_TYPES_NS = "http://user.types.soap.webservices"
 TOKEN, TOKEN_ID, TOKEN_UUID = "authToken", "id", "uuid"
 AUTHENTICATE, USERNAME, PASSWORD = "Authenticate", "szUsername", "szPassword"
 TOKEN_LIFETIME = 30 * 60  # seconds; each successful call starts the window again (workflow page)
@@ -46,32 +46,52 @@ SERVICE_USERS = "/webservices/soap/user.cfc"
 SERVICE_ENROLMENT = "/webservices/soap/enrolment.cfc"
 SERVICE_ENROLMENT_UPDATE = "/webservices/soap/enrolment_update.cfc"
 
+# Operations (the workflow page names them all) and the arguments the pages show.
+GET_FRAMEWORKS, GET_COMPANIES = "GetFrameworks", "GetCompanies"
+GET_TRAINERS, GET_NATIONALITIES, GET_ETHNICITIES = "GetTrainers", "GetNationalities", "GetEthnicities"
+GET_PROGRESS, GET_PROGRESS_FULL, GET_CANDIDATES = "GetProgress", "GetProgressFull", "GetCandidates"
+GROUP_ENROLMENT, UPDATE_ENROLMENT = "GroupEnrolment", "UpdateEnrolment"
+USER_ARG, ASSIGN_EVALUATION_ARG, SEND_LOGIN_ARG = "User", "blnAssignEvaluationOnEnroll", "blnSendLoginDetailsOnEnroll"
+CANDIDATES_ARGS = ("CourseQAN", "blnActive", "blnCompleted", "blnTest")
 ENROLMENT_USER_TYPE = "Type_enrolmentUser"  # GroupEnrolment's User
 ENROLMENT_UPDATE_TYPE = "Type_enrolmentUserUpdate"  # UpdateEnrolment's User
-# Fields of Type_enrolmentUser the sample shows (alphabetical, complete up to LineManager).
-USER_FIELDS_SEEN = ("AwardingBodyRegistrationNo", "BirthDate", "CompanyUUID", "Department", "EmailAddress",
-                    "EmployeeReferenceNumber", "EmploymentStatus", "EthnicityID", "Forename", "Gender", "JobTitle",
-                    "LineManager")
+ADDRESS_REF, COURSE_REF = "Address", "Course"  # struct fields of both user types (multiRef href)
+CANDIDATE_UUID, COURSE_UUID = "CandidateUUID", "CourseUUID"  # the update's identifiers
+# Our field name -> element name, for the fields of Type_enrolmentUser the sample shows
+# (alphabetical, complete up to LineManager) and those Type_enrolmentUserUpdate adds up to LineManagerPhoneNumber.
+ELEMENT_NAMES_SEEN = {
+    "awarding_body_registration": "AwardingBodyRegistrationNo", "birth_date": "BirthDate",
+    "company_uuid": "CompanyUUID", "department": "Department", "email": "EmailAddress",
+    "employee_reference": "EmployeeReferenceNumber", "employment_status": "EmploymentStatus",
+    "ethnicity_id": "EthnicityID", "forename": "Forename", "gender": "Gender", "job_title": "JobTitle",
+    "line_manager": "LineManager", "line_manager_email": "LineManagerEmailAddress",
+    "line_manager_phone": "LineManagerPhoneNumber", "candidate_uuid": CANDIDATE_UUID, "course_uuid": COURSE_UUID,
+}
 UPDATE_FIELDS_SEEN = ("AwardingBodyRegistrationNo", "CandidateUUID", "CompanyUUID", "CourseUUID", "Department",
                       "EmailAddress", "EmployeeReferenceNumber", "EmploymentStatus", "EthnicityID", "JobTitle",
                       "LineManager", "LineManagerEmailAddress", "LineManagerPhoneNumber")
 
-# ASSUMPTIONS (not in any recovered page; change here, nowhere else) ---------------------------
-# Service paths of Courses and Companies are not published: settings with these defaults.
+# ASSUMPTIONS (not in any recovered page; change here, nowhere else):
+# Service paths of Courses and Companies are not published: settings with these defaults. Both send
+# the header as the Users pages do (http namespace).
 DEFAULT_SERVICE_COURSES = "/webservices/soap/course.cfc"
 DEFAULT_SERVICE_COMPANIES = "/webservices/soap/company.cfc"
-# Courses and Companies send the header as the Users pages do (http namespace).
 # Fields of both user types after the recovered part, alphabetical like the rest.
-USER_FIELDS_ASSUMED = ("LineManagerEmailAddress", "LineManagerPhoneNumber", "NINumber", "NationalityID",
-                       "PlannedEndDate", "PrimaryAssessorUUID", "PrimaryVerifierUUID", "SourceSystemLearnerUUID",
-                       "StartDate", "Surname", "ULN")
+ELEMENT_NAMES_ASSUMED = {
+    "ni_number": "NINumber", "nationality_id": "NationalityID", "planned_end_date": "PlannedEndDate",
+    "primary_assessor_uuid": "PrimaryAssessorUUID", "primary_verifier_uuid": "PrimaryVerifierUUID",
+    "source_learner_uuid": "SourceSystemLearnerUUID", "start_date": "StartDate", "surname": "Surname",
+    "uln": "ULN",
+}
 UPDATE_FIELDS_ASSUMED = ("NINumber", "NationalityID", "PlannedEndDate", "PrimaryAssessorUUID",
                          "PrimaryVerifierUUID", "StartDate", "Surname", "ULN")
 # The Address struct (href #id2) and Course struct (href #id3): types and fields (ours -> theirs).
 ADDRESS_TYPE = "Type_address"
 ADDRESS_NAMES = {"address_line1": "Line1", "address_line2": "Line2", "postcode": "Postcode", "town": "Town"}
-COURSE_TYPE, COURSE_UUID, COURSE_QAN, COURSE_UNITS = "Type_enrolmentCourse", "CourseUUID", "CourseQAN", "Units"
-UNIT_ITEM = "UnitUUID"
+COURSE_TYPE, COURSE_QAN, COURSE_UNITS, UNIT_ITEM = "Type_enrolmentCourse", "CourseQAN", "Units", "UnitUUID"
+COURSE_STRUCT_UUID = COURSE_UUID  # spelled as in the update type
+# Every call is POSTed with an empty SOAPAction (ColdFusion dispatches on the body).
+SOAP_ACTION = '""'
 # Dates travel as strings (BirthDate is xsd:string); ISO 8601 is assumed.
 # Answers: a failed Authenticate says NO in AuthenticateReturn and sends no header; an expired or
 # unknown token is a SOAP fault whose faultstring names the token.
@@ -90,10 +110,11 @@ TRAINER_FIELDS = {"uuid": "UUID", "forename": "Forename", "surname": "Surname", 
 CHOICE_FIELDS = {"id": "ID", "name": "Name"}  # nationalities and ethnicities
 COMPANY_FIELDS = {"uuid": "CompanyUUID", "name": "Name"}
 # GetProgress / GetProgressFull: arguments and answer.
-PROGRESS_ARGS = ("CandidateUUID", "CourseUUID")
+PROGRESS_ARGS = (CANDIDATE_UUID, COURSE_UUID)
 PROGRESS_OVERALL, PROGRESS_UNITS, PROGRESS_OUTCOMES = "OverallProgress", "Units", "Outcomes"
 UNIT_PROGRESS_FIELDS = {"uuid": "UnitUUID", "title": "Title", "progress": "Progress"}
 OUTCOME_FIELDS = {"reference": "Reference", "title": "Title", "completed": "Completed"}
+# GetCandidates items after AnticipatedEndDate (the one field the page shows).
 CANDIDATE_FIELDS = {"uuid": "CandidateUUID", "source_learner_uuid": "SourceSystemLearnerUUID", "uln": "ULN",
                     "forename": "Forename", "surname": "Surname", "anticipated_end": "AnticipatedEndDate"}
 # Renew the token when less than this is left of its window.
@@ -217,19 +238,7 @@ class EnrolmentRequest:
     assign_evaluation: bool = False
 
 
-# Our field name -> the element name in Type_enrolmentUser / Type_enrolmentUserUpdate.
-ELEMENT_NAMES = {
-    "awarding_body_registration": "AwardingBodyRegistrationNo", "birth_date": "BirthDate",
-    "company_uuid": "CompanyUUID", "department": "Department", "email": "EmailAddress",
-    "employee_reference": "EmployeeReferenceNumber", "employment_status": "EmploymentStatus",
-    "ethnicity_id": "EthnicityID", "forename": "Forename", "gender": "Gender", "job_title": "JobTitle",
-    "line_manager": "LineManager", "line_manager_email": "LineManagerEmailAddress",
-    "line_manager_phone": "LineManagerPhoneNumber", "ni_number": "NINumber", "nationality_id": "NationalityID",
-    "planned_end_date": "PlannedEndDate", "primary_assessor_uuid": "PrimaryAssessorUUID",
-    "primary_verifier_uuid": "PrimaryVerifierUUID", "source_learner_uuid": "SourceSystemLearnerUUID",
-    "start_date": "StartDate", "surname": "Surname", "uln": "ULN",
-    "candidate_uuid": "CandidateUUID", "course_uuid": "CourseUUID",
-}
+ELEMENT_NAMES = ELEMENT_NAMES_SEEN | ELEMENT_NAMES_ASSUMED
 UPDATE_ELEMENTS = frozenset(UPDATE_FIELDS_SEEN + UPDATE_FIELDS_ASSUMED)
 # Fields GroupEnrolment takes and UpdateEnrolment does not: read-only once enrolled.
 NOT_UPDATABLE = tuple(name for name, element in ELEMENT_NAMES.items()
@@ -553,7 +562,7 @@ class LearningAssistantClient:
         envelope = build_envelope(call, token)
         try:
             response = self.session.post(self.base_url + call.service, data=envelope,
-                                         headers={"SOAPAction": '""'})
+                                         headers={"SOAPAction": SOAP_ACTION})
         except requests.Timeout as exc:
             raise LearningAssistantError(_("Learning Assistant did not answer in time (%(call)s).")
                                          % {"call": call.operation}, retryable=True) from exc
@@ -591,24 +600,24 @@ class LearningAssistantClient:
         self.authenticate()
 
     def get_frameworks(self) -> list[Framework]:
-        return self._list(self.courses_path, "GetFrameworks", _framework)
+        return self._list(self.courses_path, GET_FRAMEWORKS, _framework)
 
     def get_trainers(self) -> list[Trainer]:
-        return self._list(SERVICE_USERS, "GetTrainers", _trainer)
+        return self._list(SERVICE_USERS, GET_TRAINERS, _trainer)
 
     def get_nationalities(self) -> list[Choice]:
-        return self._list(SERVICE_USERS, "GetNationalities", lambda i: Choice(**_record(i, CHOICE_FIELDS)))
+        return self._list(SERVICE_USERS, GET_NATIONALITIES, lambda i: Choice(**_record(i, CHOICE_FIELDS)))
 
     def get_ethnicities(self) -> list[Choice]:
-        return self._list(SERVICE_USERS, "GetEthnicities", lambda i: Choice(**_record(i, CHOICE_FIELDS)))
+        return self._list(SERVICE_USERS, GET_ETHNICITIES, lambda i: Choice(**_record(i, CHOICE_FIELDS)))
 
     def get_companies(self) -> list[Company]:
-        return self._list(self.companies_path, "GetCompanies", lambda i: Company(**_record(i, COMPANY_FIELDS)))
+        return self._list(self.companies_path, GET_COMPANIES, lambda i: Company(**_record(i, COMPANY_FIELDS)))
 
     def get_candidates(self, *, course_qan: str, active: bool = True, completed: bool = False,
                        test: bool = False) -> list[Candidate]:
-        args = (("CourseQAN", course_qan), ("blnActive", active), ("blnCompleted", completed), ("blnTest", test))
-        return self._list(SERVICE_USERS, "GetCandidates", lambda i: Candidate(**_record(i, CANDIDATE_FIELDS)), args)
+        args = tuple(zip(CANDIDATES_ARGS, (course_qan, active, completed, test), strict=True))
+        return self._list(SERVICE_USERS, GET_CANDIDATES, lambda i: Candidate(**_record(i, CANDIDATE_FIELDS)), args)
 
     # --- enrolments ----------------------------------------------------------------------------
     def group_enrolment(self, request: EnrolmentRequest) -> EnrolmentResult:
@@ -617,16 +626,16 @@ class LearningAssistantClient:
         values.pop("course_uuid")
         fields_ = [(ELEMENT_NAMES[n], v) for n, v in values.items() if v not in ("", None)]
         course = _Struct(ENROLMENT_TYPES_NS, COURSE_TYPE, [
-            (k, v) for k, v in ((COURSE_UUID, request.course_uuid), (COURSE_QAN, request.course_qan)) if v
+            (k, v) for k, v in ((COURSE_STRUCT_UUID, request.course_uuid), (COURSE_QAN, request.course_qan)) if v
         ] + ([(COURSE_UNITS, _StringArray(UNIT_ITEM, request.unit_uuids))] if request.unit_uuids else []))
-        fields_.append(("Course", course))
+        fields_.append((COURSE_REF, course))
         address = {name: getattr(request, name) for name in ADDRESS_NAMES}
         if any(address.values()):
-            fields_.append(("Address", self._address(address)))
+            fields_.append((ADDRESS_REF, self._address(address)))
         user = _Struct(ENROLMENT_TYPES_NS, ENROLMENT_USER_TYPE, sorted(fields_, key=lambda f: f[0].lower()))
-        call = _Call(SERVICE_ENROLMENT, "GroupEnrolment", (
-            ("User", user), ("blnAssignEvaluationOnEnroll", request.assign_evaluation),
-            ("blnSendLoginDetailsOnEnroll", request.send_login_details)), multiref=True)
+        call = _Call(SERVICE_ENROLMENT, GROUP_ENROLMENT, (
+            (USER_ARG, user), (ASSIGN_EVALUATION_ARG, request.assign_evaluation),
+            (SEND_LOGIN_ARG, request.send_login_details)), multiref=True)
         return self._read(call, self._enrolment_result)
 
     def update_enrolment(self, *, candidate_uuid: str, course_uuid: str, changes: Mapping[str, Any]) -> None:
@@ -636,12 +645,12 @@ class LearningAssistantClient:
         if unknown:
             raise ValueError(f"UpdateEnrolment cannot change {unknown}")
         fields_ = [(ELEMENT_NAMES[n], "" if v is None else v) for n, v in changes.items() if n not in ADDRESS_NAMES]
-        fields_ += [("CandidateUUID", candidate_uuid), ("CourseUUID", course_uuid)]
+        fields_ += [(CANDIDATE_UUID, candidate_uuid), (COURSE_UUID, course_uuid)]
         address = {n: "" if v is None else v for n, v in changes.items() if n in ADDRESS_NAMES}
         if address:
-            fields_.append(("Address", self._address(address, keep_empty=True)))
+            fields_.append((ADDRESS_REF, self._address(address, keep_empty=True)))
         user = _Struct(ENROLMENT_TYPES_NS, ENROLMENT_UPDATE_TYPE, sorted(fields_, key=lambda f: f[0].lower()))
-        self._read(_Call(SERVICE_ENROLMENT_UPDATE, "UpdateEnrolment", (("User", user),), multiref=True),
+        self._read(_Call(SERVICE_ENROLMENT_UPDATE, UPDATE_ENROLMENT, ((USER_ARG, user),), multiref=True),
                    self._enrolment_result)
 
     @staticmethod
@@ -660,11 +669,11 @@ class LearningAssistantClient:
     # --- progress ------------------------------------------------------------------------------
     def get_progress(self, *, candidate_uuid: str, course_uuid: str) -> Progress:
         """Unit level."""
-        call = _Call(SERVICE_USERS, "GetProgress", tuple(zip(PROGRESS_ARGS, (candidate_uuid, course_uuid), strict=True)))
+        call = _Call(SERVICE_USERS, GET_PROGRESS, tuple(zip(PROGRESS_ARGS, (candidate_uuid, course_uuid), strict=True)))
         return self._read(call, lambda value: _progress(value, full=False))
 
     def get_progress_full(self, *, candidate_uuid: str, course_uuid: str) -> Progress:
         """Down to outcome level."""
-        call = _Call(SERVICE_USERS, "GetProgressFull",
+        call = _Call(SERVICE_USERS, GET_PROGRESS_FULL,
                      tuple(zip(PROGRESS_ARGS, (candidate_uuid, course_uuid), strict=True)))
         return self._read(call, lambda value: _progress(value, full=True))
