@@ -155,7 +155,7 @@ class LearningAssistantRejected(LearningAssistantError):
 
     def __init__(self, issues: Sequence[Issue]):
         self.issues = tuple(issues)
-        super().__init__(_("Learning Assistant refused the enrolment: %(issues)s")
+        super().__init__(_("Learning Assistant refused the request: %(issues)s")
                          % {"issues": "; ".join(f"{i.field}: {i.message}" if i.field else i.message
                                                 for i in self.issues)})
 
@@ -462,6 +462,9 @@ def _trainer(item: ET.Element) -> Trainer:
 
 
 def _progress(value: ET.Element, full: bool) -> Progress:
+    issues = _issues(_child(value, MESSAGE_LIST))
+    if issues:
+        raise LearningAssistantRejected(issues)
     units = []
     for item in _items(_child(value, PROGRESS_UNITS)):
         record = _record(item, {k: v for k, v in UNIT_PROGRESS_FIELDS.items() if k != "progress"})

@@ -18,7 +18,9 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from enrolments import client as la
 from enrolments.client import LearningAssistantClient, LearningAssistantError
@@ -105,9 +107,10 @@ def _reference_store(list_name: str, rows: dict[str, tuple[str, dict]]) -> Refer
                                        "removed_count": len(removed), "renamed_count": len(renamed),
                                        "added": added[:kept], "removed": removed[:kept], "renamed": renamed[:kept]})
     audit_record(action="enrolments.reference_sync", system=SYSTEM, obj=sync,
-                 summary=_("%(list)s: %(total)s entries, %(added)s added, %(removed)s removed, %(renamed)s renamed")
-                 % {"list": sync.get_list_name_display(), "total": len(rows), "added": len(added),
-                    "removed": len(removed), "renamed": len(renamed)},
+                 summary=format_lazy(gettext_lazy("{list}: {total} entries, {added} added, {removed} removed, "
+                                                  "{renamed} renamed"),
+                                     list=dict(ReferenceItem.LIST_CHOICES)[list_name], total=len(rows),
+                                     added=len(added), removed=len(removed), renamed=len(renamed)),
                  changes={"added": {"before": None, "after": sync.added},
                           "removed": {"before": sync.removed, "after": None},
                           "renamed": {"before": [r[0] for r in sync.renamed], "after": [r[1] for r in sync.renamed]}})
@@ -127,7 +130,7 @@ def reference_sync_start(*, user=None) -> Job:
                       params={}, user=user, total=len(ReferenceItem.LIST_CHOICES), requires=SYSTEM)
 
 
-@job_handler("learning_assistant_reference_sync", queue=SYSTEM)
+@job_handler("learning_assistant_reference_sync", integration=SYSTEM)
 def reference_sync_job(job: Job, progress: JobProgress) -> dict:
     syncs = reference_sync()
     progress.advance(len(syncs))
@@ -179,7 +182,7 @@ def enrolment_create(*, learner: Learner, framework: ReferenceItem, values: dict
             start_date=values["start_date"], planned_end_date=values["planned_end_date"], values=stored,
             unit_uuids=list(unit_uuids), created_by=user if user and user.is_authenticated else None)
         audit_record(action="enrolment.create", system=SYSTEM, learner=learner, obj=enrolment,
-                     summary=_("Enrolled on %(framework)s") % {"framework": framework},
+                     summary=format_lazy(gettext_lazy("Enrolled on {framework}"), framework=str(framework)),
                      changes=diff({}, {k: v for k, v in stored.items() if k in SENT_NAMES}))
     return enrolment
 
@@ -215,7 +218,8 @@ def enrolment_update(*, enrolment: Enrolment, values: dict,
             enrolment.uln = changes["uln"]
         enrolment.save()
         audit_record(action="enrolment.update", system=SYSTEM, learner=enrolment.learner, obj=enrolment,
-                     summary=_("Changed in Learning Assistant: %(fields)s") % {"fields": ", ".join(changes)},
+                     summary=format_lazy(gettext_lazy("Changed in Learning Assistant: {fields}"),
+                                         fields=", ".join(changes)),
                      changes=diff(before, changes))
     return changes
 
@@ -238,7 +242,7 @@ def enrolment_progress_pull(*, enrolment: Enrolment, full: bool = False,
         enrolment.save(update_fields=["progress", "units_progress", "progress_pulled_at", "outcomes_pulled_at"])
         ProgressSnapshot.objects.create(enrolment=enrolment, taken_at=now, progress=progress.overall)
         audit_record(action="enrolment.progress_pull", system=SYSTEM, learner=enrolment.learner, obj=enrolment,
-                     summary=_("Progress %(progress)s%%") % {"progress": f"{progress.overall:g}"})
+                     summary=format_lazy(gettext_lazy("Progress {progress}%"), progress=f"{progress.overall:g}"))
     return enrolment
 
 
@@ -274,12 +278,9 @@ def enrolments_bulk_start(*, learners: list[Learner], framework: ReferenceItem, 
     params = {"learner_ids": [learner.pk for learner in learners], "framework_id": framework.pk,
               "values": {k: _text(v) for k, v in values.items()}, "unit_uuids": list(unit_uuids),
               "send_login_details": send_login_details}
-    with transaction.atomic():
-        job = job_launch(kind="learning_assistant_bulk_enrol", params=params, user=user, total=len(learners),
-                         title=_("Enrol %(count)s learners on %(framework)s")
-                         % {"count": len(learners), "framework": framework}, requires=SYSTEM)
-        audit_record(action="enrolment.bulk_start", system=SYSTEM, obj=job, summary=job.title)
-    return job
+    return job_launch(kind="learning_assistant_bulk_enrol", params=params, user=user, total=len(learners),
+                      title=_("Enrol %(count)s learners on %(framework)s")
+                      % {"count": len(learners), "framework": framework}, requires=SYSTEM)
 
 
 def learner_values(*, learner: Learner) -> dict:
@@ -301,11 +302,12 @@ def _enrolment_link(*, learner: Learner, framework: ReferenceItem, candidate: la
             start_date=values["start_date"], planned_end_date=values["planned_end_date"], values=stored,
             created_by=user)
         audit_record(action="enrolment.link", system=SYSTEM, learner=learner, obj=enrolment,
-                     summary=_("Already enrolled in Learning Assistant: linked, not enrolled again"))
+                     summary=gettext_lazy("Already enrolled in Learning Assistant: linked, not enrolled again"))
     return enrolment
 
 
-@job_handler("learning_assistant_bulk_enrol", queue=SYSTEM)
+@job_handler("learning_assistant_bulk_enrol", integration=SYSTEM,
+             result_template="enrolments/_job_outcomes.html")
 def enrolments_bulk_job(job: Job, progress: JobProgress) -> dict:
     """Per learner: enrolled here already, known to Learning Assistant already (an earlier run whose
     answer was lost), or enrolled now. Running the job again never enrols anyone twice."""

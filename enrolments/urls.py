@@ -7,7 +7,6 @@ urlpatterns = [
     path("enrolments/reference/", views.ReferenceDataView.as_view(), name="enrolment_reference"),
     path("enrolments/reference/sync/", views.ReferenceSyncView.as_view(), name="enrolment_reference_sync"),
     path("enrolments/bulk/", views.BulkEnrolView.as_view(), name="enrolment_bulk"),
-    path("enrolments/bulk/<int:pk>/", views.BulkEnrolJobView.as_view(), name="enrolment_bulk_job"),
     path("enrolments/<int:pk>/", views.EnrolmentDetailView.as_view(), name="enrolment_detail"),
     path("enrolments/<int:pk>/edit/", views.EnrolmentUpdateView.as_view(), name="enrolment_update"),
     path("enrolments/<int:pk>/progress/", views.EnrolmentProgressView.as_view(), name="enrolment_progress"),

@@ -19,7 +19,7 @@ from enrolments.models import Enrolment, ReferenceItem
 from enrolments.tables import EnrolmentTable, LearnerPickTable, ReferenceItemTable
 from portal.filters import LearnerFilter
 from portal.http import RemoteError
-from portal.models import Job, Learner
+from portal.models import Learner
 
 PER_PAGE_CHOICES = (25, 50, 100)
 
@@ -237,20 +237,8 @@ class BulkEnrolView(PermissionRequiredMixin, BoundedTableMixin, FilterView):
             except RemoteError as exc:
                 messages.error(request, exc.message)
             else:
-                return redirect("enrolment_bulk_job", pk=job.pk)
+                return redirect(job)
         self.object_list = self.get_queryset()
         self.filterset = self.get_filterset(self.get_filterset_class())
         self.object_list = self.filterset.qs
         return self.render_to_response(self.get_context_data(form=form, filter=self.filterset), status=400)
-
-
-class BulkEnrolJobView(PermissionRequiredMixin, DetailView):
-    permission_required = "portal.view_job"
-    template_name = "enrolments/bulk_job.html"
-    context_object_name = "job"
-
-    def get_queryset(self):
-        return Job.objects.filter(kind="learning_assistant_bulk_enrol")
-
-    def get_template_names(self):
-        return ["enrolments/_bulk_job_progress.html"] if self.request.htmx else [self.template_name]

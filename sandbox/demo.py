@@ -10,8 +10,12 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
+from datetime import timedelta
+
+from enrolments.services import reference_sync
 from portal.models import Learner
 from sandbox.anewspring import DEMO_LEARNER_ID, AnewspringSandbox
+from sandbox.learning_assistant import LearningAssistantSandbox
 from sandbox.server import SandboxApp
 from subscriptions.services.catalogue import catalogue_sync
 from subscriptions.services.results import subscriptions_refresh
@@ -30,7 +34,19 @@ def _anewspring_seed() -> None:
     subscriptions_refresh(learner=Learner.objects.get(external_id=DEMO_LEARNER_ID))
 
 
+def _learning_assistant() -> LearningAssistantSandbox:
+    # Progress runs through a framework in two hours, so a demo sees the chart move.
+    return LearningAssistantSandbox.with_demo_data(username=settings.LEARNING_ASSISTANT_USERNAME,
+                                                   password=settings.LEARNING_ASSISTANT_PASSWORD,
+                                                   courses_path=settings.LEARNING_ASSISTANT_COURSES_PATH,
+                                                   companies_path=settings.LEARNING_ASSISTANT_COMPANIES_PATH,
+                                                   course_duration=timedelta(hours=2))
+
+
 DEMO_SANDBOXES = [
     DemoSandbox("ANEWSPRING_URL", lambda: AnewspringSandbox.with_demo_data(api_key=settings.ANEWSPRING_API_KEY),
                 _anewspring_seed),
+    # Enrolments live only in the sandbox's memory, so the demo syncs the reference data and leaves enrolling
+    # to the coordinator.
+    DemoSandbox("LEARNING_ASSISTANT_URL", _learning_assistant, reference_sync),
 ]

@@ -4,7 +4,7 @@ import factory
 from django.utils import timezone
 
 from enrolments.models import Enrolment, ReferenceItem
-from tests.factories import JobFactory, LearnerFactory
+from tests.factories import LearnerFactory
 
 
 class FrameworkFactory(factory.django.DjangoModelFactory):
@@ -28,7 +28,3 @@ class EnrolmentFactory(factory.django.DjangoModelFactory):
     start_date = datetime.date(2026, 1, 5)
     planned_end_date = datetime.date(2027, 1, 5)
 
-
-class BulkEnrolJobFactory(JobFactory):
-    kind = "learning_assistant_bulk_enrol"
-    title = "Enrol 2 learners"

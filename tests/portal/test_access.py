@@ -4,7 +4,7 @@ import pytest
 from django.contrib.admin.sites import site as admin_site
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.enrolments.factories import BulkEnrolJobFactory, EnrolmentFactory
+from tests.enrolments.factories import EnrolmentFactory
 from tests.factories import AuditEventFactory, JobFactory, LearnerFactory, LearnerImportFactory, UserFactory
 from tests.subscriptions.factories import LearnerGroupFactory, SubscriptionFactory
 
@@ -52,7 +52,6 @@ PAGES = {
     "enrolment_reference": (COORDINATOR, dict),
     "enrolment_reference_sync": (COORDINATOR, dict),  # POST only
     "enrolment_bulk": (COORDINATOR, dict),
-    "enrolment_bulk_job": (COORDINATOR, lambda: {"pk": BulkEnrolJobFactory().pk}),
     "enrolment_detail": (COORDINATOR, lambda: {"pk": EnrolmentFactory().pk}),
     "enrolment_update": (COORDINATOR, lambda: {"pk": EnrolmentFactory().pk}),
     "enrolment_progress": (COORDINATOR, lambda: {"pk": EnrolmentFactory().pk}),  # POST only
