@@ -18,7 +18,7 @@ def check_connection() -> ConnectionCheck:
         return ConnectionCheck(False, _("Learning Assistant refused the user name or password."))
     except RemoteError as exc:
         return ConnectionCheck(False, exc.message)
-    return ConnectionCheck(True, _("Learning Assistant accepted the user name and password."))
+    return ConnectionCheck(True, _("Connected: Learning Assistant accepted the user name and password."))
 
 
 def learner_panel(*, learner, user) -> LearnerPanel | None:

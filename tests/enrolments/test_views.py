@@ -232,3 +232,12 @@ def test_bulk_enrol_runs_a_job_with_an_outcome_per_learner(coordinator_client, s
     assert "2 enrolled, 0 already enrolled, 0 failed." in page
     assert page.count('data-status="enrolled"') == 2
     assert services.source_learner_uuid(learner=first) != services.source_learner_uuid(learner=second)
+
+
+def test_the_dashboards_connection_test_says_when_the_password_is_refused(coordinator_client, configured, settings):
+    url = reverse("integration_connection_test", args=["learning_assistant"])
+    ok = coordinator_client.post(url, follow=True).content.decode()
+    assert "Connected: Learning Assistant accepted the user name and password." in ok
+    settings.LEARNING_ASSISTANT_PASSWORD = "wrong"
+    refused = coordinator_client.post(url, follow=True).content.decode()
+    assert "the connection test failed: Learning Assistant refused the user name or password." in refused
