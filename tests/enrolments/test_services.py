@@ -3,7 +3,7 @@
 from datetime import date
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from enrolments import services
 from enrolments.client import LearningAssistantError, LearningAssistantRejected
@@ -214,3 +214,12 @@ def test_the_audit_log_never_holds_the_token_or_the_password(synced):
     for event in calls:
         text = f"{event.http_path} {event.request_summary} {event.response_summary} {event.error}"
         assert token_id not in text and token_uuid not in text and "sandbox-password" not in text
+
+
+def test_check_connections_includes_learning_assistant(configured, settings, capsys):
+    call_command("check_connections")
+    assert "Learning Assistant: ok. Connected: Learning Assistant accepted" in capsys.readouterr().out
+    settings.LEARNING_ASSISTANT_PASSWORD = "wrong"
+    with pytest.raises(CommandError, match="Connection failed: Learning Assistant"):
+        call_command("check_connections")
+    assert "Learning Assistant refused the user name or password." in capsys.readouterr().out
