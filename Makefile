@@ -5,7 +5,8 @@ BIN := $(VENV)/bin
 DEMO_ENV := DEBUG=true SECRET_KEY=demo-only-insecure-key \
 	ANEWSPRING_URL=http://127.0.0.1:8001/api ANEWSPRING_API_KEY=sandbox-key ANEWSPRING_WEBHOOK_SECRET=sandbox-webhook-secret PE_ONLINE_ORG_ID=19 \
 	PE_ONLINE_URL=http://127.0.0.1:8002/pe-services/pe-attendanceelearning/WriteAttendance.asmx \
-	PE_ONLINE_USER_ID=1 PE_ONLINE_USER_KEY=sandbox-user-key
+	PE_ONLINE_USER_ID=1 PE_ONLINE_USER_KEY=sandbox-user-key \
+	LEARNING_ASSISTANT_URL=http://127.0.0.1:8003 LEARNING_ASSISTANT_USERNAME=sandbox-user LEARNING_ASSISTANT_PASSWORD=sandbox-password
 
 .PHONY: venv messages demo test chromium bench check clean
 

@@ -9,7 +9,7 @@ class AccreditationConfig(AppConfig):
 
     def ready(self):
         from accreditation import receivers, services, tasks  # noqa: F401  (job handlers, tasks, receivers)
-        from portal.integrations import Integration, LearnerPanel, integration_register, learner_panel_register
+        from portal.integrations import Integration, integration_register
 
         integration_register(Integration(
             name="pe_online",
@@ -17,7 +17,5 @@ class AccreditationConfig(AppConfig):
             is_configured=services.pe_online_configured,
             check_connection=services.pe_online_check_connection,
             url=lambda: settings.PE_ONLINE_URL,
+            learner_panel=receivers.learner_awards_panel,
         ))
-        learner_panel_register(LearnerPanel(template="accreditation/_learner_awards.html",
-                                            context=receivers.learner_awards_panel,
-                                            permission="accreditation.view_award"))

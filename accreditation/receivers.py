@@ -2,10 +2,11 @@
 registrations (portal's signal), and what it adds to portal's learner page."""
 
 from django.dispatch import receiver
+from django.utils.translation import gettext_lazy as _
 
 from accreditation import selectors, services
 from accreditation.rules import awards_from_results
-from portal.integrations import ResultPart
+from portal.integrations import LearnerPanel, ResultPart
 from portal.models import PERegistration
 from portal.signals import pe_registrations_changed
 from subscriptions.signals import activity_results_changed
@@ -25,5 +26,9 @@ def registrations_changed(sender, learner_ids, **kwargs) -> None:
     services.awards_registrations_refresh(learner_ids=learner_ids)
 
 
-def learner_awards_panel(learner) -> dict:
-    return {"awards": selectors.learner_awards(learner=learner)}
+def learner_awards_panel(*, learner, user) -> LearnerPanel | None:
+    """The learner page's list of the learner's awards, for users who may see awards."""
+    if not user.has_perm("accreditation.view_award"):
+        return None
+    return LearnerPanel(title=_("PE-online awards"), template_name="accreditation/_learner_awards.html",
+                        context={"awards": selectors.learner_awards(learner=learner)})

@@ -62,9 +62,12 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
         text,
         flags=re.I,
     )
+    # A SOAP authToken header (Learning Assistant) holds the token in children named id and uuid.
+    text = re.sub(r"(<(?:[\w-]+:)?authToken\b[^>]*>).*?(</(?:[\w-]+:)?authToken>)", rf"\1{REDACTED}\2", text,
+                  flags=re.I | re.S)
     return re.sub(
-        r"<(?P<tag>[\w:]*(?:key|password|token|uuid)[\w:]*)>[^<]*</",
-        lambda m: f"<{m['tag']}>{REDACTED}</",
+        r"<(?P<tag>[\w:]*(?:key|password|token|uuid)[\w:]*)(?P<attrs>\s[^>]*)?>[^<]*</",
+        lambda m: f"<{m['tag']}{m['attrs'] or ''}>{REDACTED}</",
         text,
         flags=re.I,
     )

@@ -24,6 +24,16 @@ class ConnectionCheck:
 
 
 @dataclass(frozen=True)
+class LearnerPanel:
+    """A section an integration adds to the learner page: ``template_name`` is rendered with the
+    page's context plus ``panel`` (this object), so the template reads ``panel.context``."""
+
+    title: Any
+    template_name: str
+    context: dict
+
+
+@dataclass(frozen=True)
 class Integration:
     name: str  # stable code: the audit log's ``system`` and the Celery queue's name
     label: Any  # shown to people; may be a lazy translation
@@ -37,6 +47,9 @@ class Integration:
     # it as an option labelled ``learners_imported_label`` when the system is configured.
     learners_imported: Callable[..., Any] | None = None
     learners_imported_label: Any = ""
+    # Optional hook: ``learner_panel(learner=..., user=...)`` returns a LearnerPanel for the learner
+    # page, or None when this user may not see it.
+    learner_panel: Callable[..., LearnerPanel | None] | None = None
 
     @property
     def queue(self) -> str:
@@ -112,26 +125,8 @@ def stored_results(*, activity_ids: Sequence[int]) -> Iterator[ResultPart]:
         yield from provider(activity_ids=activity_ids)
 
 
-# --- Learner page panels --------------------------------------------------------------------
-@dataclass(frozen=True)
-class LearnerPanel:
-    """A section an app adds to portal's learner page: ``template`` is rendered with ``context(learner)``
-    merged into the page's context, for users holding ``permission``."""
 
-    template: str
-    context: Callable[[Any], dict]
-    permission: str
-
-
-_learner_panels: list[LearnerPanel] = []
-
-
-def learner_panel_register(panel: LearnerPanel) -> None:
-    if panel not in _learner_panels:
-        _learner_panels.append(panel)
-
-
-def learner_panels(*, learner, user) -> list[dict]:
-    """The panels ``user`` may see, each as ``{"template": ..., "context": {...}}``."""
-    return [{"template": p.template, "context": p.context(learner)}
-            for p in _learner_panels if user.has_perm(p.permission)]
+def learner_panels(*, learner, user) -> list[LearnerPanel]:
+    """The sections the registered integrations add to a learner's page."""
+    panels = (i.learner_panel(learner=learner, user=user) for i in _registry.values() if i.learner_panel)
+    return [panel for panel in panels if panel is not None]

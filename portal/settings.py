@@ -37,6 +37,14 @@ def env_url(name: str) -> str:
     return url
 
 
+def env_service_path(name: str, default: str) -> str:
+    """A path on a remote system's host, such as /webservices/soap/course.cfc."""
+    path = env.str(name, default=default).strip()
+    if not path.startswith("/") or "?" in path or " " in path:
+        raise ImproperlyConfigured(f"{name} must be a path starting with /, not {path!r}")
+    return path
+
+
 def env_positive_int(name: str, default: int) -> int:
     value = env.int(name, default=default)
     if value <= 0:
@@ -74,6 +82,7 @@ INSTALLED_APPS = [
     "portal",
     "subscriptions",
     "accreditation",
+    "enrolments",
 ]
 if DEBUG:
     # The stand-ins for the remote systems and `manage.py demo`; production (DEBUG false) never has them.
@@ -227,6 +236,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accreditation.tasks.awards_submit",
         "schedule": env_positive_int("PE_ONLINE_SUBMIT_SECONDS", 300),
     },
+    "learning-assistant-reference-sync": {
+        "task": "enrolments.tasks.reference_sync_daily",
+        "schedule": 24 * 3600,
+    },
+    "learning-assistant-progress": {
+        "task": "enrolments.tasks.progress_pull_active",
+        "schedule": env_positive_int("LEARNING_ASSISTANT_PROGRESS_SECONDS", 6 * 3600),
+    },
 }
 
 # --- Remote systems --------------------------------------------------------
@@ -245,9 +262,16 @@ PE_ONLINE_USER_ID = env.str("PE_ONLINE_USER_ID", default="")
 PE_ONLINE_USER_KEY = env.str("PE_ONLINE_USER_KEY", default="")
 PE_ONLINE_ORG_ID = env.int("PE_ONLINE_ORG_ID", default=None)
 
-LEARNING_ASSISTANT_URL = env_url("LEARNING_ASSISTANT_URL")
+# Learning Assistant has one public address; it counts as configured once the user name and password are set.
+LEARNING_ASSISTANT_URL = env_url("LEARNING_ASSISTANT_URL") or "https://api.learningassistant.com"
 LEARNING_ASSISTANT_USERNAME = env.str("LEARNING_ASSISTANT_USERNAME", default="")
 LEARNING_ASSISTANT_PASSWORD = env.str("LEARNING_ASSISTANT_PASSWORD", default="")
+# Learning Assistant does not publish the Courses and Companies service paths: assumed defaults.
+LEARNING_ASSISTANT_COURSES_PATH = env_service_path("LEARNING_ASSISTANT_COURSES_PATH", "/webservices/soap/course.cfc")
+LEARNING_ASSISTANT_COMPANIES_PATH = env_service_path("LEARNING_ASSISTANT_COMPANIES_PATH",
+                                                     "/webservices/soap/company.cfc")
+# Enrolments whose progress one beat run pulls, the longest-unpulled first.
+LEARNING_ASSISTANT_PROGRESS_BATCH = env_positive_int("LEARNING_ASSISTANT_PROGRESS_BATCH", 200)
 
 # --- Learner import --------------------------------------------------------
 IMPORT_MAX_UPLOAD_BYTES = env_positive_int("IMPORT_MAX_UPLOAD_MB", 50) * 1024 * 1024

@@ -35,5 +35,6 @@ urlpatterns = [
     path("imports/", include("portal.imports.urls")),
     path("", include("subscriptions.urls")),
     path("accreditation/", include("accreditation.urls")),
+    path("", include("enrolments.urls")),
     path("admin/", admin.site.urls),
 ]

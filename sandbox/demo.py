@@ -7,11 +7,14 @@ sandbox with its demo data, and what to fetch into the portal once it runs.
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 
+from enrolments.services import reference_sync
 from portal.models import Learner
 from sandbox.anewspring import DEMO_LEARNER_ID, AnewspringSandbox
+from sandbox.learning_assistant import LearningAssistantSandbox
 from sandbox.pe_online import PEOnlineSandbox
 from sandbox.server import SandboxApp
 from subscriptions.services.catalogue import catalogue_sync
@@ -31,9 +34,21 @@ def _anewspring_seed() -> None:
     subscriptions_refresh(learner=Learner.objects.get(external_id=DEMO_LEARNER_ID))
 
 
+def _learning_assistant() -> LearningAssistantSandbox:
+    # Progress runs through a framework in two hours, so a demo sees the chart move.
+    return LearningAssistantSandbox.with_demo_data(username=settings.LEARNING_ASSISTANT_USERNAME,
+                                                   password=settings.LEARNING_ASSISTANT_PASSWORD,
+                                                   courses_path=settings.LEARNING_ASSISTANT_COURSES_PATH,
+                                                   companies_path=settings.LEARNING_ASSISTANT_COMPANIES_PATH,
+                                                   course_duration=timedelta(hours=2))
+
+
 DEMO_SANDBOXES = [
     DemoSandbox("ANEWSPRING_URL", lambda: AnewspringSandbox.with_demo_data(api_key=settings.ANEWSPRING_API_KEY),
                 _anewspring_seed),
     DemoSandbox("PE_ONLINE_URL", lambda: PEOnlineSandbox.with_demo_data(user_id=settings.PE_ONLINE_USER_ID,
                                                                          user_key=settings.PE_ONLINE_USER_KEY)),
+    # Enrolments live only in the sandbox's memory, so the demo syncs the reference data and leaves enrolling
+    # to the coordinator.
+    DemoSandbox("LEARNING_ASSISTANT_URL", _learning_assistant, reference_sync),
 ]

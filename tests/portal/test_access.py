@@ -5,6 +5,7 @@ from django.contrib.admin.sites import site as admin_site
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.accreditation.factories import AwardFactory
+from tests.enrolments.factories import EnrolmentFactory
 from tests.factories import (
     ActivityFactory, AuditEventFactory, CourseFactory, EventFactory, JobFactory, LearnerFactory, LearnerImportFactory,
     TemplateFactory, UserFactory)
@@ -60,12 +61,20 @@ PAGES = {
     "course_accreditation": (COORDINATOR, lambda: {"pk": CourseFactory().pk}),
     "certificate_accreditation": (COORDINATOR, lambda: {"pk": ActivityFactory(type="Certificate").pk}),
     "event_accreditation": (COORDINATOR, lambda: {"pk": EventFactory().pk}),
+    "enrolment_list": (COORDINATOR, dict),
+    "enrolment_reference": (COORDINATOR, dict),
+    "enrolment_reference_sync": (COORDINATOR, dict),  # POST only
+    "enrolment_bulk": (COORDINATOR, dict),
+    "enrolment_detail": (COORDINATOR, lambda: {"pk": EnrolmentFactory().pk}),
+    "enrolment_update": (COORDINATOR, lambda: {"pk": EnrolmentFactory().pk}),
+    "enrolment_progress": (COORDINATOR, lambda: {"pk": EnrolmentFactory().pk}),  # POST only
+    "enrolment_create": (COORDINATOR, lambda: {"pk": LearnerFactory().pk}),
     # aNewSpring's webhook: no login (its signature is the check) and POST only, so GET answers 405 to anyone.
     "anewspring_webhook": (ANYONE, dict),
 }
 POST_ONLY = {"logout", "set_language", "integration_connection_test", "import_confirm", "catalogue_sync",
              "learner_subscriptions_refresh", "subscription_refresh", "group_sync", "anewspring_webhook",
-             "awards_submit", "awards_resend", "award_resend"}
+             "awards_submit", "awards_resend", "award_resend", "enrolment_reference_sync", "enrolment_progress"}
 
 
 def named_patterns(resolver=None, prefix=""):

@@ -64,3 +64,10 @@ def test_a_slow_server_times_out_and_the_failure_is_reported(echo):
 def test_redaction_covers_query_form_json_and_xml():
     text = "userKey=abc&x=1 {\"apiKey\": \"abc\"} <userKey>abc</userKey> <szPassword>pw</szPassword> token: abc"
     assert "abc" not in redact(text) and "pw" not in redact(text) and "x=1" in redact(text)
+
+
+def test_redaction_covers_a_soap_token_header():
+    text = ('<la:authToken loggedin="YES"><la:id type="xsd:string">4711</la:id>'
+            '<la:uuid type="xsd:string">9F1C-77</la:uuid></la:authToken><Course>x</Course>')
+    redacted = redact(text)
+    assert "4711" not in redacted and "9F1C-77" not in redacted and "<Course>x</Course>" in redacted

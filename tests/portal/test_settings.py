@@ -31,6 +31,7 @@ def test_check_deploy_is_clean_with_production_settings():
     ("ANEWSPRING_CONCURRENCY", "0", "ANEWSPRING_CONCURRENCY must be a positive number"),
     ("PE_ONLINE_ORG_ID", "nineteen", "invalid literal"),
     ("SECRET_KEY", "", "SECRET_KEY must be set"),
+    ("LEARNING_ASSISTANT_COURSES_PATH", "course.cfc", "LEARNING_ASSISTANT_COURSES_PATH must be a path starting with /"),
 ])
 def test_bad_values_stop_the_start(name, value, message):
     result = manage("check", **{**PRODUCTION, name: value})

@@ -1,0 +1,40 @@
+"""Learning Assistant in the portal's integrations registry: status, connection test, learner panel."""
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from enrolments import selectors, services
+from enrolments.client import LearningAssistantAuthError
+from portal.http import RemoteError
+from portal.integrations import ConnectionCheck, Integration, LearnerPanel, integration_register
+
+
+def check_connection() -> ConnectionCheck:
+    """Authenticate afresh: the plainest proof that the address, user name and password work."""
+    try:
+        services.learning_assistant_client().check()
+    except LearningAssistantAuthError:
+        return ConnectionCheck(False, _("Learning Assistant refused the user name or password."))
+    except RemoteError as exc:
+        return ConnectionCheck(False, exc.message)
+    return ConnectionCheck(True, _("Connected: Learning Assistant accepted the user name and password."))
+
+
+def learner_panel(*, learner, user) -> LearnerPanel | None:
+    if not user.has_perm("enrolments.view_enrolment"):
+        return None
+    return LearnerPanel(title=gettext_lazy("Learning Assistant enrolments"),
+                        template_name="enrolments/_learner_panel.html",
+                        context={"learner": learner, "enrolments": selectors.learner_enrolments(learner=learner),
+                                 "can_enrol": user.has_perm("enrolments.add_enrolment")})
+
+
+integration_register(Integration(
+    name="learning_assistant",
+    label=gettext_lazy("Learning Assistant"),
+    is_configured=services.learning_assistant_configured,
+    check_connection=check_connection,
+    url=lambda: settings.LEARNING_ASSISTANT_URL,
+    learner_panel=learner_panel,
+))

@@ -1,0 +1,75 @@
+import pytest
+from playwright.sync_api import expect
+
+from enrolments.models import Enrolment
+from sandbox.learning_assistant import DEFAULT_PASSWORD, DEFAULT_USERNAME, LearningAssistantSandbox
+from tests.factories import LearnerFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def learning_assistant(start_sandbox, settings):
+    sandbox = start_sandbox(LearningAssistantSandbox.with_demo_data())
+    settings.LEARNING_ASSISTANT_URL = sandbox.url
+    settings.LEARNING_ASSISTANT_USERNAME, settings.LEARNING_ASSISTANT_PASSWORD = DEFAULT_USERNAME, DEFAULT_PASSWORD
+    return sandbox
+
+
+def test_coordinator_enrols_an_apprentice_changes_the_end_date_and_follows_progress(logged_in_page, live_server,
+                                                                                    learning_assistant):
+    learner = LearnerFactory(first_name="Amira", last_name="Khan", email="amira@example.org", function="Carer")
+    page = logged_in_page
+
+    page.get_by_role("link", name="Enrolments").click()
+    page.get_by_role("link", name="Reference data").click()
+    page.get_by_role("button", name="Sync from Learning Assistant").click()
+    expect(page.locator("[data-job-status]")).to_have_attribute("data-job-status", "succeeded")
+    page.get_by_role("link", name="See the result").click()
+    expect(page.locator("#reference-syncs [data-list=frameworks]")).to_contain_text("Adult Care Worker Level 2")
+
+    page.goto(f"{live_server.url}{learner.get_absolute_url()}")
+    page.get_by_role("link", name="Enrol in Learning Assistant").click()
+    expect(page.get_by_label("Forename")).to_have_value("Amira")
+    page.get_by_label("Framework").select_option(label="Adult Care Worker Level 2 (603/4817/3)")
+    expect(page.get_by_label("ACW-01 Duty of care (mandatory)")).to_be_checked()
+    page.get_by_label("ACW-03 Dementia awareness").check()
+    page.get_by_label("Primary assessor").select_option(label="Ava Assessor")
+    page.get_by_label("Primary verifier").select_option(label="Victor Verifier")
+    page.get_by_label("Company").select_option(label="Harbour Care Ltd")
+    page.get_by_label("Start date").fill("2026-09-01")
+    page.get_by_label("Planned end date").fill("2027-08-31")
+    page.get_by_label("ULN").fill("9276308687")  # one digit off: the check digit fails
+    page.get_by_label("National Insurance number").fill("AB123456C")
+    page.get_by_role("button", name="Enrol").click()
+
+    expect(page.locator("#enrol-form")).to_contain_text("is not a valid ULN: its check digit does not match")
+    expect(page.get_by_label("National Insurance number")).to_have_value("AB123456C")
+    expect(page.get_by_label("ACW-03 Dementia awareness")).to_be_checked()
+    assert learning_assistant.app.enrolments == []
+    page.get_by_label("ULN").fill("9276308686")
+    page.get_by_role("button", name="Enrol").click()
+
+    expect(page.get_by_role("alert")).to_contain_text("Amira Khan is enrolled on Adult Care Worker Level 2")
+    [sent] = learning_assistant.app.enrolments
+    assert sent.fields["ULN"] == "9276308686" and len(sent.units) == 3
+
+    page.get_by_role("link", name="Edit enrolment").click()
+    expect(page.get_by_label("Forename")).to_be_disabled()
+    page.get_by_label("Planned end date").fill("2027-12-31")
+    page.get_by_role("button", name="Review changes").click()
+    expect(page.locator("#update-preview tbody tr")).to_have_count(3)  # two identifiers and the one change
+    expect(page.locator("#update-preview")).to_contain_text("2027-12-31")
+    page.get_by_role("button", name="Send to Learning Assistant").click()
+    expect(page.get_by_role("alert")).to_contain_text("Enrolment changed in Learning Assistant.")
+    expect(page.locator("#planned-end-date")).to_have_text("2027-12-31")
+    assert learning_assistant.app.updates[-1]["PlannedEndDate"] == "2027-12-31"
+
+    page.get_by_role("button", name="Pull progress").click()
+    learning_assistant.app.advance(days=12)
+    page.get_by_role("button", name="Pull progress").click()
+    expect(page.get_by_role("alert")).to_contain_text("Progress pulled from Learning Assistant: 40%")
+    expect(page.locator("#progress-chart circle")).to_have_count(2)
+    expect(page.locator("#units")).to_contain_text("Explain what duty of care means")
+    expect(page.locator("#overall-progress .progress-bar")).to_have_text("40%")
+    assert Enrolment.objects.get().planned_end_date.isoformat() == "2027-12-31"

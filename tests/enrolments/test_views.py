@@ -1,0 +1,243 @@
+"""The coordinator's Learning Assistant pages through Django's test client, against the sandbox."""
+
+from datetime import date
+
+import pytest
+from django.urls import reverse
+
+from enrolments import services
+from enrolments.models import Enrolment, ReferenceItem
+from tests.enrolments.factories import EnrolmentFactory, FrameworkFactory
+from tests.factories import LearnerFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def key(list_name, name) -> str:
+    return ReferenceItem.objects.get(list_name=list_name, name=name).key
+
+
+def framework(name="Adult Care Worker Level 2") -> ReferenceItem:
+    return ReferenceItem.objects.get(list_name=ReferenceItem.FRAMEWORKS, name=name)
+
+
+def enrol_data(**changes) -> dict:
+    care = framework()
+    data = {
+        "framework": care.pk, "units": [u["uuid"] for u in care.units],
+        "forename": "Amira", "surname": "Khan", "email": "amira@example.org", "uln": "9276308686",
+        "ni_number": "AB 12 34 56 C", "gender": "Female", "birth_date": "2004-03-02",
+        "company_uuid": key(ReferenceItem.COMPANIES, "Harbour Care Ltd"),
+        "primary_assessor_uuid": key(ReferenceItem.TRAINERS, "Ava Assessor"),
+        "primary_verifier_uuid": key(ReferenceItem.TRAINERS, "Victor Verifier"),
+        "nationality_id": "1", "ethnicity_id": "99", "start_date": "2026-09-01", "planned_end_date": "2027-08-31",
+        "job_title": "Care assistant",
+    }
+    return data | changes
+
+
+def group_enrolments(sandbox) -> int:
+    return len(sandbox.app.received("GroupEnrolment"))
+
+
+@pytest.fixture
+def learner(db):
+    return LearnerFactory(first_name="Amira", last_name="Khan", email="amira@example.org", function="Carer")
+
+
+def test_the_enrol_form_is_prefilled_from_the_learner_and_the_synced_lists(coordinator_client, synced, learner):
+    page = coordinator_client.get(reverse("enrolment_create", args=[learner.pk]))
+    form = page.context["form"]
+    assert (form.initial["forename"], form.initial["surname"], form.initial["job_title"]) == ("Amira", "Khan", "Carer")
+    html = page.content.decode()
+    assert "Adult Care Worker Level 2 (603/4817/3)" in html and "Harbour Care Ltd" in html
+    assert [t.name for t in form.fields["primary_verifier_uuid"].queryset] == ["Bea Both", "Victor Verifier"]
+
+
+def test_choosing_a_framework_loads_its_units_with_the_mandatory_ones_ticked(coordinator_client, synced, learner):
+    care = framework()
+    page = coordinator_client.get(reverse("enrolment_create", args=[learner.pk]), {"framework": care.pk},
+                                  headers={"HX-Request": "true"})
+    html = page.content.decode()
+    assert html.startswith('<div id="units-field">')
+    assert html.count("checked") == 2 and "Dementia awareness" in html and "(mandatory)" in html
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("uln", "9276308687", "is not a valid ULN: its check digit does not match"),
+    ("uln", "12345", "A ULN has 10 digits."),
+    ("ni_number", "QQ123456C", "is not a National Insurance number"),
+    ("planned_end_date", "2026-01-01", "The planned end date lies before the start date."),
+])
+def test_mistakes_are_caught_before_anything_is_sent(coordinator_client, synced, learner, field, value, message):
+    page = coordinator_client.post(reverse("enrolment_create", args=[learner.pk]), enrol_data(**{field: value}))
+    assert page.status_code == 200
+    assert message in " ".join(page.context["form"].errors[field])
+    assert group_enrolments(synced) == 0
+
+
+def test_a_framework_with_a_malformed_qan_is_refused(coordinator_client, synced, learner):
+    odd = FrameworkFactory(data={"qan": "60/2977/3", "units": []})
+    page = coordinator_client.post(reverse("enrolment_create", args=[learner.pk]),
+                                   enrol_data(framework=odd.pk, units=[]))
+    assert "60/2977/3 is not a QAN" in " ".join(page.context["form"].errors["framework"])
+    assert group_enrolments(synced) == 0
+
+
+def test_learning_assistants_issues_appear_next_to_their_fields_and_nothing_typed_is_lost(coordinator_client, synced,
+                                                                                        learner):
+    synced.app.companies.clear()  # the company was dropped in Learning Assistant since the last sync
+    page = coordinator_client.post(reverse("enrolment_create", args=[learner.pk]),
+                                   enrol_data(department="Night shift"))
+    form = page.context["form"]
+    assert form.errors["company_uuid"] == ["Unknown CompanyUUID"]
+    html = page.content.decode()
+    assert 'value="Night shift"' in html and 'value="9276308686"' in html
+    assert not Enrolment.objects.exists()
+
+
+def test_a_successful_enrolment_stores_the_candidate_and_opens_its_page(coordinator_client, synced, learner):
+    page = coordinator_client.post(reverse("enrolment_create", args=[learner.pk]), enrol_data(), follow=True)
+    enrolment = Enrolment.objects.get()
+    assert page.redirect_chain[-1][0] == enrolment.get_absolute_url()
+    assert "Amira Khan is enrolled on Adult Care Worker Level 2" in page.content.decode()
+    sent = synced.app.enrolments[0]
+    assert sent.fields["NINumber"] == "AB123456C"
+    assert sent.fields["SourceSystemLearnerUUID"] == str(learner.la_identity.source_uuid)
+    assert enrolment.candidate_uuid == sent.candidate_uuid and enrolment.uln == "9276308686"
+
+
+def test_a_learner_is_not_enrolled_twice_on_one_framework(coordinator_client, synced, learner):
+    coordinator_client.post(reverse("enrolment_create", args=[learner.pk]), enrol_data())
+    page = coordinator_client.post(reverse("enrolment_create", args=[learner.pk]), enrol_data())
+    assert page.context["form"].errors["framework"] == ["Amira Khan is already enrolled on this framework."]
+    assert group_enrolments(synced) == 1
+
+
+def test_the_bulk_page_loads_a_frameworks_units(coordinator_client, synced):
+    page = coordinator_client.get(reverse("enrolment_bulk"), {"framework": framework().pk},
+                                  headers={"HX-Request": "true"})
+    assert page.content.decode().count("checked") == 2
+
+
+def test_the_address_goes_in_its_struct_and_an_update_sends_only_the_changed_line(coordinator_client, synced):
+    learner = LearnerFactory(first_name="Amira", last_name="Khan", address="1 Mill Lane", zip="LS1 4AB",
+                             residence="Leeds")
+    form = coordinator_client.get(reverse("enrolment_create", args=[learner.pk])).context["form"]
+    assert (form.initial["address_line1"], form.initial["town"], form.initial["postcode"]) == (
+        "1 Mill Lane", "Leeds", "LS1 4AB")
+    coordinator_client.post(reverse("enrolment_create", args=[learner.pk]), enrol_data(
+        address_line1="1 Mill Lane", town="Leeds", postcode="LS1 4AB"))
+    assert {k: v for k, v in synced.app.enrolments[0].fields.items() if k.startswith("Address.")} == {
+        "Address.Line1": "1 Mill Lane", "Address.Postcode": "LS1 4AB", "Address.Town": "Leeds"}
+    enrolment = Enrolment.objects.get()
+    coordinator_client.post(reverse("enrolment_update", args=[enrolment.pk]),
+                            {**enrolment.values, "town": "Bradford", "confirm": "1"})
+    assert synced.app.updates == [{"Address.Town": "Bradford", "CandidateUUID": enrolment.candidate_uuid,
+                                   "CourseUUID": enrolment.framework.key}]
+
+
+def test_the_update_shows_what_will_be_sent_and_then_sends_it(coordinator_client, synced, learner):
+    coordinator_client.post(reverse("enrolment_create", args=[learner.pk]), enrol_data())
+    enrolment = Enrolment.objects.get()
+    url = reverse("enrolment_update", args=[enrolment.pk])
+    page = coordinator_client.get(url)
+    assert page.context["form"].fields["forename"].disabled
+    changed = {**enrolment.values, "planned_end_date": "2027-11-30", "forename": "Amy"}
+
+    preview = coordinator_client.post(url, changed)
+    rows = preview.context["preview"]
+    assert [(str(r["label"]), r["before"], r["after"]) for r in rows] == [
+        ("Planned end date", "2027-08-31", "2027-11-30")]
+    assert "Candidate UUID" in preview.content.decode()
+    assert synced.app.updates == []  # nothing sent yet
+
+    done = coordinator_client.post(url, {**changed, "confirm": "1"}, follow=True)
+    assert "Enrolment changed in Learning Assistant." in done.content.decode()
+    assert synced.app.updates == [{"CandidateUUID": enrolment.candidate_uuid, "CourseUUID": enrolment.framework.key,
+                                   "PlannedEndDate": "2027-11-30"}]
+    enrolment.refresh_from_db()
+    assert enrolment.planned_end_date == date(2027, 11, 30)
+
+
+def test_an_update_learning_assistant_refuses_shows_the_issue_at_its_field(coordinator_client, synced, learner):
+    coordinator_client.post(reverse("enrolment_create", args=[learner.pk]), enrol_data())
+    enrolment = Enrolment.objects.get()
+    northern = key(ReferenceItem.COMPANIES, "Northern Offices plc")
+    del synced.app.companies[northern]  # gone in Learning Assistant since the last sync
+    page = coordinator_client.post(reverse("enrolment_update", args=[enrolment.pk]),
+                                   {**enrolment.values, "company_uuid": northern, "confirm": "1"})
+    assert page.context["form"].errors["company_uuid"] == ["Unknown CompanyUUID"]
+    enrolment.refresh_from_db()
+    assert enrolment.values["company_uuid"] != northern
+
+
+def test_pulling_progress_shows_units_outcomes_and_the_chart(coordinator_client, synced, learner):
+    coordinator_client.post(reverse("enrolment_create", args=[learner.pk]), enrol_data())
+    enrolment = Enrolment.objects.get()
+    empty = coordinator_client.get(enrolment.get_absolute_url()).content.decode()
+    assert 'id="no-chart"' in empty
+    coordinator_client.post(reverse("enrolment_progress", args=[enrolment.pk]))
+    synced.app.advance(days=10)
+    page = coordinator_client.post(reverse("enrolment_progress", args=[enrolment.pk]), follow=True)
+    html = page.content.decode()
+    assert 'id="progress-chart"' in html and html.count("data-progress-point=") == 2
+    assert "Duty of care" in html and "Explain what duty of care means" in html
+    assert "Progress pulled from Learning Assistant: 33.3%" in html
+
+
+def test_the_list_shows_progress_and_keeps_page_sizes_bounded(coordinator_client):
+    EnrolmentFactory.create_batch(30, progress=40.0)
+    page = coordinator_client.get(reverse("enrolment_list"), {"per_page": "100000"})
+    assert len(page.context["table"].page.object_list) == 25
+    assert 'data-progress="40"' in page.content.decode()
+    assert len(coordinator_client.get(reverse("enrolment_list"), {"per_page": "50"})
+               .context["table"].page.object_list) == 30
+
+
+def test_the_learner_page_lists_the_learners_enrolments(coordinator_client):
+    enrolment = EnrolmentFactory(progress=12.5)
+    page = coordinator_client.get(enrolment.learner.get_absolute_url()).content.decode()
+    assert "Learning Assistant enrolments" in page and enrolment.framework.name in page and "12.5%" in page
+    assert reverse("enrolment_create", args=[enrolment.learner.pk]) in page
+
+
+def test_the_reference_page_syncs_and_shows_what_changed(coordinator_client, configured,
+                                                         django_capture_on_commit_callbacks):
+    page = coordinator_client.get(reverse("enrolment_reference"))
+    assert "never synced" in page.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = coordinator_client.post(reverse("enrolment_reference_sync"))
+    job_page = coordinator_client.get(response["Location"])
+    assert "5 lists synced." in job_page.content.decode()
+    page = coordinator_client.get(reverse("enrolment_reference")).content.decode()
+    assert "<strong>2</strong>: Adult Care Worker Level 2, Business Administrator Level 3" in page
+    assert "QAN 603/4817/3 · 3 units, 2 mandatory" in page
+
+
+def test_pages_say_when_learning_assistant_is_not_configured(coordinator_client):
+    page = coordinator_client.get(reverse("enrolment_reference"))
+    assert 'id="not-configured"' in page.content.decode()
+    response = coordinator_client.post(reverse("enrolment_reference_sync"), follow=True)
+    assert "Learning Assistant is not configured." in response.content.decode()
+
+
+def test_bulk_enrol_runs_a_job_with_an_outcome_per_learner(coordinator_client, synced, django_capture_on_commit_callbacks):
+    first, second = LearnerFactory(first_name="Ann"), LearnerFactory(first_name="Bo")
+    data = {k: v for k, v in enrol_data().items() if k not in ("forename", "surname", "email", "uln", "ni_number",
+                                                               "gender", "birth_date", "job_title")}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = coordinator_client.post(reverse("enrolment_bulk"), {**data, "learners": [first.pk, second.pk]})
+    page = coordinator_client.get(response["Location"]).content.decode()
+    assert "2 enrolled, 0 already enrolled, 0 failed." in page
+    assert page.count('data-status="enrolled"') == 2
+    assert services.source_learner_uuid(learner=first) != services.source_learner_uuid(learner=second)
+
+
+def test_the_dashboards_connection_test_says_when_the_password_is_refused(coordinator_client, configured, settings):
+    url = reverse("integration_connection_test", args=["learning_assistant"])
+    ok = coordinator_client.post(url, follow=True).content.decode()
+    assert "Connected: Learning Assistant accepted the user name and password." in ok
+    settings.LEARNING_ASSISTANT_PASSWORD = "wrong"
+    refused = coordinator_client.post(url, follow=True).content.decode()
+    assert "the connection test failed: Learning Assistant refused the user name or password." in refused
