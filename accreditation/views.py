@@ -1,7 +1,6 @@
 """Thin views over the accreditation services and selectors."""
 
 from django.contrib import messages
-from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -9,7 +8,6 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import DetailView, FormView
 from django_filters.views import FilterView
-from django_tables2 import SingleTableMixin
 
 from accreditation import charts, selectors, services
 from accreditation.filters import AwardFilter, TemplateFilter
@@ -20,27 +18,14 @@ from accreditation.models import (
 from accreditation.tables import AwardTable, TemplateTable
 from portal.integrations import NotConfigured
 from portal.models import Activity, Course, Event, Template
+from portal.pagination import PAGE_SIZES, PagedTableMixin
+from portal.security import PermissionRequiredMixin
 
-PER_PAGE_CHOICES = (25, 50, 100)
 RELATED_LIMIT = 50
 
 
-class BoundedTableMixin(SingleTableMixin):
-    """``?per_page=`` only from a fixed set: django-tables2 would take any number from the request."""
-
-    def get_table_kwargs(self):
-        return {**super().get_table_kwargs(), "per_page_field": "per_page_unchecked"}
-
-    def get_table_pagination(self, table):
-        try:
-            per_page = int(self.request.GET.get("per_page", PER_PAGE_CHOICES[0]))
-        except ValueError:
-            per_page = PER_PAGE_CHOICES[0]
-        return {"per_page": per_page if per_page in PER_PAGE_CHOICES else PER_PAGE_CHOICES[0]}
-
-
 # --- awards -----------------------------------------------------------------------------------------------
-class AwardListView(PermissionRequiredMixin, BoundedTableMixin, FilterView):
+class AwardListView(PermissionRequiredMixin, PagedTableMixin, FilterView):
     permission_required = "accreditation.view_award"
     model = Award
     table_class = AwardTable
@@ -55,7 +40,7 @@ class AwardListView(PermissionRequiredMixin, BoundedTableMixin, FilterView):
         counts = selectors.award_status_counts(self.filterset.qs)
         return {**context, "status_counts": [(s, label, counts[s]) for s, label in Award.STATUS_CHOICES],
                 "chart": charts.weekly_status_chart(selectors.awards_per_week()),
-                "per_page_choices": PER_PAGE_CHOICES, "pe_online_configured": services.pe_online_configured()}
+                "per_page_choices": PAGE_SIZES, "pe_online_configured": services.pe_online_configured()}
 
 
 class AwardDetailView(PermissionRequiredMixin, DetailView):
@@ -197,7 +182,7 @@ class EventConfigurationView(ConfigurationView):
         services.event_accreditation_save(event=self.object, data=data, user=self.request.user)
 
 
-class TemplateChoiceView(PermissionRequiredMixin, BoundedTableMixin, FilterView):
+class TemplateChoiceView(PermissionRequiredMixin, PagedTableMixin, FilterView):
     """Templates to configure, searchable and paged (there may be many)."""
 
     permission_required = "accreditation.change_templateaccreditation"

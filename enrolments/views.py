@@ -1,14 +1,11 @@
 """Thin views over the enrolment services; a remote failure becomes a message on the page."""
 
 from django.contrib import messages
-from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import DetailView, FormView
 from django_filters.views import FilterView
-from django_tables2 import RequestConfig, SingleTableMixin
 
 from enrolments import selectors, services
 from enrolments.chart import progress_chart
@@ -20,26 +17,16 @@ from enrolments.tables import EnrolmentTable, LearnerPickTable, ReferenceItemTab
 from portal.filters import LearnerFilter
 from portal.http import RemoteError
 from portal.models import Learner
+from portal.pagination import PAGE_SIZES, PagedTableMixin
+from portal.security import PermissionRequiredMixin
 
-PER_PAGE_CHOICES = (25, 50, 100)
 
 
-class BoundedTableMixin(SingleTableMixin):
-    """Ordering from the request, but ``per_page`` only from a fixed set."""
-
-    def get_table(self, **kwargs):
-        table = self.get_table_class()(data=self.get_table_data(), **self.get_table_kwargs(), **kwargs)
-        RequestConfig(self.request, paginate=False).configure(table)
-        per_page = self.request.GET.get("per_page", "")
-        per_page = int(per_page) if per_page in {str(n) for n in PER_PAGE_CHOICES} else PER_PAGE_CHOICES[0]
-        try:
-            table.paginate(page=self.request.GET.get("page", 1), per_page=per_page)
-        except (PageNotAnInteger, EmptyPage):
-            table.paginate(page=1, per_page=per_page)
-        return table
+class BoundedTableMixin(PagedTableMixin):
+    """A paged table (portal's one page-size rule) with the page-size choices and the configured flag."""
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(per_page_choices=PER_PAGE_CHOICES,
+        return super().get_context_data(per_page_choices=PAGE_SIZES,
                                         configured=services.learning_assistant_configured(), **kwargs)
 
 

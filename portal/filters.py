@@ -3,12 +3,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import AuditEvent, Learner
-from portal.selectors import learner_search
+from portal.selectors import SEARCH_MAX_LENGTH, learner_search
 
 
 class LearnerFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search",
-                                  widget=forms.TextInput(attrs={"placeholder": _("Name, e-mail, ID or BIG number"), "autofocus": True}))
+                                  widget=forms.TextInput(attrs={"placeholder": _("Name, e-mail, ID or BIG number"), "autofocus": True,
+                                                                "maxlength": SEARCH_MAX_LENGTH}))
     active = django_filters.BooleanFilter(
         label=_("Status"),
         widget=forms.Select(choices=[("", _("All")), ("true", _("Active")), ("false", _("Inactive"))]),
@@ -20,7 +21,7 @@ class LearnerFilter(django_filters.FilterSet):
         fields = ["q", "active", "company"]
 
     def search(self, queryset, name, value):
-        return queryset.filter(pk__in=learner_search(query=value).values("pk")) if value.strip() else queryset
+        return learner_search(query=value, learners=queryset)
 
 
 class AuditEventFilter(django_filters.FilterSet):

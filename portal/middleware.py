@@ -1,3 +1,7 @@
+from django.conf import settings
+from django.db import connection
+from django.utils.cache import patch_cache_control
+
 from portal.audit import audit_context
 
 
@@ -11,3 +15,33 @@ class AuditContextMiddleware:
         with audit_context(user=request.user, actor="anonymous") as ctx:
             request.correlation_id = ctx.correlation_id
             return self.get_response(request)
+
+
+class StatementTimeoutMiddleware:
+    """On PostgreSQL, a web request's queries are cancelled after WEB_STATEMENT_TIMEOUT seconds, so a
+    runaway query never keeps a database backend busy after the browser gave up. Only the web process
+    runs middleware: workers, beat and migrations keep no limit."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.milliseconds = int(settings.WEB_STATEMENT_TIMEOUT * 1000)
+
+    def __call__(self, request):
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                # Per session, not SET LOCAL: requests do not run in one transaction.
+                cursor.execute("SET statement_timeout = %s", [self.milliseconds])
+        return self.get_response(request)
+
+
+class NoStoreForUsersMiddleware:
+    """Every page a logged-in user gets may hold learner data: no browser or proxy may keep a copy."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.user.is_authenticated:
+            patch_cache_control(response, private=True, no_store=True)
+        return response

@@ -343,4 +343,4 @@ class Job(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("job_detail", args=[self.pk])
-from portal.imports.models import LearnerImport, LearnerImportRow  # noqa: E402,F401
+from portal.imports.models import LearnerImport, LearnerImportChunk, LearnerImportRow  # noqa: E402,F401

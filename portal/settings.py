@@ -92,6 +92,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "portal.middleware.StatementTimeoutMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -102,6 +103,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "portal.middleware.AuditContextMiddleware",
+    "portal.middleware.NoStoreForUsersMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -133,6 +135,10 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
 else:
     # SQLite: wait for a writer instead of failing with "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
+# Seconds a web request's query may run on PostgreSQL before it is cancelled (0: no limit).
+WEB_STATEMENT_TIMEOUT = env.float("WEB_STATEMENT_TIMEOUT", default=15.0)
+if WEB_STATEMENT_TIMEOUT < 0:
+    raise ImproperlyConfigured(f"WEB_STATEMENT_TIMEOUT must be 0 or more seconds, not {WEB_STATEMENT_TIMEOUT}")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The cache holds short-lived shared state (login throttling counters, tokens);
@@ -159,6 +165,13 @@ AXES_COOLOFF_TIME = 0.25
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Behind the TLS proxy, the address the proxy forwards; otherwise REMOTE_ADDR.
+AXES_CLIENT_IP_CALLABLE = "portal.security.client_ip"
+
+# A session ends after SESSION_IDLE_MINUTES without a request, and when the browser closes.
+SESSION_COOKIE_AGE = env_positive_int("SESSION_IDLE_MINUTES", 8 * 60) * 60
+SESSION_SAVE_EVERY_REQUEST = True  # each request moves the end of the session on: an idle timeout
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("nl", _("Dutch"))]
@@ -197,6 +210,8 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
+# A TLS-terminating proxy in front (one, appending to X-Forwarded-For): trust its headers.
+BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY", False)
 
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
@@ -205,7 +220,7 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-    if env_bool("BEHIND_TLS_PROXY", False):
+    if BEHIND_TLS_PROXY:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # --- Background work -------------------------------------------------------
@@ -275,6 +290,7 @@ LEARNING_ASSISTANT_PROGRESS_BATCH = env_positive_int("LEARNING_ASSISTANT_PROGRES
 
 # --- Learner import --------------------------------------------------------
 IMPORT_MAX_UPLOAD_BYTES = env_positive_int("IMPORT_MAX_UPLOAD_MB", 50) * 1024 * 1024
+IMPORT_MAX_ROWS = env_positive_int("IMPORT_MAX_ROWS", 200_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

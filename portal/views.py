@@ -1,17 +1,13 @@
-import csv
-
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
 from django.http import Http404, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import DetailView, FormView, TemplateView
 from django_filters.views import FilterView
-from django_tables2 import SingleTableMixin
 
 from portal import selectors, services
 from portal.filters import AuditEventFilter, LearnerFilter
@@ -19,12 +15,19 @@ from portal.forms import LearnerForm
 from portal.integrations import integration_get, integrations, learner_panels
 from portal.jobs import job_result_template
 from portal.models import AuditEvent, Job, Learner
+from portal.pagination import PagedTableMixin, page_of
 from portal.pe_numbers import parse_custom1
+from portal.security import PermissionRequiredMixin
 from portal.tables import AuditEventTable, LearnerTable
 
 
 class DashboardView(TemplateView):
     template_name = "portal/dashboard.html"
+
+    def get(self, request, *args, **kwargs):
+        if not request.user.get_all_permissions():  # no role yet (a superuser has every permission)
+            return render(request, "portal/no_access.html")
+        return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
@@ -53,13 +56,12 @@ class IntegrationConnectionTestView(PermissionRequiredMixin, View):
         return redirect("dashboard")
 
 
-class LearnerListView(PermissionRequiredMixin, SingleTableMixin, FilterView):
+class LearnerListView(PermissionRequiredMixin, PagedTableMixin, FilterView):
     permission_required = "portal.view_learner"
     model = Learner
     table_class = LearnerTable
     filterset_class = LearnerFilter
     template_name = "portal/learner_list.html"
-    paginate_by = 25
 
 
 class LearnerDetailView(PermissionRequiredMixin, DetailView):
@@ -136,7 +138,7 @@ class Custom1ExplainView(PermissionRequiredMixin, TemplateView):
             value=value, parsed=parse_custom1(value, default_org_id=settings.PE_ONLINE_ORG_ID), **kwargs)
 
 
-class AuditListView(PermissionRequiredMixin, SingleTableMixin, FilterView):
+class AuditListView(PermissionRequiredMixin, PagedTableMixin, FilterView):
     permission_required = "portal.view_auditevent"
     model = AuditEvent
     table_class = AuditEventTable
@@ -154,26 +156,6 @@ class AuditDetailView(PermissionRequiredMixin, DetailView):
     template_name = "portal/audit_detail.html"
 
 
-def spreadsheet_safe(value) -> str:
-    """Excel and LibreOffice run cells starting with = + - @ (or tab/CR) as formulas: make them text."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-class _Echo:
-    def write(self, value):
-        return value
-
-
-AUDIT_EXPORT_COLUMNS = [
-    ("created_at", "time"), ("actor", "actor"), ("action", "action"), ("system", "system"),
-    ("outcome", "outcome"), ("learner_id", "learner_id"), ("learner", "learner"), ("course", "course"),
-    ("object_repr", "object"), ("summary", "summary"), ("http_method", "http_method"),
-    ("http_path", "http_path"), ("http_status", "http_status"), ("duration_ms", "duration_ms"),
-    ("error", "error"), ("changes", "changes"), ("correlation_id", "correlation_id"),
-]
-
-
 class AuditExportView(PermissionRequiredMixin, View):
     """The filtered audit log as CSV: UTF-8 with BOM (Excel reads it right) and formula-safe cells."""
 
@@ -181,14 +163,8 @@ class AuditExportView(PermissionRequiredMixin, View):
 
     def get(self, request):
         events = AuditEventFilter(request.GET, queryset=AuditEvent.objects.select_related("learner", "course")).qs
-        writer = csv.writer(_Echo())
-
-        def rows():
-            yield "\ufeff" + writer.writerow([header for _attr, header in AUDIT_EXPORT_COLUMNS])
-            for event in events.iterator(chunk_size=2000):
-                yield writer.writerow([spreadsheet_safe(getattr(event, attr)) for attr, _header in AUDIT_EXPORT_COLUMNS])
-
-        response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+        response = StreamingHttpResponse(selectors.audit_export_lines(events=events),
+                                         content_type="text/csv; charset=utf-8")
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         response["Content-Disposition"] = f'attachment; filename="audit-log-{stamp}.csv"'
         return response
@@ -204,5 +180,7 @@ class JobDetailView(PermissionRequiredMixin, DetailView):
         return ["portal/job_progress.html"] if self.request.htmx else ["portal/job_detail.html"]
 
     def get_context_data(self, **kwargs):
-        # A job kind may show more of its result than the summary (e.g. per-learner outcomes).
-        return super().get_context_data(result_template=job_result_template(self.object.kind), **kwargs)
+        # A job kind may show more of its result than the summary: per-learner outcomes, a page at a time.
+        outcomes = page_of(self.request, self.object.result.get("outcomes", []), default=50)
+        return super().get_context_data(result_template=job_result_template(self.object.kind), outcomes=outcomes,
+                                        **kwargs)

@@ -80,10 +80,22 @@ class ExternalScoreForm(forms.Form):
 
 
 class LearnerGroupForm(forms.ModelForm):
-    members = forms.ModelMultipleChoiceField(label=_("Members"), queryset=Learner.objects.filter(active=True),
-                                             required=False, widget=forms.SelectMultiple(attrs={"size": 12}))
+    """A group's name and ID, and the members to add or remove: never a list of every learner to choose
+    from (the page shows a search and a page of members, each with its checkbox)."""
+
+    add = forms.ModelMultipleChoiceField(label=_("Add"), queryset=Learner.objects.filter(active=True),
+                                         required=False, widget=forms.MultipleHiddenInput)
+    remove = forms.ModelMultipleChoiceField(label=_("Remove"), queryset=Learner.objects.all(), required=False,
+                                            widget=forms.MultipleHiddenInput)
 
     class Meta:
         model = LearnerGroup
-        fields = ["external_id", "name", "members"]
+        fields = ["external_id", "name"]
         help_texts = {"external_id": _("The group's ID in aNewSpring; it cannot be changed there later.")}
+
+    def members(self) -> list[Learner]:
+        """The members once saved: the current ones, plus those to add, minus those to remove."""
+        current = list(self.instance.members.all()) if self.instance.pk else []
+        removed = set(self.cleaned_data["remove"])
+        added = [learner for learner in self.cleaned_data["add"] if learner not in current]
+        return [learner for learner in current + added if learner not in removed]

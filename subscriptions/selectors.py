@@ -6,6 +6,7 @@ from django.db.models import Count, Prefetch, QuerySet
 
 from portal.integrations import ResultPart
 from portal.models import Activity, Course, Learner, Template
+from portal.selectors import learner_search
 from subscriptions.client import activity_type_label
 from subscriptions.models import ActivityResult, LearnerGroup, Subscription
 
@@ -45,6 +46,21 @@ def group_licences(*, group: LearnerGroup, course: Course) -> dict[str, int]:
     members = group.members.count()
     subscribed = Subscription.objects.filter(course=course, finished=False, learner__learner_groups=group).count()
     return {"members": members, "subscribed": subscribed, "licences": members - subscribed}
+
+
+# The most learners one search of the group page's member picker shows.
+MEMBER_CANDIDATES_LIMIT = 20
+
+
+def group_member_candidates(*, query: str) -> list[Learner]:
+    """Active learners matching ``query``, to add to a group: a few, never all."""
+    if not query.strip():
+        return []
+    return list(learner_search(query=query, learners=Learner.objects.filter(active=True))[:MEMBER_CANDIDATES_LIMIT])
+
+
+def group_members(*, group: LearnerGroup | None) -> QuerySet[Learner]:
+    return group.members.order_by("last_name", "first_name", "id") if group else Learner.objects.none()
 
 
 def learner_groups() -> QuerySet[LearnerGroup]:

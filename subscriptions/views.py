@@ -4,7 +4,6 @@ import logging
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseForbidden, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,6 +18,8 @@ from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
 from portal.models import Job, Learner
+from portal.pagination import PagedTableMixin, page_of
+from portal.security import PermissionRequiredMixin
 from portal.views import CreateOrEditView
 from subscriptions import selectors, webhooks
 from subscriptions.client import AnewspringError
@@ -101,7 +102,7 @@ class LearnerSubscriptionsRefreshView(PermissionRequiredMixin, View):
 
 
 # --- subscribe -----------------------------------------------------------------------------------
-class SubscribeView(ConfiguredMixin, PermissionRequiredMixin, SingleTableMixin, FilterView):
+class SubscribeView(ConfiguredMixin, PermissionRequiredMixin, PagedTableMixin, FilterView):
     """Pick learners in a filtered table (or a group), a course and dates; one learner is subscribed
     at once, more run as a job with a progress bar."""
 
@@ -255,11 +256,10 @@ class SubscriptionScoreView(_SubscriptionMixin, FormView):
 
 
 # --- groups --------------------------------------------------------------------------------------
-class GroupListView(ConfiguredMixin, PermissionRequiredMixin, SingleTableMixin, TemplateView):
+class GroupListView(ConfiguredMixin, PermissionRequiredMixin, PagedTableMixin, TemplateView):
     permission_required = "subscriptions.view_learnergroup"
     template_name = "subscriptions/group_list.html"
     table_class = LearnerGroupTable
-    table_pagination = False
 
     def get_table_data(self):
         return selectors.learner_groups()
@@ -271,10 +271,27 @@ class GroupFormView(ConfiguredMixin, CreateOrEditView):
     template_name = "subscriptions/group_form.html"
     form_class = LearnerGroupForm
 
+    def get(self, request, *args, **kwargs):
+        if request.htmx:  # the member picker, while the coordinator types
+            return render(request, "subscriptions/_member_candidates.html", self._candidates())
+        return super().get(request, *args, **kwargs)
+
+    def _candidates(self) -> dict:
+        query = self.request.GET.get("member_q", "")
+        candidates = selectors.group_member_candidates(query=query)
+        member_ids = set(self.object.members.filter(pk__in=[c.pk for c in candidates]).values_list("pk", flat=True)
+                         if self.object else [])
+        return {"member_q": query, "candidates": [(c, c.pk in member_ids) for c in candidates],
+                "candidates_limit": selectors.MEMBER_CANDIDATES_LIMIT}
+
+    def get_context_data(self, **kwargs):
+        members = page_of(self.request, selectors.group_members(group=self.object), prefix="members_")
+        return super().get_context_data(members=members, **self._candidates(), **kwargs)
+
     def form_valid(self, form):
         data = {name: form.cleaned_data[name] for name in ("external_id", "name")}
         try:
-            group = learner_group_save(group=self.object, data=data, members=form.cleaned_data["members"])
+            group = learner_group_save(group=self.object, data=data, members=form.members())
         except ValidationError as exc:
             form.add_error(None, exc)
             return self.form_invalid(form)

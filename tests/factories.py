@@ -1,4 +1,5 @@
 import factory
+from django.utils import timezone
 from django.contrib.auth.models import Group, User
 
 from portal.models import Activity, AuditEvent, Course, Event, Job, Learner, LearnerImport, Template
@@ -114,3 +115,4 @@ class LearnerImportFactory(factory.django.DjangoModelFactory):
     delimiter = ";"
     columns = ["FirstName", "LastName", "ExternalID"]
     counts = factory.LazyFunction(lambda: dict.fromkeys(LearnerImport.COUNT_KEYS, 0))
+    previewed_at = factory.LazyFunction(timezone.now)

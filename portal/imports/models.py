@@ -29,11 +29,15 @@ class LearnerImport(models.Model):
     correlation_id = models.UUIDField(_("correlation ID"), default=uuid.uuid4, unique=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                    related_name="+")
+    # The job that reads the uploaded file and makes the preview, then the one that imports it.
+    preview_job = models.OneToOneField("portal.Job", on_delete=models.PROTECT, null=True, blank=True,
+                                       related_name="learner_import_preview", verbose_name=_("preview job"))
     job = models.OneToOneField("portal.Job", on_delete=models.PROTECT, null=True, blank=True,
                                related_name="learner_import")
     # The jobs, one per system in push_to, that take the imported learners there.
     push_jobs = models.ManyToManyField("portal.Job", blank=True, related_name="+", verbose_name=_("push jobs"))
     created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    previewed_at = models.DateTimeField(_("previewed at"), null=True, blank=True)
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
@@ -58,6 +62,21 @@ class LearnerImport(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("import_detail" if self.confirmed_at else "import_preview", args=[self.pk])
+
+
+class LearnerImportChunk(models.Model):
+    """A piece of an uploaded file, kept in the database (not on a web process's disk) until the preview
+    job has read it. Pieces, so that neither the upload nor the storing holds the whole file in memory."""
+
+    SIZE = 1024 * 1024
+
+    learner_import = models.ForeignKey(LearnerImport, on_delete=models.CASCADE, related_name="chunks", db_index=False)
+    number = models.PositiveIntegerField()
+    data = models.BinaryField()
+
+    class Meta:
+        ordering = ["learner_import", "number"]
+        constraints = [models.UniqueConstraint(fields=["learner_import", "number"], name="import_chunk_unique_number")]
 
 
 class LearnerImportRow(models.Model):

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from portal.models import Learner
 from portal.pe_numbers import parse_custom1
+from portal.spreadsheet import looks_like_formula
 
 # aNewSpring's user-import columns -> Learner field; None: known, but not kept by the portal.
 COLUMNS: dict[str, str | None] = {
@@ -40,11 +41,12 @@ _IGNORED_IN_NAMES = re.compile(r"[\s_-]+")
 _FIRST_LINE = re.compile(r"[\r\n]*([^\r\n]*)")
 _SEP_LINE = re.compile(r"sep=(.)", re.IGNORECASE)  # Excel's hint line naming the separator
 _BINARY = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-# Spreadsheets run cells starting with = + - @ as formulas; "+31 6..." and "-" alone are fine.
-_FORMULA = re.compile(r"[=@]|[+-]\s*[^\d\s]")
 _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _DUTCH_DATE = re.compile(r"(\d{1,2})-(\d{1,2})-(\d{4})")  # what Dutch Excel writes
 _MAX_ROWS_NAMED = 5
+# aNewSpring knows 22 columns; a first row naming more than this is read up to here.
+MAX_COLUMNS = 100
+_MAX_NAMES_LISTED = 5
 
 
 class ImportFileError(Exception):
@@ -66,6 +68,19 @@ class ParsedRow:
         self.warnings.append({"column": column, "message": message})
 
 
+@dataclass(slots=True)
+class Holders:
+    """The rows holding one value: the first few of them (all a message names) and how many there are."""
+
+    first: list[int] = field(default_factory=list)
+    count: int = 0
+
+    def add(self, line: int) -> None:
+        self.count += 1
+        if len(self.first) <= _MAX_ROWS_NAMED:
+            self.first.append(line)
+
+
 @dataclass
 class ParsedFile:
     text: str = field(repr=False)
@@ -75,7 +90,7 @@ class ParsedFile:
     positions: dict[int, str]  # cell index -> recognised column
     warnings: list[str]
     row_count: int
-    duplicates: dict[str, dict[str, list[int]]]  # column -> key -> rows holding it
+    duplicates: dict[str, dict[str, Holders]]  # column -> key -> rows holding it, for keys on two rows or more
     default_org_id: int | None
 
     @property
@@ -101,10 +116,11 @@ class ParsedFile:
             row.error("Login", _("Login and ExternalID are both empty; fill in at least one."))
         for column, keys in self.duplicates.items():
             value = row.values.get(COLUMNS[column])
-            others = [n for n in keys.get(_unique_key(column, value), ()) if n != line] if value else []
-            if others:
-                shown = ", ".join(str(n) for n in others[:_MAX_ROWS_NAMED])
-                shown += "…" if len(others) > _MAX_ROWS_NAMED else ""
+            holders = keys.get(_unique_key(column, value)) if value else None
+            if holders:
+                others = [n for n in holders.first if n != line][:_MAX_ROWS_NAMED]
+                shown = ", ".join(str(n) for n in others)
+                shown += "…" if holders.count - 1 > len(others) else ""
                 row.error(column, _("'%(value)s' is also on row %(rows)s; each learner may appear only once.")
                           % {"value": value, "rows": shown})
         return row
@@ -112,11 +128,12 @@ class ParsedFile:
 
 def check_size(size: int, *, max_bytes: int) -> None:
     if size > max_bytes:
-        raise ImportFileError(_("The file is %(size)s; the limit is %(limit)s.")
-                              % {"size": filesizeformat(size), "limit": filesizeformat(max_bytes)})
+        raise ImportFileError(_("The file is %(size)s, %(over)s over the limit of %(limit)s.")
+                              % {"size": filesizeformat(size), "over": filesizeformat(size - max_bytes),
+                                 "limit": filesizeformat(max_bytes)})
 
 
-def parse_file(data: bytes, *, max_bytes: int, default_org_id: int | None) -> ParsedFile:
+def parse_file(data: bytes, *, max_bytes: int, max_rows: int, default_org_id: int | None) -> ParsedFile:
     check_size(len(data), max_bytes=max_bytes)
     text, encoding = _decode(data)
     delimiter, has_sep_line = _detect_delimiter(_FIRST_LINE.match(text)[1])
@@ -128,7 +145,7 @@ def parse_file(data: bytes, *, max_bytes: int, default_org_id: int | None) -> Pa
         raise ImportFileError(_("The file is empty."))
     positions, warnings = _read_header(header)
 
-    row_count, duplicates, passwords_given = _survey(records, positions, len(header), delimiter)
+    row_count, duplicates, passwords_given = _survey(records, positions, len(header), delimiter, max_rows)
     if not row_count:
         raise ImportFileError(_("The file has a header row but no learners."))
     if passwords_given:
@@ -142,6 +159,9 @@ def _decode(data: bytes) -> tuple[str, str]:
     if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
         raise ImportFileError(_("This is an Excel workbook, not a CSV file. In Excel, choose Save As › "
                                 "'CSV UTF-8 (comma delimited)' and upload that file."))
+    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        raise ImportFileError(_("The file is saved as UTF-32. Save it as 'CSV UTF-8 (comma delimited)' and "
+                                "upload that file."))
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise ImportFileError(_("The file is saved as UTF-16 ('Unicode text'). Save it as "
                                 "'CSV UTF-8 (comma delimited)' and upload that file."))
@@ -179,17 +199,23 @@ def _records(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
 def _read_header(header: list[str]) -> tuple[dict[int, str], list[str]]:
     positions: dict[int, str] = {}
     warnings: list[str] = []
-    for index, name in enumerate(header):
+    unknown: list[str] = []
+    if len(header) > MAX_COLUMNS:
+        warnings.append(_("The first row names %(count)d columns; only the first %(max)d are read.")
+                        % {"count": len(header), "max": MAX_COLUMNS})
+    for index, name in enumerate(header[:MAX_COLUMNS]):
         key = _IGNORED_IN_NAMES.sub("", name).casefold()
         if not key:
             continue
         column = _COLUMN_BY_KEY.get(key)
         if column is None:
-            warnings.append(_("Unknown column '%(name)s' is ignored.") % {"name": name.strip()})
+            unknown.append(name.strip())
         elif column in positions.values():
             raise ImportFileError(_("The column %(column)s appears twice in the first row.") % {"column": column})
         else:
             positions[index] = column
+    if unknown:
+        warnings.append(_unknown_columns_warning(unknown))
     present = set(positions.values())
     missing = [column for column in ("FirstName", "LastName") if column not in present]
     if not present & {"Login", "ExternalID"}:
@@ -201,12 +227,22 @@ def _read_header(header: list[str]) -> tuple[dict[int, str], list[str]]:
     return positions, warnings
 
 
+def _unknown_columns_warning(names: list[str]) -> str:
+    """One warning for all unknown columns, naming the first few: a file of 100,000 columns gets one line."""
+    listed = ", ".join(f"'{name}'" for name in names[:_MAX_NAMES_LISTED])
+    if len(names) == 1:
+        return _("Unknown column %(names)s is ignored.") % {"names": listed}
+    if len(names) > _MAX_NAMES_LISTED:
+        return (_("Unknown columns %(names)s and %(more)d more are ignored.")
+                % {"names": listed, "more": len(names) - _MAX_NAMES_LISTED})
+    return _("Unknown columns %(names)s are ignored.") % {"names": listed}
+
+
 def _survey(records: Iterator[tuple[int, list[str]]], positions: dict[int, str], width: int,
-            delimiter: str) -> tuple[int, dict[str, dict[str, list[int]]], bool]:
+            delimiter: str, max_rows: int) -> tuple[int, dict[str, dict[str, Holders]], bool]:
     """The first pass: checks the shape of every row, counts them and finds the values used on more
-    than one row (keeping only those, not every value)."""
-    first_seen: dict[str, dict[str, int]] = {column: {} for column in UNIQUE_COLUMNS if column in positions.values()}
-    duplicates: dict[str, dict[str, list[int]]] = {column: {} for column in first_seen}
+    than one row (keeping only those, and only the first few rows of each: linear in the rows)."""
+    seen: dict[str, dict[str, Holders]] = {column: {} for column in UNIQUE_COLUMNS if column in positions.values()}
     index_of = {column: index for index, column in positions.items()}
     row_count, passwords_given = 0, False
     for line, cells in records:
@@ -217,14 +253,19 @@ def _survey(records: Iterator[tuple[int, list[str]]], positions: dict[int, str],
                   "Is there a separator (%(sep)s) in a value that is not between quotes?")
                 % {"row": line, "cells": len(cells), "columns": width, "sep": delimiter})
         row_count += 1
+        if row_count > max_rows:
+            raise ImportFileError(
+                _("The file has more than %(max)s learner rows, the most one import takes. Split it into "
+                  "files of at most %(max)s rows and import them one after the other.") % {"max": f"{max_rows:,}"})
         passwords_given = passwords_given or _cell(cells, index_of.get("Password")) != ""
-        for column, seen in first_seen.items():
+        for column, holders in seen.items():
             value = _cell(cells, index_of[column])
             if value:
                 key = _unique_key(column, value)
-                first = seen.setdefault(key, line)
-                if first != line:
-                    duplicates[column].setdefault(key, [first]).append(line)
+                if key not in holders:
+                    holders[key] = Holders()
+                holders[key].add(line)
+    duplicates = {column: {key: h for key, h in holders.items() if h.count > 1} for column, holders in seen.items()}
     return row_count, duplicates, passwords_given
 
 
@@ -238,7 +279,7 @@ def _unique_key(column: str, value: str) -> str:
 
 def _clean_cell(row: ParsedRow, column: str, name: str, value: str, default_org_id: int | None) -> str:
     """The value to keep; problems go to the row. A cell in error keeps its text, for the preview."""
-    if value[0] in "=+-@" and _FORMULA.match(value):
+    if looks_like_formula(value):
         row.warn(column, _("'%(value)s' looks like a spreadsheet formula; it is kept as plain text.")
                  % {"value": value})
     if name == "date_of_birth":

@@ -1,5 +1,5 @@
-"""Writes of the learner import: the preview (the file parsed, matched and stored row by row;
-no learner touched), the confirmation, the run that creates and updates learners in bulk, and,
+"""Writes of the learner import: the upload (the file stored, its preview started as a job), the
+preview (the file parsed, matched and stored row by row; no learner touched), the confirmation, the run that creates and updates learners in bulk, and,
 when asked for, a job per remote system that takes imported learners (the integrations'
 ``learners_imported`` hook).
 
@@ -8,7 +8,7 @@ All audit events of one import share the import's correlation id.
 
 import uuid
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
 from itertools import batched
 
@@ -24,10 +24,10 @@ from django.utils.translation import ngettext
 from portal.audit import audit_context, audit_record, audit_record_many, diff
 from portal.db import bulk_insert, gc_paused
 from portal.http import RemoteError
-from portal.imports.models import LearnerImport, LearnerImportRow
-from portal.imports.parsing import COLUMNS, ParsedRow, parse_file
+from portal.imports.models import LearnerImport, LearnerImportChunk, LearnerImportRow
+from portal.imports.parsing import COLUMNS, ParsedFile, ParsedRow, parse_file
 from portal.integrations import import_hooks, integration_get, integration_require
-from portal.jobs import job_handler, job_launch
+from portal.jobs import JobProgress, job_handler, job_launch
 from portal.models import Job, Learner, external_id_generate
 from portal.pe_numbers import PENumber
 from portal.services import learner_snapshot, pe_registrations_add, pe_registrations_replace
@@ -42,35 +42,99 @@ class ImportRunError(Exception):
     """The database refused a batch: learners changed between the preview and the import."""
 
 
+def learner_import_upload(*, upload, update_existing: bool, push_to: Sequence[str] = (), user=None) -> LearnerImport:
+    """Store an uploaded file (a Django ``UploadedFile``) in the database, a piece at a time, and start the
+    job that checks it and makes the preview: the web request neither reads the whole file nor parses it.
+    ``push_to`` as for :func:`learner_import_preview`."""
+    with transaction.atomic():
+        learner_import = LearnerImport.objects.create(
+            file_name=upload.name[:255], update_existing=update_existing, push_to=_offered(push_to), created_by=user)
+        LearnerImportChunk.objects.bulk_create(
+            LearnerImportChunk(learner_import=learner_import, number=number, data=piece)
+            for number, piece in enumerate(_pieces(upload)))
+        learner_import.preview_job = job_launch(
+            kind="learner_import_preview", title=_("Check of %(file)s") % {"file": learner_import.file_name},
+            params={"learner_import_id": learner_import.pk}, user=user, correlation_id=learner_import.correlation_id)
+        learner_import.save(update_fields=["preview_job"])
+    return learner_import
+
+
+def _pieces(upload) -> Iterator[bytes]:
+    """The file a piece at a time (``UploadedFile.chunks`` gives a file kept in memory in one piece)."""
+    upload.seek(0)
+    while piece := upload.read(LearnerImportChunk.SIZE):
+        yield piece
+
+
+@job_handler("learner_import_preview")
+def learner_import_preview_job(job, progress) -> dict:
+    """Read the stored file, check it and store the preview; the file's pieces are deleted either way.
+    A bad file fails the job with the parser's message, which the preview page shows."""
+    learner_import = job.learner_import_preview
+    try:
+        data = b"".join(learner_import.chunks.order_by("number").values_list("data", flat=True))
+        parsed = _parse(data)
+        del data
+        # Not one transaction: each batch commits, so that the page sees the progress.
+        with audit_context(correlation_id=learner_import.correlation_id):
+            _preview_store(learner_import, parsed, progress)
+    except BaseException:
+        learner_import.rows.all().delete()
+        raise
+    finally:
+        learner_import.chunks.all().delete()
+    return {"summary": learner_import.counts_summary, "next_url": learner_import.get_absolute_url()}
+
+
 def learner_import_preview(*, data: bytes, file_name: str, update_existing: bool, push_to: Sequence[str] = (),
                            user=None) -> LearnerImport:
-    """Parse and check the file and store the outcome of every row. Raises ImportFileError for a bad file.
+    """Parse and check the file and store the outcome of every row, here and now (the management command
+    does; the upload page uses :func:`learner_import_upload`). Raises ImportFileError for a bad file.
 
     ``push_to`` names the integrations (of :func:`~portal.integrations.import_hooks`) that get the
     imported learners afterwards; a name not offered now is left out."""
-    parsed = parse_file(data, max_bytes=settings.IMPORT_MAX_UPLOAD_BYTES, default_org_id=settings.PE_ONLINE_ORG_ID)
-    offered = {integration.name for integration in import_hooks()}
+    parsed = _parse(data)
     correlation_id = uuid.uuid4()
     with audit_context(correlation_id=correlation_id), transaction.atomic():
         learner_import = LearnerImport.objects.create(
-            file_name=file_name[:255], encoding=parsed.encoding, delimiter=parsed.delimiter,
-            update_existing=update_existing, push_to=[name for name in push_to if name in offered],
-            columns=parsed.columns,
-            file_warnings=parsed.warnings,
+            file_name=file_name[:255], update_existing=update_existing, push_to=_offered(push_to),
             correlation_id=correlation_id, created_by=user,
         )
-        counts = Counter(total=parsed.row_count)
-        with gc_paused():  # parsing too: each batch of rows lives until it is stored
-            for batch in batched(parsed.rows(), BATCH_SIZE):
-                rows = _classify(learner_import, batch)
-                counts.update(row["action"] for row in rows)
-                counts["warning"] += sum(1 for row in rows if row["warnings"])
-                bulk_insert(LearnerImportRow, rows)
-        learner_import.counts = {key: counts[key] for key in LearnerImport.COUNT_KEYS}
-        learner_import.save(update_fields=["counts"])
+        _preview_store(learner_import, parsed)
+    return learner_import
+
+
+def _offered(push_to: Sequence[str]) -> list[str]:
+    offered = {integration.name for integration in import_hooks()}
+    return [name for name in push_to if name in offered]
+
+
+def _parse(data: bytes) -> ParsedFile:
+    return parse_file(data, max_bytes=settings.IMPORT_MAX_UPLOAD_BYTES, max_rows=settings.IMPORT_MAX_ROWS,
+                      default_org_id=settings.PE_ONLINE_ORG_ID)
+
+
+def _preview_store(learner_import: LearnerImport, parsed: ParsedFile, progress: JobProgress | None = None) -> None:
+    learner_import.encoding, learner_import.delimiter = parsed.encoding, parsed.delimiter
+    learner_import.columns, learner_import.file_warnings = parsed.columns, parsed.warnings
+    if progress:
+        progress.set_total(parsed.row_count)
+    counts = Counter(total=parsed.row_count)
+    with gc_paused():  # parsing too: each batch of rows lives until it is stored
+        for batch in batched(parsed.rows(), BATCH_SIZE):
+            rows = _classify(learner_import, batch)
+            counts.update(row["action"] for row in rows)
+            counts["warning"] += sum(1 for row in rows if row["warnings"])
+            bulk_insert(LearnerImportRow, rows)
+            if progress:
+                progress.advance(len(batch))
+    learner_import.counts = {key: counts[key] for key in LearnerImport.COUNT_KEYS}
+    learner_import.previewed_at = timezone.now()
+    with transaction.atomic():
+        learner_import.save(update_fields=["encoding", "delimiter", "columns", "file_warnings", "counts",
+                                           "previewed_at"])
         audit_record(action="learner_import.upload", obj=learner_import,
                      summary=f"Uploaded {learner_import.file_name}: {learner_import.counts_summary}"[:500])
-    return learner_import
 
 
 def _classify(learner_import: LearnerImport, batch: tuple[ParsedRow, ...]) -> list[dict]:
@@ -124,6 +188,8 @@ def learner_import_confirm(*, learner_import: LearnerImport, valid_only: bool, u
         learner_import = LearnerImport.objects.select_for_update().get(pk=learner_import.pk)
         if learner_import.confirmed_at:
             raise ValidationError(_("This import has been confirmed already."))
+        if not learner_import.previewed_at:
+            raise ValidationError(_("The file has not been checked yet; wait for its preview."))
         errors = learner_import.counts[ERROR]
         if errors and not valid_only:
             raise ValidationError(

@@ -1,19 +1,24 @@
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import DetailView, FormView
-from django_tables2 import SingleTableMixin
+from django_htmx.http import HttpResponseClientRefresh
 
 from portal.imports import selectors, services
 from portal.imports.forms import ImportConfirmForm, ImportUploadForm
 from portal.imports.models import LearnerImport, LearnerImportRow
-from portal.imports.parsing import ImportFileError
+from portal.imports.parsing import ImportFileError, check_size
 from portal.imports.tables import LearnerImportRowTable
 from portal.integrations import import_hooks, integrations
+from portal.pagination import PagedTableMixin
+from portal.security import PermissionRequiredMixin
+
+
+# The bytes of a multipart upload besides the file itself (boundaries, other fields), with room to spare.
+UPLOAD_FORM_OVERHEAD = 64 * 1024
 
 
 class ImportUploadView(PermissionRequiredMixin, FormView):
@@ -25,36 +30,47 @@ class ImportUploadView(PermissionRequiredMixin, FormView):
         return super().get_context_data(max_bytes=settings.IMPORT_MAX_UPLOAD_BYTES,
                                          import_hooks=import_hooks(), **kwargs)
 
+    def post(self, request, *args, **kwargs):
+        # A body far over the limit is refused before Django receives the file (onto disk) at all.
+        body_size = int(request.META.get("CONTENT_LENGTH") or 0)
+        if body_size > settings.IMPORT_MAX_UPLOAD_BYTES + UPLOAD_FORM_OVERHEAD:
+            try:
+                check_size(body_size, max_bytes=settings.IMPORT_MAX_UPLOAD_BYTES)
+            except ImportFileError as exc:
+                messages.error(request, str(exc))
+            return redirect("import_upload")
+        return super().post(request, *args, **kwargs)
+
     def form_valid(self, form):
-        upload = form.cleaned_data["file"]
-        try:
-            learner_import = services.learner_import_preview(
-                data=upload.read(), file_name=upload.name, user=self.request.user,
-                update_existing=form.cleaned_data["existing"] == ImportUploadForm.UPDATE,
-                push_to=form.cleaned_data.get("push_to", []),
-            )
-        except ImportFileError as exc:
-            form.add_error("file", str(exc))
-            return self.form_invalid(form)
+        learner_import = services.learner_import_upload(
+            upload=form.cleaned_data["file"], user=self.request.user,
+            update_existing=form.cleaned_data["existing"] == ImportUploadForm.UPDATE,
+            push_to=form.cleaned_data.get("push_to", []),
+        )
         return redirect(learner_import)
 
 
-class _ImportPageView(PermissionRequiredMixin, SingleTableMixin, DetailView):
+class _ImportPageView(PermissionRequiredMixin, PagedTableMixin, DetailView):
     """An import with its rows; the preview before confirmation, the detail page after it."""
 
     permission_required = "portal.view_learnerimport"
     model = LearnerImport
     context_object_name = "learner_import"
     table_class = LearnerImportRowTable
-    table_pagination = {"per_page": 50}
+    paginate_by = 50
 
     def get_queryset(self):
-        return LearnerImport.objects.select_related("created_by", "job").prefetch_related("push_jobs")
+        return LearnerImport.objects.select_related("created_by", "preview_job", "job").prefetch_related("push_jobs")
 
     def get(self, request, *args, **kwargs):
         self.object = self.get_object()
         if request.path != self.object.get_absolute_url():
             return redirect(self.object)
+        if not self.object.previewed_at:  # the preview job is still reading the file, or failed
+            return render(request, "imports/checking.html", {"learner_import": self.object,
+                                                             "job": self.object.preview_job})
+        if request.htmx:  # the checking page polled, and the preview is ready: show it
+            return HttpResponseClientRefresh()
         return self.render_to_response(self.get_context_data(object=self.object))
 
     def get_table_data(self):

@@ -72,6 +72,7 @@ CASES: dict[str, bytes] = {
     "ok_whitespace.csv": utf8("FirstName,LastName,Login\n  Jan\t, Vries ,\u00a0jdevries \n"),
     # Warnings
     "warn_unknown_columns.csv": utf8("FirstName,LastName,Login,Nickname\nJan,Vries,jdevries,Jantje\n"),
+    "warn_many_unknown_columns.csv": utf8("FirstName,LastName,Login,A,B,C,D,E,F,G\nJan,Vries,jdevries\n"),
     "warn_formula_cells.csv": utf8(table(
         {**JAN, "Function": '=HYPERLINK("http://evil.example","klik")', "Company": "@SUM(A1:A9)"},
         {**PIET, "Function": "+cmd|' /C calc'!A0", "TelephoneNumber": "+31 20 123 4567"})),
@@ -98,6 +99,7 @@ CASES: dict[str, bytes] = {
     "bad_binary.bin": bytes(range(256)) * 4,
     "bad_png.csv": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01",
     "bad_utf16.csv": table(JAN).encode("utf-16"),
+    "bad_utf32.csv": table(JAN).encode("utf-32"),
     "bad_missing_last_name.csv": utf8("FirstName,Login\nJan,jdevries\n"),
     "bad_missing_login_and_external_id.csv": utf8("FirstName,LastName,Email\nJan,Vries,jan@example.org\n"),
     "bad_tab_separated.csv": utf8(table(JAN, sep="\t")),

@@ -4,10 +4,11 @@ from pathlib import Path
 
 import pytest
 
-from portal.imports.parsing import ImportFileError, parse_file
+from portal.imports.parsing import MAX_COLUMNS, ImportFileError, check_size, parse_file
 
 CORPUS = Path(__file__).parent / "corpus"
 LIMIT = 10 * 1024 * 1024
+MAX_ROWS = 200_000
 
 EXCEL_ADVICE = ("This is an Excel workbook, not a CSV file. In Excel, choose Save As › 'CSV UTF-8 (comma delimited)' "
                 "and upload that file.")
@@ -38,7 +39,8 @@ FILE_ERRORS = {
     "bad_unterminated_quote.csv": 'Row 2 is not valid CSV (unexpected end of data). Check the quotes (") in that row.',
     "bad_huge_field.csv": 'Row 2 is not valid CSV (field larger than field limit (131072)). Check the quotes (") '
                           "in that row.",
-    "bad_over_size_limit.csv": "The file is 2.6\xa0KB; the limit is 1.0\xa0KB.",
+    "bad_utf32.csv": "The file is saved as UTF-32. Save it as 'CSV UTF-8 (comma delimited)' and upload that file.",
+    "bad_over_size_limit.csv": "The file is 2.6\xa0KB, 1.6\xa0KB over the limit of 1.0\xa0KB.",
 }
 SMALL_LIMIT_FILES = {"bad_over_size_limit.csv": 1024}
 
@@ -64,6 +66,7 @@ PROBLEMS = {
     "err_custom1_bad.csv": ["row 2, Custom1: '19/abc' is not OrgID/number (for example 19/39054148101)."],
     "err_long_value.csv": ["row 2, FirstName: is 300 characters long; at most 100 fit"],
     "warn_unknown_columns.csv": ["Unknown column 'Nickname' is ignored."],
+    "warn_many_unknown_columns.csv": ["Unknown columns 'A', 'B', 'C', 'D', 'E' and 2 more are ignored."],
     "warn_password_column.csv": ["The passwords in the file are ignored: the portal never stores passwords."],
     "warn_big_check_digit.csv": [
         "row 2, Custom1: 19/12345678901: the BIG number's check digit does not match; please check it. (warning)",
@@ -79,7 +82,7 @@ PROBLEMS = {
 
 def parse(name: str, default_org_id: int | None = None):
     return parse_file((CORPUS / name).read_bytes(), max_bytes=SMALL_LIMIT_FILES.get(name, LIMIT),
-                      default_org_id=default_org_id)
+                      max_rows=MAX_ROWS, default_org_id=default_org_id)
 
 
 def problems(parsed) -> list[str]:
@@ -171,13 +174,47 @@ def test_passwords_never_reach_the_values():
 
 def test_custom1_is_normalised_and_a_bare_number_takes_the_default_org_id():
     data = "FirstName,LastName,Login,Custom1\nJan,Vries,jdv,\"39054148101 ,52/123456\"\n".encode()
-    [row] = parse_file(data, max_bytes=LIMIT, default_org_id=19).rows()
+    [row] = parse_file(data, max_bytes=LIMIT, max_rows=MAX_ROWS, default_org_id=19).rows()
     assert row.values["custom1"] == "19/39054148101, 52/123456"
     assert row.errors == []
 
 
 def test_many_duplicates_name_a_few_rows_only():
     data = ("FirstName,LastName,Login\n" + "A,B,same\n" * 10).encode()
-    first = next(parse_file(data, max_bytes=LIMIT, default_org_id=None).rows())
+    first = next(parse_file(data, max_bytes=LIMIT, max_rows=MAX_ROWS, default_org_id=None).rows())
     assert first.errors == [{"column": "Login",
                              "message": "'same' is also on row 3, 4, 5, 6, 7…; each learner may appear only once."}]
+
+
+def test_a_repeated_value_keeps_a_few_row_numbers_whatever_the_file():
+    """Linear duplicate detection: each row looks at six numbers at most, never at every other row."""
+    data = ("FirstName,LastName,Login\n" + "A,B,same\n" * 2000).encode()
+    parsed = parse_file(data, max_bytes=LIMIT, max_rows=MAX_ROWS, default_org_id=None)
+    holders = parsed.duplicates["Login"]["same"]
+    assert holders.count == 2000 and holders.first == [2, 3, 4, 5, 6, 7]
+    last = list(parsed.rows())[-1]
+    assert last.errors[0]["message"] == "'same' is also on row 2, 3, 4, 5, 6…; each learner may appear only once."
+
+
+def test_a_file_over_the_row_cap_is_refused_with_the_cap_named():
+    data = ("FirstName,LastName,Login\n" + "".join(f"A,B,l{n}\n" for n in range(1001))).encode()
+    with pytest.raises(ImportFileError) as refused:
+        parse_file(data, max_bytes=LIMIT, max_rows=1000, default_org_id=None)
+    assert str(refused.value).startswith("The file has more than 1,000 learner rows, the most one import takes.")
+    assert parse_file(data, max_bytes=LIMIT, max_rows=1001, default_org_id=None).row_count == 1001
+
+
+def test_a_header_of_100000_columns_is_capped_with_two_warnings():
+    header = "FirstName,LastName,Login," + ",".join(f"X{n}" for n in range(100_000))
+    parsed = parse_file(f"{header}\nJan,Vries,jdv\n".encode(), max_bytes=LIMIT, max_rows=MAX_ROWS,
+                        default_org_id=None)
+    assert parsed.warnings == [
+        f"The first row names 100003 columns; only the first {MAX_COLUMNS} are read.",
+        f"Unknown columns 'X0', 'X1', 'X2', 'X3', 'X4' and {MAX_COLUMNS - 3 - 5} more are ignored.",
+    ]
+
+
+def test_one_byte_over_the_size_limit_says_so():
+    with pytest.raises(ImportFileError) as refused:
+        check_size(50 * 1024 * 1024 + 1, max_bytes=50 * 1024 * 1024)
+    assert str(refused.value) == "The file is 50.0\xa0MB, 1\xa0byte over the limit of 50.0\xa0MB."

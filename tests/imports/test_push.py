@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import TestCase
 from django.urls import reverse
 
 from portal.imports.models import LearnerImport
@@ -23,7 +24,8 @@ def upload(client, push=True):
     data = {"file": SimpleUploadedFile("learners.csv", FILE, content_type="text/csv"), "existing": "update"}
     if push:
         data["push_to"] = ["anewspring"]
-    client.post(reverse("import_upload"), data)
+    with TestCase.captureOnCommitCallbacks(execute=True):  # the preview job runs
+        client.post(reverse("import_upload"), data)
     return LearnerImport.objects.get()
 
 

@@ -64,7 +64,7 @@ def test_a_bad_file_writes_nothing():
 
 def test_the_upload_limit_is_a_setting(settings):
     settings.IMPORT_MAX_UPLOAD_BYTES = 100
-    with pytest.raises(ImportFileError, match="the limit is 100"):
+    with pytest.raises(ImportFileError, match="over the limit of 100"):
         preview(*["E1,Jan,Vries,jan,,,,,"] * 10)
 
 

@@ -1,9 +1,10 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import TestCase
 from django.urls import reverse
 
-from portal.imports.models import LearnerImport
-from portal.models import Learner
+from portal.imports.models import LearnerImport, LearnerImportChunk
+from portal.models import Job, Learner
 
 pytestmark = pytest.mark.django_db
 
@@ -12,8 +13,9 @@ WITH_ERROR = GOOD + b"E3;Kees;Bakker;kees;31-02-1980\n"
 
 
 def upload(client, data: bytes, name="learners.csv", existing="update"):
-    return client.post(reverse("import_upload"),
-                       {"file": SimpleUploadedFile(name, data, content_type="text/csv"), "existing": existing})
+    with TestCase.captureOnCommitCallbacks(execute=True):  # the preview job runs
+        return client.post(reverse("import_upload"),
+                           {"file": SimpleUploadedFile(name, data, content_type="text/csv"), "existing": existing})
 
 
 def test_the_upload_page_explains_the_format(coordinator_client):
@@ -35,22 +37,56 @@ def test_uploading_shows_the_preview_and_writes_no_learner(coordinator_client):
     assert Learner.objects.count() == 0
 
 
-def test_a_bad_file_gets_one_message_on_the_form(coordinator_client):
+def test_a_bad_file_gets_one_message_on_its_page(coordinator_client):
     response = upload(coordinator_client, b"PK\x03\x04rest-of-a-workbook", name="learners.xlsx")
-    assert response.status_code == 200
-    assert "This is an Excel workbook, not a CSV file." in response.content.decode()
-    assert not LearnerImport.objects.exists()
+    page = coordinator_client.get(response.url).content.decode()
+    assert "The file cannot be imported" in page and "This is an Excel workbook, not a CSV file." in page
+    assert "hx-trigger" not in page and not LearnerImportChunk.objects.exists()
 
 
 def test_an_empty_file_gets_the_same_kind_of_message(coordinator_client):
     response = upload(coordinator_client, b"")
-    assert "The file is empty." in response.content.decode()
+    assert "The file is empty." in coordinator_client.get(response.url).content.decode()
+
+
+def test_the_upload_stores_the_file_in_pieces_and_answers_before_reading_it(coordinator_client):
+    data = b"ExternalID;FirstName;LastName;Login\n" + b"".join(
+        f"E{n};First{n};Last{n};login{n}\n".encode() for n in range(100_000))
+    response = coordinator_client.post(reverse("import_upload"), {
+        "file": SimpleUploadedFile("big.csv", data, content_type="text/csv"), "existing": "update"})
+    learner_import = LearnerImport.objects.get()
+    assert response.url == reverse("import_preview", args=[learner_import.pk])
+    assert not learner_import.rows.exists() and learner_import.preview_job.status == Job.QUEUED
+    pieces = list(learner_import.chunks.values_list("data", flat=True))
+    assert len(pieces) == -(-len(data) // LearnerImportChunk.SIZE) > 1
+    assert all(len(piece) <= LearnerImportChunk.SIZE for piece in pieces)
+    assert b"".join(bytes(piece) for piece in pieces) == data
+    page = coordinator_client.get(response.url).content.decode()
+    assert "is being checked row by row" in page and 'hx-trigger="every 1s"' in page
+
+
+def test_the_checking_page_reloads_itself_once_the_preview_is_ready(coordinator_client):
+    response = upload(coordinator_client, GOOD)
+    learner_import = LearnerImport.objects.get()
+    assert learner_import.preview_job.status == Job.SUCCEEDED and not learner_import.chunks.exists()
+    assert learner_import.preview_job.done == learner_import.preview_job.total == 2
+    polled = coordinator_client.get(response.url, headers={"HX-Request": "true"})
+    assert polled.headers["HX-Refresh"] == "true"
+
+
+def test_a_body_far_over_the_limit_is_refused_before_the_file_is_received(coordinator_client, settings):
+    settings.IMPORT_MAX_UPLOAD_BYTES = 1024
+    response = coordinator_client.post(reverse("import_upload"), {
+        "file": SimpleUploadedFile("big.csv", b"x" * 200_000), "existing": "update"}, follow=True)
+    assert response.redirect_chain == [(reverse("import_upload"), 302)]
+    assert "over the limit of 1.0\xa0KB" in response.content.decode()
+    assert not LearnerImport.objects.exists()
 
 
 def test_the_size_limit_is_checked_before_reading(coordinator_client, settings):
     settings.IMPORT_MAX_UPLOAD_BYTES = 10
     response = upload(coordinator_client, GOOD)
-    assert "the limit is 10\xa0bytes" in response.content.decode()
+    assert "over the limit of 10\xa0bytes" in response.content.decode()
     assert not LearnerImport.objects.exists()
 
 

@@ -92,3 +92,14 @@ def test_csv_export_is_safe_to_open_in_excel(coordinator_client):
     assert rows[0]["actor"] == "'@admin" and rows[0]["action"] == "'-2+3"
     assert "Jérôme" in rows[0]["learner"]
     assert response["Content-Disposition"].startswith("attachment;")
+
+
+@pytest.mark.parametrize("separator", [",", ";"])
+def test_csv_export_has_no_formula_however_a_spreadsheet_splits_it(coordinator_client, separator):
+    AuditEventFactory(summary="Ann;=2+2", actor="bob, @SUM(A1)", action="x;-2+cmd|' /C calc'!A0")
+    body = b"".join(coordinator_client.get(reverse("audit_export")).streaming_content).decode("utf-8-sig")
+    header, line = body.splitlines()
+    assert line.startswith('"') and '"Ann;\'=2+2"' in line  # every text cell quoted
+    # Split as a careless reader would, ignoring the quotes: still no piece starts a formula.
+    pieces = [piece.strip().strip('"').strip() for piece in line.split(separator)]
+    assert not [piece for piece in pieces if piece[:1] in ("=", "@") or piece[:2] == "-2"]

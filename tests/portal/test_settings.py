@@ -32,6 +32,9 @@ def test_check_deploy_is_clean_with_production_settings():
     ("PE_ONLINE_ORG_ID", "nineteen", "invalid literal"),
     ("SECRET_KEY", "", "SECRET_KEY must be set"),
     ("LEARNING_ASSISTANT_COURSES_PATH", "course.cfc", "LEARNING_ASSISTANT_COURSES_PATH must be a path starting with /"),
+    ("WEB_STATEMENT_TIMEOUT", "-1", "WEB_STATEMENT_TIMEOUT must be 0 or more seconds"),
+    ("IMPORT_MAX_ROWS", "0", "IMPORT_MAX_ROWS must be a positive number"),
+    ("SESSION_IDLE_MINUTES", "0", "SESSION_IDLE_MINUTES must be a positive number"),
 ])
 def test_bad_values_stop_the_start(name, value, message):
     result = manage("check", **{**PRODUCTION, name: value})

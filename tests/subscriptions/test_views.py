@@ -180,7 +180,7 @@ def test_score_an_external_activity(coordinator_client, aws, anna):
 def test_groups_are_created_and_synced(coordinator_client, aws, django_capture_on_commit_callbacks):
     learner = LearnerFactory(external_id="LEARNER-0003")
     response = coordinator_client.post(reverse("group_create"), {
-        "external_id": "GRP-X", "name": "Group X", "members": [learner.pk]}, follow=True)
+        "external_id": "GRP-X", "name": "Group X", "add": [learner.pk]}, follow=True)
     assert "Group Group X saved." in page(response)
     group = LearnerGroup.objects.get()
     with django_capture_on_commit_callbacks(execute=True):  # a job: a call per member is no web request's work

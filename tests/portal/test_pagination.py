@@ -1,0 +1,57 @@
+"""Every paginated page shows 25, 50, 100 or 250 rows, whatever ?per_page and ?page say."""
+
+import pytest
+from django.urls import reverse
+
+from portal.pagination import PAGE_SIZES
+from tests.factories import JobFactory, LearnerFactory, LearnerImportFactory
+from tests.subscriptions.factories import LearnerGroupFactory
+
+pytestmark = pytest.mark.django_db
+
+# page -> (its default page size, how to build its URL)
+PAGES = {
+    "learner_list": (25, lambda: reverse("learner_list")),
+    "audit_list": (50, lambda: reverse("audit_list")),
+    "subscribe": (50, lambda: reverse("subscribe")),
+    "group_list": (25, lambda: reverse("group_list")),
+    "import_preview": (50, lambda: reverse("import_preview", args=[LearnerImportFactory().pk])),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PAGES))
+@pytest.mark.parametrize("per_page", ["-5", "0", "junk", "1000000", "99999999999999999999", "26"])
+def test_a_page_size_outside_the_fixed_set_falls_back_to_the_default(coordinator_client, name, per_page):
+    default, url = PAGES[name]
+    response = coordinator_client.get(url(), {"per_page": per_page})
+    assert response.status_code == 200
+    assert response.context["table"].paginator.per_page == default
+
+
+@pytest.mark.parametrize("name", sorted(PAGES))
+@pytest.mark.parametrize("per_page", PAGE_SIZES)
+def test_a_page_size_from_the_fixed_set_is_used(coordinator_client, name, per_page):
+    response = coordinator_client.get(PAGES[name][1](), {"per_page": per_page})
+    assert response.context["table"].paginator.per_page == per_page
+
+
+@pytest.mark.parametrize("page, shown", [("-5", 1), ("0", 1), ("junk", 1), ("2", 2), ("99", 2)])
+def test_a_page_number_out_of_range_shows_the_first_or_last_page(coordinator_client, page, shown):
+    LearnerFactory.create_batch(30)
+    response = coordinator_client.get(reverse("learner_list"), {"page": page})
+    assert response.status_code == 200 and response.context["table"].page.number == shown
+
+
+def test_the_group_list_is_paged(coordinator_client):
+    LearnerGroupFactory.create_batch(30)
+    response = coordinator_client.get(reverse("group_list"))
+    assert len(response.context["table"].page.object_list) == 25
+
+
+def test_a_bulk_job_shows_its_outcomes_a_page_at_a_time(coordinator_client):
+    outcomes = [{"learner_id": n, "learner": f"Learner {n}", "status": "subscribed", "message": ""}
+                for n in range(1, 121)]
+    job = JobFactory(kind="subscriptions_bulk", status="succeeded", result={"outcomes": outcomes})
+    url = reverse("job_detail", args=[job.pk])
+    assert coordinator_client.get(url).content.decode().count('data-status="subscribed"') == 50
+    assert coordinator_client.get(url, {"page": 3}).content.decode().count('data-status="subscribed"') == 20

@@ -1,0 +1,54 @@
+"""The group page picks members with a search and shows its members a page at a time: never every learner."""
+
+import pytest
+from django.urls import reverse
+
+from portal.models import AuditEvent
+from subscriptions.selectors import MEMBER_CANDIDATES_LIMIT
+from tests.factories import LearnerFactory
+from tests.subscriptions.factories import LearnerGroupFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_group_page_lists_no_learner_until_searched(coordinator_client):
+    LearnerFactory.create_batch(60, first_name="Ann")
+    page = coordinator_client.get(reverse("group_create")).content.decode()
+    assert 'name="add"' not in page and "Ann" not in page
+    assert 'hx-get="/groups/new/"' in page and 'hx-trigger="input changed delay:300ms, search"' in page
+
+
+def test_typing_shows_a_bounded_number_of_matches(coordinator_client):
+    LearnerFactory.create_batch(MEMBER_CANDIDATES_LIMIT + 10, first_name="Ann")
+    LearnerFactory(first_name="Bob")
+    LearnerFactory(first_name="Ann", active=False)
+    fragment = coordinator_client.get(reverse("group_create"), {"member_q": "ann"},
+                                      headers={"HX-Request": "true"}).content.decode()
+    assert fragment.count('name="add"') == MEMBER_CANDIDATES_LIMIT
+    assert "Bob" not in fragment and "type more to narrow the search" in fragment
+
+
+def test_searching_works_without_javascript(coordinator_client):
+    ann = LearnerFactory(first_name="Ann", last_name="Jansen")
+    page = coordinator_client.get(reverse("group_create"), {"member_q": "jansen"}).content.decode()
+    assert f'name="add" value="{ann.pk}"' in page and "<!doctype html>" in page
+
+
+def test_members_are_added_and_removed_and_the_change_is_audited(coordinator_client):
+    ann, bob, cas = LearnerFactory(), LearnerFactory(), LearnerFactory()
+    group = LearnerGroupFactory()
+    group.members.set([ann, bob])
+    coordinator_client.post(reverse("group_edit", args=[group.pk]), {
+        "external_id": group.external_id, "name": group.name, "add": [cas.pk, bob.pk], "remove": [ann.pk]})
+    assert set(group.members.all()) == {bob, cas}
+    changes = AuditEvent.objects.get(action="group.update").changes["members"]
+    assert str(sorted([bob.anewspring_id, cas.anewspring_id])) == str(changes["after"])
+
+
+def test_a_large_group_shows_its_members_a_page_at_a_time(coordinator_client):
+    group = LearnerGroupFactory()
+    group.members.set(LearnerFactory.create_batch(30))
+    url = reverse("group_edit", args=[group.pk])
+    first = coordinator_client.get(url).content.decode()
+    assert first.count('name="remove"') == 25 and "30 members" in first
+    assert coordinator_client.get(url, {"members_page": 2}).content.decode().count('name="remove"') == 5
