@@ -16,6 +16,11 @@ PAGES = {
     "subscribe": (50, lambda: reverse("subscribe")),
     "group_list": (25, lambda: reverse("group_list")),
     "import_preview": (50, lambda: reverse("import_preview", args=[LearnerImportFactory().pk])),
+    "award_list": (25, lambda: reverse("award_list")),
+    "accreditation_templates": (25, lambda: reverse("accreditation_templates")),
+    "enrolment_list": (25, lambda: reverse("enrolment_list")),
+    "enrolment_reference": (25, lambda: reverse("enrolment_reference")),
+    "enrolment_bulk": (25, lambda: reverse("enrolment_bulk")),
 }
 
 
