@@ -18,7 +18,7 @@ from defusedxml import ElementTree as SafeET
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from portal.http import RemoteCall, RemoteError, build_session
+from portal.http import RemoteCall, RemoteError, build_session, read_timed_out
 
 SYSTEM = "pe_online"
 MAX_BATCH = 100  # the specification: at most 100 Attendances per call
@@ -204,17 +204,24 @@ class PEOnlineClient:
         body = entry_xml(user_id=self.user_id, user_key=self._user_key, org_id=org_id, attendances=attendances)
         try:
             response = self.session.post(self.url, data={"sXML": body.decode("utf-8")})
-        except requests.ConnectionError as exc:
+        except requests.RequestException as exc:
+            # An answer that started but did not finish in time is a ConnectionError too: it arrived.
+            if read_timed_out(exc):
+                raise PEOnlineError(_("PE-online did not answer in time: %(error)s") % {"error": type(exc).__name__},
+                                    retryable=True, may_have_arrived=True) from exc
             raise PEOnlineError(_("PE-online could not be reached: %(error)s") % {"error": type(exc).__name__},
                                 retryable=True) from exc
-        except requests.RequestException as exc:
-            raise PEOnlineError(_("PE-online did not answer in time: %(error)s") % {"error": type(exc).__name__},
-                                retryable=True, may_have_arrived=True) from exc
         if response.status_code != 200:
             raise PEOnlineError(_("PE-online answered HTTP %(status)s.") % {"status": response.status_code},
-                                status=response.status_code, retryable=response.status_code >= 500,
+                                status=response.status_code,
+                                retryable=response.status_code >= 500 or response.status_code == 429,
                                 answer=response.text[:2000])
-        return summary_parse(response.text, lines=len(attendances))
+        try:
+            return summary_parse(response.text, lines=len(attendances))
+        except PEOnlineError as exc:
+            # HTTP 200 with an answer we cannot read: PE-online may have written the lines all the same.
+            exc.may_have_arrived = exc.retryable
+            raise
 
     def check_connection(self, *, org_id: int) -> Summary:
         return self.process_xml(org_id=org_id, attendances=[])

@@ -22,7 +22,7 @@ from defusedxml import ElementTree as SafeET
 from defusedxml.common import DefusedXmlException
 from django.utils.translation import gettext as _
 
-from portal.http import RemoteCall, RemoteError, build_session
+from portal.http import RemoteCall, RemoteError, build_session, read_timed_out
 
 SYSTEM = "learning_assistant"
 
@@ -566,18 +566,17 @@ class LearningAssistantClient:
         try:
             response = self.session.post(self.base_url + call.service, data=envelope,
                                          headers={"SOAPAction": SOAP_ACTION})
-        except requests.Timeout as exc:
-            raise LearningAssistantError(_("Learning Assistant did not answer in time (%(call)s).")
-                                         % {"call": call.operation}, retryable=True) from exc
         except requests.RequestException as exc:
-            raise LearningAssistantError(_("Learning Assistant could not be reached (%(call)s).")
-                                         % {"call": call.operation}, retryable=True) from exc
+            message = (_("Learning Assistant did not answer in time (%(call)s).")
+                       if isinstance(exc, requests.Timeout) or read_timed_out(exc)
+                       else _("Learning Assistant could not be reached (%(call)s)."))
+            raise LearningAssistantError(message % {"call": call.operation}, retryable=True) from exc
         is_xml = "xml" in response.headers.get("Content-Type", "")
         if not is_xml:
             raise LearningAssistantError(
                 _("Learning Assistant answered %(call)s with a web page instead of SOAP (HTTP %(status)s).")
                 % {"call": call.operation, "status": response.status_code},
-                status=response.status_code, retryable=response.status_code >= 500)
+                status=response.status_code, retryable=response.status_code >= 500 or response.status_code == 429)
         try:
             return parse_envelope(response.content)
         except ValueError as exc:

@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ReadTimeoutError
 from urllib3.util.retry import Retry
 
 REDACTED = "***"
@@ -47,6 +48,18 @@ class RemoteCall:
 
 
 _SECRET_WORD = re.compile(r"key|password|secret|token|uuid", re.I)
+
+
+def read_timed_out(exc: requests.RequestException) -> bool:
+    """True when the request was sent and the answer did not come (or not all of it) in time.
+
+    requests reports this three ways: ReadTimeout; a ConnectionError wrapping urllib3's
+    ReadTimeoutError when a retried GET ran out of attempts; and a ConnectionError holding the
+    ReadTimeoutError itself when the headers came in time and the body did not."""
+    if isinstance(exc, requests.ReadTimeout):
+        return True
+    cause = exc.args[0] if exc.args else None
+    return isinstance(cause, ReadTimeoutError) or isinstance(getattr(cause, "reason", None), ReadTimeoutError)
 
 
 def redact(text: str, secrets: Iterable[str] = ()) -> str:

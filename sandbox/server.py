@@ -39,6 +39,8 @@ class SandboxResponse:
     body: bytes | str = b""
     content_type: str = "application/json"
     headers: dict[str, str] = field(default_factory=dict)
+    # Seconds between sending the headers and the body: an answer that starts in time but ends late.
+    body_delay: float = 0.0
 
     @classmethod
     def json(cls, data, status: int = 200) -> "SandboxResponse":
@@ -50,8 +52,12 @@ class Fault:
     status: int = 500
     body: bytes | str = b""
     content_type: str = "text/html"
+    headers: dict[str, str] = field(default_factory=dict)  # e.g. {"Retry-After": "1"}
     delay: float = 0.0
+    body_delay: float = 0.0
     path_contains: str = ""
+    # How many matching requests get this fault (a retried call meets it on every attempt).
+    times: int = 1
     # True: the request is handled first (the state changes), then answered with this fault's
     # status and body, e.g. a successful POST whose body is plain text.
     after_handling: bool = False
@@ -76,14 +82,17 @@ class SandboxApp:
             self.requests.append(request)
             fault = next((f for f in self.faults if f.path_contains in request.path), None)
             if fault is not None:
-                self.faults.remove(fault)
+                fault.times -= 1
+                if fault.times <= 0:
+                    self.faults.remove(fault)
         if fault is not None and fault.delay:
             time.sleep(fault.delay)
         if fault is not None and fault.after_handling:
             with self.lock:
                 self.handle(request)
         if fault is not None:
-            return SandboxResponse(status=fault.status, body=fault.body, content_type=fault.content_type)
+            return SandboxResponse(status=fault.status, body=fault.body, content_type=fault.content_type,
+                                   headers=fault.headers, body_delay=fault.body_delay)
         with self.lock:
             return self.handle(request)
 
@@ -107,13 +116,19 @@ def _handler_for(app: SandboxApp):
             )
             response = app.dispatch(request)
             body = response.body.encode("utf-8") if isinstance(response.body, str) else response.body
-            self.send_response(response.status)
-            self.send_header("Content-Type", response.content_type)
-            self.send_header("Content-Length", str(len(body)))
-            for name, value in response.headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(body)
+            try:
+                self.send_response(response.status)
+                self.send_header("Content-Type", response.content_type)
+                self.send_header("Content-Length", str(len(body)))
+                for name, value in response.headers.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                if response.body_delay:
+                    self.wfile.flush()
+                    time.sleep(response.body_delay)
+                self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):  # the client stopped waiting, as it should
+                self.close_connection = True
 
         do_GET = do_POST = do_PUT = do_DELETE = _serve
 

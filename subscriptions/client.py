@@ -19,9 +19,8 @@ import requests
 from django.utils.text import capfirst, get_text_list
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from urllib3.exceptions import ReadTimeoutError
 
-from portal.http import RemoteCall, RemoteError, build_session
+from portal.http import RemoteCall, RemoteError, build_session, read_timed_out
 
 SYSTEM = "anewspring"
 DETAIL_LIMIT = 300
@@ -561,12 +560,6 @@ def _error_detail(response: requests.Response) -> str:
     return plain_text(response.text or "")
 
 
-def _is_timeout(exc: requests.RequestException) -> bool:
-    """Read timeouts of retried GETs surface as a ConnectionError wrapping urllib3's ReadTimeoutError."""
-    reason = getattr(exc.args[0], "reason", None) if exc.args else None
-    return isinstance(exc, requests.Timeout) or isinstance(reason, ReadTimeoutError)
-
-
 def anewspring_session(api_key: str, *, connect_timeout: float = 5.0, read_timeout: float = 30.0,
                        on_call: Callable[[RemoteCall], None] | None = None, **retry: Any) -> requests.Session:
     """The session :class:`AnewspringClient` uses; ``retry`` passes ``retries``/``backoff`` on."""
@@ -745,7 +738,7 @@ class AnewspringClient:
         try:
             response = self.session.request(method, url, data=form)
         except requests.RequestException as exc:
-            if _is_timeout(exc):
+            if isinstance(exc, requests.Timeout) or read_timed_out(exc):
                 message = _("aNewSpring did not answer in time (%(call)s).") % {"call": call}
             else:
                 message = _("aNewSpring could not be reached (%(call)s).") % {"call": call}
