@@ -458,6 +458,8 @@ class User:
 
     @classmethod
     def from_json(cls, data: dict) -> "User":
+        if not (data.get("id") or data.get("uid")):  # an answer that names nobody is not a user
+            raise ValueError("the user has neither id nor uid")
         values = {f.name: data.get(_camel(f.name)) for f in fields(cls)}
         values["date_of_birth"] = _date(values["date_of_birth"])
         return cls(**values)
