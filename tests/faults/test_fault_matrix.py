@@ -24,12 +24,7 @@ from django.utils import translation
 from accreditation import services as accreditation_services
 from accreditation.client import PEOnlineClient, PEOnlineError, pe_online_session
 from accreditation.models import Award
-from enrolments.client import (
-    EnrolmentRequest,
-    LearningAssistantClient,
-    LearningAssistantError,
-    learning_assistant_session,
-)
+from enrolments.client import LearningAssistantClient, LearningAssistantError, learning_assistant_session
 from enrolments.services import _action as learning_assistant_action
 from portal.audit import audit_remote_call
 from portal.http import RemoteError
@@ -61,6 +56,7 @@ from sandbox.pe_online import BASE_PATH, DEFAULT_USER_ID, DEFAULT_USER_KEY, PEOn
 from subscriptions.client import AnewspringClient, AnewspringError, CourseRef, LearnerRef, User, anewspring_session
 from subscriptions.services.common import remote_action
 from tests.accreditation.factories import AwardFactory
+from tests.enrolments.test_client import enrolment_request
 from tests.faults.conftest import MATRIX
 
 READ_TIMEOUT = 0.4  # small, yet enough for a healthy answer on a busy machine
@@ -250,14 +246,7 @@ def _prepare(call: Call, client) -> dict:
     if call.name not in LA_ENROLMENT_CALLS:
         return {}
     framework = client.get_frameworks()[0]
-    trainers = client.get_trainers()
-    request = EnrolmentRequest(
-        forename="Amira", surname="Khan", company_uuid=client.get_companies()[0].uuid, course_uuid=framework.uuid,
-        primary_assessor_uuid=next(t.uuid for t in trainers if t.assessor),
-        primary_verifier_uuid=next(t.uuid for t in trainers if t.verifier),
-        source_learner_uuid="5b0e3c8a-1d2f-4e6a-9b7c-0a1b2c3d4e5f", start_date=date(2026, 9, 1),
-        planned_end_date=date(2027, 8, 31), uln="9276308686",
-        unit_uuids=tuple(u.uuid for u in framework.units if u.mandatory))
+    request = enrolment_request(client)
     # The enrolment the update and progress rows work on; the group_enrolment row enrols someone else.
     enrolled = replace(request, forename="Bilal", source_learner_uuid="0c1d2e3f-4a5b-4c6d-8e7f-8091a2b3c4d5", uln="")
     candidate = client.group_enrolment(enrolled).candidate_uuid
