@@ -219,7 +219,8 @@ class PEOnlineClient:
         try:
             return summary_parse(response.text, lines=len(attendances))
         except PEOnlineError as exc:
-            # HTTP 200 with an answer we cannot read: PE-online may have written the lines all the same.
+            # A 200 we cannot read (retryable) may come after PE-online wrote the lines; a Summary saying
+            # that nothing was processed (400/500/505, final) is certain.
             exc.may_have_arrived = exc.retryable
             raise
 
