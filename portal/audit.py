@@ -5,6 +5,12 @@ session from :mod:`portal.http` is recorded by :func:`audit_remote_call`. Who ac
 correlation id and the learner/course concerned come from the surrounding
 :func:`audit_context` (set per request by the middleware, per run by tasks and commands),
 so deep code does not pass them around.
+
+Action codes and their labels live in :mod:`portal.actions` (``register_actions`` is re-exported
+here). Summaries are stored in English: pass them as lazy translations (``gettext_lazy``,
+``format_lazy``) and the page a reader opens translates the code's label, not the stored text.
+Every event is chained to the previous one by a hash (see :class:`~portal.models.AuditChainHead`);
+:func:`audit_chain_verify` recomputes the chain.
 """
 
 import contextvars
@@ -13,13 +19,16 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from django.db import models
+from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
 
-from portal.db import bulk_insert
+from portal.actions import register_actions  # noqa: F401  (re-exported: the apps register through here)
 from portal.http import REDACTED, SECRET_NAMES, RemoteCall, redact
-from portal.models import AuditEvent, Course, Learner
+from portal.models import AUDIT_CHAIN_GENESIS, AUDIT_HASHED_FIELDS, AuditChainHead, AuditEvent, Course, Learner, audit_event_digest
 
 
 @dataclass(frozen=True)
@@ -96,19 +105,25 @@ def audit_record(
     learner: Learner | None = None,
     course: Course | None = None,
     obj: models.Model | None = None,
-    summary: str = "",
+    summary: str | Promise = "",
     changes: Mapping[str, object] | None = None,
     error: str = "",
 ) -> AuditEvent:
     ctx = _current.get()
     event = _build(ctx, action=action, system=system, outcome=outcome, learner=learner, course=course,
-                   summary=summary, changes=dict(changes or {}), error=error)
+                   summary=stored_text(summary)[:500], changes=dict(changes or {}), error=error)
     if obj is not None:
         event.object_type = obj._meta.label_lower
         event.object_id = str(obj.pk)
         event.object_repr = str(obj)[:255]
     event.save()
     return event
+
+
+def stored_text(text: str | Promise) -> str:
+    """A summary as the log stores it: in English, whatever language the user reading it speaks."""
+    with translation.override("en"):
+        return str(text)
 
 
 def audit_remote_call(call: RemoteCall) -> AuditEvent:
@@ -152,4 +167,83 @@ def audit_record_many(entries: list[dict]) -> int:
     but ``learner_id`` instead of ``learner``, and ``object_type``/``object_id``/``object_repr``
     instead of ``obj``)."""
     ctx = _current.get()
-    return len(bulk_insert(AuditEvent, [_event_fields(ctx, **entry) for entry in entries]))
+    rows = [_event_fields(ctx, **entry) for entry in entries]
+    for row in rows:
+        if isinstance(row.get("summary"), Promise):
+            row["summary"] = stored_text(row["summary"])
+    return len(AuditEvent.objects.append(rows))
+
+
+@dataclass(frozen=True)
+class ChainVerdict:
+    """What recomputing the hash chain found: all well, or the first event that breaks it."""
+
+    checked: int  # events whose hash was recomputed
+    head_sequence: int
+    head_hash: str
+    problem: str = ""  # "" (intact), "changed", "removed", "out_of_order"
+    event_id: int | None = None  # the event that was changed, inserted, or that follows the removed ones
+    missing: tuple[int, int] | None = None  # chain positions removed (first, last)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problem
+
+    @property
+    def message(self) -> str:
+        """Said in the active language (English when the log stores it)."""
+        if self.problem == "changed":
+            return _("Event #%(event)s was changed after it was written.") % {"event": self.event_id}
+        if self.problem == "out_of_order":
+            return _("Event #%(event)s does not follow the event before it: it was inserted out of order.") % {
+                "event": self.event_id}
+        if self.problem == "removed":
+            first, last = self.missing
+            if self.event_id is None:
+                return _("Events %(first)s to %(last)s of the chain were removed: the newest events are missing"
+                         " (all of them if the table was emptied).") % {"first": first, "last": last}
+            return _("Events %(first)s to %(last)s of the chain were removed, just before event #%(event)s.") % {
+                "first": first, "last": last, "event": self.event_id}
+        return _("All %(count)s events are intact; the chain ends at %(sequence)s with hash %(hash)s.") % {
+            "count": self.checked, "sequence": self.head_sequence, "hash": self.head_hash}
+
+
+def audit_chain_verify(*, chunk_size: int = 5000) -> ChainVerdict:
+    """Recompute every event's hash in chain order, streaming (constant memory), and stop at the first
+    event that was changed, removed or inserted out of order."""
+    head = AuditChainHead.objects.filter(pk=1).first() or AuditChainHead()
+    expected, previous_hash, checked = 1, AUDIT_CHAIN_GENESIS, 0
+    # Writers hold the head's lock while they take ids, so id order is chain order (and the pk index serves it).
+    rows = AuditEvent.objects.order_by("pk").values_list("pk", "hash", *AUDIT_HASHED_FIELDS).iterator(chunk_size)
+    for pk, stored_hash, *fields in rows:
+        values = dict(zip(AUDIT_HASHED_FIELDS, fields, strict=True))
+        found = partial(ChainVerdict, checked, head.sequence, head.hash, event_id=pk)
+        if values["sequence"] > expected:
+            return found("removed", missing=(expected, values["sequence"] - 1))
+        if values["sequence"] < expected or values["previous_hash"] != previous_hash:
+            return found("out_of_order")
+        if audit_event_digest(values) != stored_hash:
+            return found("changed")
+        if values["sequence"] == head.sequence and stored_hash != head.hash:
+            return found("changed")  # and its hash recomputed to match: the head still knows the real one
+        expected, previous_hash, checked = expected + 1, stored_hash, checked + 1
+    # Events written while this ran extend the chain beyond the head read at the start; the head read now
+    # has moved past every one of them, unless an event was inserted without the writers' lock.
+    head_now = AuditChainHead.objects.filter(pk=1).first() or AuditChainHead()
+    if expected - 1 < head.sequence:
+        return ChainVerdict(checked, head.sequence, head.hash, "removed", missing=(expected, head.sequence))
+    if expected - 1 > head_now.sequence:
+        last = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first()
+        return ChainVerdict(checked, head.sequence, head.hash, "out_of_order", event_id=last)
+    return ChainVerdict(checked, expected - 1, previous_hash)
+
+
+def audit_chain_check(*, chunk_size: int = 5000) -> ChainVerdict:
+    """Verify the chain and record the verdict in the log itself (the dashboard shows the latest)."""
+    verdict = audit_chain_verify(chunk_size=chunk_size)
+    culprit = AuditEvent.objects.filter(pk=verdict.event_id).first() if verdict.event_id else None
+    with translation.override("en"):
+        summary = verdict.message
+    audit_record(action="audit.verify", outcome=AuditEvent.OUTCOME_SUCCESS if verdict.ok else AuditEvent.OUTCOME_FAILURE,
+                 obj=culprit, summary=summary, error=verdict.problem)
+    return verdict

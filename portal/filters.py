@@ -2,6 +2,7 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from portal.actions import action_choices
 from portal.models import AuditEvent, Learner
 from portal.selectors import SEARCH_MAX_LENGTH, learner_search
 
@@ -26,7 +27,7 @@ class LearnerFilter(django_filters.FilterSet):
 
 class AuditEventFilter(django_filters.FilterSet):
     actor = django_filters.CharFilter(label=_("Actor"), lookup_expr="icontains")
-    action = django_filters.CharFilter(label=_("Action"), lookup_expr="icontains")
+    action = django_filters.ChoiceFilter(label=_("Action"), choices=action_choices)
     system = django_filters.ChoiceFilter(label=_("System"), choices=AuditEvent.SYSTEM_CHOICES)
     outcome = django_filters.ChoiceFilter(label=_("Outcome"), choices=AuditEvent.OUTCOME_CHOICES)
     learner = django_filters.NumberFilter(label=_("Learner ID"), field_name="learner_id")

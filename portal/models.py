@@ -1,14 +1,21 @@
 """The shared domain: learners with their PE registrations, the aNewSpring catalogue
 (templates, courses, activities, events), the audit log and background jobs."""
 
+import hashlib
+import json
 import uuid
+from collections.abc import Mapping
+from datetime import UTC, datetime
 
 from django.conf import settings
-from django.db import models
-from django.db.models import Q
+from django.db import models, router, transaction
+from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.actions import action_label
+from portal.db import bulk_insert
 from portal.pe_numbers import KIND_BIG, KIND_REGISTER
 
 
@@ -237,6 +244,82 @@ class AppendOnlyQuerySet(models.QuerySet):
         raise PermissionError("The audit log is append-only.")
 
 
+AUDIT_CHAIN_GENESIS = "0" * 64
+# What an event's hash covers, in this order: every field but the primary key (unknown before the
+# insert; the chain's own ``sequence`` orders the events instead), the previous event's hash included.
+AUDIT_HASHED_FIELDS = (
+    "sequence", "previous_hash", "created_at", "actor", "actor_user_id", "action", "system", "outcome",
+    "learner_id", "course_id", "object_type", "object_id", "object_repr", "summary", "changes",
+    "http_method", "http_path", "http_status", "duration_ms", "request_summary", "response_summary",
+    "error", "correlation_id",
+)
+
+
+def _canonical(name: str, value):
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    if name == "correlation_id" and value is not None:
+        return str(uuid.UUID(str(value)))
+    return value
+
+
+def audit_event_digest(values: Mapping[str, object]) -> str:
+    """sha256 over a canonical serialisation of an event's hashed fields (as stored and as read back)."""
+    canonical = [_canonical(name, values[name]) for name in AUDIT_HASHED_FIELDS]
+    text = json.dumps(canonical, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class AuditChainHead(models.Model):
+    """The end of the audit log's hash chain, in one row. Writers lock it to extend the chain one at a
+    time; ``audit_verify`` expects the last event to match it, so removing the newest events (or all,
+    with TRUNCATE) shows too."""
+
+    sequence = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default=AUDIT_CHAIN_GENESIS)
+
+    @classmethod
+    def lock(cls, using: str) -> "AuditChainHead":
+        """The head, locked until the surrounding transaction ends."""
+        heads = cls.objects.using(using)
+        # An UPDATE before the read: it takes the row lock on PostgreSQL and the write lock on SQLite,
+        # where a read first would let two writers see the same head.
+        if not heads.filter(pk=1).update(sequence=F("sequence")):
+            heads.get_or_create(pk=1)  # the first event ever
+            heads.filter(pk=1).update(sequence=F("sequence"))
+        return heads.get(pk=1)
+
+    def link(self, values: dict) -> None:
+        """Give ``values`` (an event's fields) its place in the chain, and move the head to it."""
+        values["sequence"] = self.sequence + 1
+        values["previous_hash"] = self.hash
+        values["hash"] = audit_event_digest(values)
+        self.sequence, self.hash = values["sequence"], values["hash"]
+
+
+class AuditEventManager(models.Manager.from_queryset(AppendOnlyQuerySet)):
+    def append(self, rows: list[dict]) -> list[int]:
+        """Chain and insert events given as ``{field attname: value}`` (defaults fill the rest): one lock
+        for the whole batch, so a 100,000-row import does not queue 100,000 times."""
+        fields = [f for f in self.model._meta.concrete_fields if f.attname in AUDIT_HASHED_FIELDS]
+        fixed = {f.attname: f.get_default() for f in fields if not callable(f.default)}
+        per_row = [f for f in fields if callable(f.default) and f.attname != "created_at"]
+        with transaction.atomic(using=self.db):
+            head = AuditChainHead.lock(self.db)
+            now = timezone.now()
+            chained = []
+            for row in rows:
+                values = {**fixed, "created_at": now, **row}
+                for field in per_row:
+                    if field.attname not in row:
+                        values[field.attname] = field.get_default()
+                head.link(values)
+                chained.append(values)
+            pks = bulk_insert(self.model, chained)
+            head.save(using=self.db)
+        return pks
+
+
 class AuditEvent(models.Model):
     SYSTEM_PORTAL = "portal"
     SYSTEM_CHOICES = [
@@ -249,7 +332,7 @@ class AuditEvent(models.Model):
     OUTCOME_FAILURE = "failure"
     OUTCOME_CHOICES = [(OUTCOME_SUCCESS, _("success")), (OUTCOME_FAILURE, _("failure"))]
 
-    created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
     # Few indexes on purpose: a 100,000-row import writes 100,000 events, and every index costs
     # each of them. Actor and action are searched with icontains, which no b-tree index serves.
     actor = models.CharField(_("actor"), max_length=150)
@@ -275,14 +358,23 @@ class AuditEvent(models.Model):
     response_summary = models.TextField(_("received"), blank=True)
     error = models.TextField(_("error"), blank=True)
     correlation_id = models.UUIDField(_("correlation ID"), default=uuid.uuid4, db_index=True)
+    # Tamper evidence: each event's hash covers its fields and the previous event's hash.
+    sequence = models.PositiveBigIntegerField(_("position in the chain"), editable=False)
+    previous_hash = models.CharField(_("previous hash"), max_length=64, editable=False)
+    hash = models.CharField(_("hash"), max_length=64, editable=False)
 
-    objects = AppendOnlyQuerySet.as_manager()
+    objects = AuditEventManager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
-        indexes = [models.Index(fields=["learner", "-created_at"]), models.Index(fields=["system", "-created_at"])]
+        indexes = [
+            models.Index(fields=["learner", "-created_at"]),
+            models.Index(fields=["system", "-created_at"]),
+            # The dashboard's "last verified": a tiny partial index, so it never scans the log.
+            models.Index(fields=["-created_at"], condition=Q(action="audit.verify"), name="auditevent_verify_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.actor} {self.action} {self.outcome}"
@@ -290,10 +382,21 @@ class AuditEvent(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("audit_detail", args=[self.pk])
 
-    def save(self, *args, **kwargs):
+    @property
+    def action_label(self) -> str:
+        return action_label(self.action)
+
+    def save(self, *args, using=None, **kwargs):
         if not self._state.adding:
             raise PermissionError("The audit log is append-only.")
-        super().save(*args, **kwargs)
+        using = using or router.db_for_write(type(self), instance=self)
+        with transaction.atomic(using=using):
+            head = AuditChainHead.lock(using)
+            values = {name: getattr(self, name) for name in AUDIT_HASHED_FIELDS}
+            head.link(values)
+            self.sequence, self.previous_hash, self.hash = values["sequence"], values["previous_hash"], values["hash"]
+            super().save(*args, using=using, **kwargs)
+            head.save(using=using)
 
     def delete(self, *args, **kwargs):
         raise PermissionError("The audit log is append-only.")

@@ -72,6 +72,11 @@ def dashboard_counts() -> dict[str, int]:
     }
 
 
+def audit_last_verification() -> AuditEvent | None:
+    """The most recent run of ``audit_verify`` (command or beat job) and its verdict."""
+    return AuditEvent.objects.filter(action="audit.verify").order_by("-created_at").first()
+
+
 def audit_latest(*, limit: int = 10) -> QuerySet[AuditEvent]:
     return AuditEvent.objects.select_related("learner", "course")[:limit]
 

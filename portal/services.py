@@ -5,7 +5,9 @@ from collections.abc import Iterable, Mapping
 from django.conf import settings
 from django.db import transaction
 from django.forms.models import model_to_dict
+from django.utils.text import format_lazy
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from portal.audit import audit_record, diff
 from portal.db import bulk_insert
@@ -84,7 +86,7 @@ def learner_create(*, data: Mapping[str, object]) -> tuple[Learner, list[str]]:
     learner.save()
     warnings = _save_custom1(learner)
     audit_record(action="learner.create", learner=learner, obj=learner,
-                 summary=f"Created {learner.full_name}", changes=diff({}, learner_snapshot(learner)))
+                 summary=format_lazy(_("Created {name}"), name=learner.full_name), changes=diff({}, learner_snapshot(learner)))
     return learner, warnings
 
 
@@ -102,7 +104,7 @@ def learner_update(*, learner: Learner, data: Mapping[str, object]) -> tuple[Lea
     changes = diff(before, learner_snapshot(learner))
     if changes:
         audit_record(action="learner.update", learner=learner, obj=learner,
-                     summary=f"Changed {', '.join(changes)}", changes=changes)
+                     summary=format_lazy(_("Changed {fields}"), fields=", ".join(changes)), changes=changes)
     return learner, warnings
 
 

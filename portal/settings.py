@@ -259,6 +259,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "enrolments.tasks.progress_pull_active",
         "schedule": env_positive_int("LEARNING_ASSISTANT_PROGRESS_SECONDS", 6 * 3600),
     },
+    "verify-audit-log": {
+        "task": "portal.tasks.audit_verify",
+        "schedule": env_positive_int("AUDIT_VERIFY_SECONDS", 86400),
+    },
 }
 
 # --- Remote systems --------------------------------------------------------

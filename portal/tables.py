@@ -30,6 +30,9 @@ class AuditEventTable(tables.Table):
         attrs = {"class": "table table-sm table-hover align-middle"}
         empty_text = _("No audit events match.")
 
+    def render_action(self, value, record):
+        return record.action_label
+
     def render_http_status(self, value, record):
         return f"{value} · {record.duration_ms} ms" if record.duration_ms is not None else value
 

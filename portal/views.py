@@ -34,6 +34,8 @@ class DashboardView(TemplateView):
             counts=selectors.dashboard_counts(),
             integrations=selectors.integration_statuses(),
             latest_events=selectors.audit_latest() if self.request.user.has_perm("portal.view_auditevent") else [],
+            verification=(selectors.audit_last_verification()
+                          if self.request.user.has_perm("portal.view_auditevent") else None),
             **kwargs,
         )
 

@@ -16,3 +16,5 @@ class SubscriptionsConfig(AppConfig):
 
         integration_register(ANEWSPRING)
         result_provider_register(selectors.result_parts)
+        # The audit log's labels for this app's action codes.
+        from subscriptions import actions  # noqa: F401

@@ -18,7 +18,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.db.models.fields.json import KT
 from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.utils.translation import ngettext
 
 from portal.audit import audit_context, audit_record, audit_record_many, diff
@@ -134,7 +137,8 @@ def _preview_store(learner_import: LearnerImport, parsed: ParsedFile, progress: 
         learner_import.save(update_fields=["encoding", "delimiter", "columns", "file_warnings", "counts",
                                            "previewed_at"])
         audit_record(action="learner_import.upload", obj=learner_import,
-                     summary=f"Uploaded {learner_import.file_name}: {learner_import.counts_summary}"[:500])
+                     summary=format_lazy(gettext_lazy("Uploaded {file}: {counts}"), file=learner_import.file_name,
+                                         counts=_lazy_counts(learner_import)))
 
 
 def _classify(learner_import: LearnerImport, batch: tuple[ParsedRow, ...]) -> list[dict]:
@@ -206,8 +210,9 @@ def learner_import_confirm(*, learner_import: LearnerImport, valid_only: bool, u
                 correlation_id=learner_import.correlation_id)
         learner_import.save(update_fields=["valid_only", "confirmed_at", "job"])
         audit_record(action="learner_import.confirm", obj=learner_import,
-                     summary=(f"Confirmed {learner_import.file_name}"
-                              f"{' (valid rows only)' if valid_only else ''}: {learner_import.counts_summary}")[:500])
+                     summary=format_lazy(gettext_lazy("Confirmed {file} (valid rows only): {counts}") if valid_only
+                                         else gettext_lazy("Confirmed {file}: {counts}"),
+                                         file=learner_import.file_name, counts=_lazy_counts(learner_import)))
     return learner_import
 
 
@@ -318,6 +323,12 @@ def _pe_numbers(stored: list[list]) -> list[PENumber]:
     return [PENumber(org_id, number) for org_id, number in stored]
 
 
+def _lazy_counts(learner_import: LearnerImport):
+    """The import's counts, said in the language the audit log stores them in (see ``audit_record``)."""
+    return lazy(lambda: learner_import.counts_summary, str)()
+
+
+# The bulk path's summaries are plain English: 100,000 lazy strings would cost the import time for nothing.
 def _audit_entry(action: str, learner_id: int, name: str, changes: dict, summary: str) -> dict:
     return {"action": action, "learner_id": learner_id, "object_type": Learner._meta.label_lower,
             "object_id": str(learner_id), "object_repr": name[:255], "summary": summary[:500],

@@ -20,7 +20,7 @@ def test_creating_a_learner_parses_custom1_and_audits_it(coordinator_client, coo
     assert event.actor == coordinator.username and event.learner == learner
     assert event.changes["last_name"] == {"before": None, "after": "Müller-Öztürk"}
     assert "Müller-Öztürk" in response.content.decode()
-    assert "learner.create" in response.content.decode()  # on the learner's timeline
+    assert "Learner created" in response.content.decode()  # on the learner's timeline, by its label
 
 
 def test_a_bad_custom1_pair_is_explained_and_nothing_is_saved(coordinator_client):
