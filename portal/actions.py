@@ -45,5 +45,5 @@ register_actions({
     "auth.group_create": _("Permission group created"),
     "auth.group_update": _("Permission group changed"),
     "auth.group_delete": _("Permission group deleted"),
-    "auth.access_reset": _("Login lock-out cleared"),
+    "auth.access_attempt_delete": _("Login lock-out lifted"),
 })

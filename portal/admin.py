@@ -1,12 +1,27 @@
-from django.contrib import admin
+"""The Django admin, for superusers: data that services own is read-only here (the portal's pages change
+it, through services that write the audit event); what the admin may change (users, groups, login
+lock-outs) is audited. Every app's admin builds on :class:`ReadOnlyAdmin` / :class:`ReadOnlyInline`, or on
+:class:`AuditedAdmin` for the rare model the admin itself should change;
+``tests/portal/test_admin.py`` walks every registered model and fails otherwise."""
 
+from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group, User
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
+from portal.audit import audit_record
 from portal.models import Activity, AuditEvent, Course, Event, Job, Learner, PERegistration, Template
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
-    """For records that are history (audit events, webhook deliveries): look, never touch."""
+    """Look, never touch: for history (audit events, webhook deliveries) and for data that services own."""
 
-    def has_add_permission(self, request):
+    actions = None
+
+    def has_add_permission(self, request, obj=None):
         return False
 
     def has_change_permission(self, request, obj=None):
@@ -16,13 +31,51 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class PERegistrationInline(admin.TabularInline):
-    model = PERegistration
+class ReadOnlyInline(admin.TabularInline):
     extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class AuditedAdmin(admin.ModelAdmin):
+    """An admin that may change its model: each addition, change and deletion it logs in Django's
+    LogEntry is also an audit event, ``<audit_prefix>_create`` / ``_update`` / ``_delete``."""
+
+    audit_prefix: str
+
+    def log_addition(self, request, obj, message):
+        audit_record(action=f"{self.audit_prefix}_create", obj=obj, summary=format_lazy(_("Created {name}"), name=obj))
+        return super().log_addition(request, obj, message)
+
+    def log_change(self, request, obj, message):
+        changed = sorted({str(field) for entry in message if isinstance(entry, dict)
+                          for part in entry.values() for field in part.get("fields", ())})
+        audit_record(action=f"{self.audit_prefix}_update", obj=obj,
+                     summary=format_lazy(_("Changed {fields} of {name}"), fields=", ".join(changed) or "-", name=obj))
+        return super().log_change(request, obj, message)
+
+    def log_deletions(self, request, queryset):
+        for obj in queryset:
+            audit_record(action=f"{self.audit_prefix}_delete", obj=obj, summary=format_lazy(_("Deleted {name}"), name=obj))
+        return super().log_deletions(request, queryset)
+
+
+class PERegistrationInline(ReadOnlyInline):
+    model = PERegistration
 
 
 @admin.register(Learner)
-class LearnerAdmin(admin.ModelAdmin):
+class LearnerAdmin(ReadOnlyAdmin):
+    """Read-only: the learner pages edit learners (Custom1 and the PE registrations together, audited)."""
+
     list_display = ["__str__", "external_id", "login", "email", "company", "active"]
     list_filter = ["active"]
     search_fields = ["first_name", "last_name", "email", "external_id", "login", "uid", "pe_registrations__number"]
@@ -30,39 +83,37 @@ class LearnerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Template)
-class TemplateAdmin(admin.ModelAdmin):
+class TemplateAdmin(ReadOnlyAdmin):
+    """Read-only: the catalogue comes from aNewSpring (Sync from aNewSpring)."""
+
     list_display = ["name", "external_id", "uid", "synced_at"]
     search_fields = ["name", "external_id", "uid"]
 
 
 @admin.register(Course)
-class CourseAdmin(admin.ModelAdmin):
+class CourseAdmin(ReadOnlyAdmin):
     list_display = ["name", "external_id", "template", "reseller", "start_date", "expire_date"]
     list_filter = ["template"]
     search_fields = ["name", "external_id", "uid"]
 
 
 @admin.register(Activity)
-class ActivityAdmin(admin.ModelAdmin):
+class ActivityAdmin(ReadOnlyAdmin):
     list_display = ["name", "external_id", "template", "type", "sub_type"]
     list_filter = ["type", "template"]
     search_fields = ["name", "external_id", "uid"]
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(ReadOnlyAdmin):
     list_display = ["name", "external_id", "course", "activity", "date"]
     search_fields = ["name", "external_id"]
 
 
 @admin.register(Job)
-class JobAdmin(admin.ModelAdmin):
+class JobAdmin(ReadOnlyAdmin):
     list_display = ["title", "kind", "status", "done", "total", "created_by", "created_at"]
     list_filter = ["kind", "status"]
-    readonly_fields = [f.name for f in Job._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
 
 
 @admin.register(AuditEvent)
@@ -73,3 +124,43 @@ class AuditEventAdmin(ReadOnlyAdmin):
     list_filter = ["system", "outcome", "action"]
     search_fields = ["actor", "action", "summary", "correlation_id"]
     date_hierarchy = "created_at"
+
+
+# --- what superusers do change here: accounts, groups, and clearing a login lock-out ----------------
+admin.site.unregister(User)
+admin.site.unregister(Group)
+
+
+@admin.register(User)
+class AuditedUserAdmin(AuditedAdmin, UserAdmin):
+    audit_prefix = "auth.user"
+
+
+@admin.register(Group)
+class AuditedGroupAdmin(AuditedAdmin, GroupAdmin):
+    audit_prefix = "auth.group"
+
+
+for model in (AccessAttempt, AccessLog, AccessFailureLog):
+    admin.site.unregister(model)
+
+
+@admin.register(AccessAttempt)
+class AccessAttemptAuditedAdmin(AuditedAdmin, AccessAttemptAdmin):
+    """Deleting an attempt lifts the lock-out of that user name and address; nothing else changes here."""
+
+    audit_prefix = "auth.access_attempt"
+    actions = None  # axes' "clean up expired attempts" deletes without the admin's LogEntry
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AccessLog)
+class AccessLogReadOnlyAdmin(ReadOnlyAdmin, AccessLogAdmin):
+    pass
+
+
+@admin.register(AccessFailureLog)
+class AccessFailureLogReadOnlyAdmin(ReadOnlyAdmin, AccessFailureLogAdmin):
+    pass
