@@ -6,6 +6,8 @@ import io
 import pytest
 from django.db import connection, transaction
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext_lazy
 
 from portal.audit import audit_context, audit_record
 from portal.models import AuditEvent
@@ -103,3 +105,30 @@ def test_csv_export_has_no_formula_however_a_spreadsheet_splits_it(coordinator_c
     # Split as a careless reader would, ignoring the quotes: still no piece starts a formula.
     pieces = [piece.strip().strip('"').strip() for piece in line.split(separator)]
     assert not [piece for piece in pieces if piece[:1] in ("=", "@") or piece[:2] == "-2"]
+
+
+def test_the_audit_pages_show_action_labels_in_the_readers_language(coordinator_client):
+    call = AuditEventFactory(action="remote_call", learner=None)
+    AuditEventFactory(action="retired.code", learner=None)
+    english = coordinator_client.get(reverse("audit_list")).content.decode()
+    assert "Remote call" in english and "retired.code" in english  # an unknown code is shown as itself
+    dutch = coordinator_client.get(reverse("audit_list"), HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    assert "Externe aanroep" in dutch and "Remote call" not in dutch
+    detail = coordinator_client.get(reverse("audit_detail", args=[call.pk]), HTTP_ACCEPT_LANGUAGE="nl")
+    assert "Externe aanroep" in detail.content.decode() and "<code>remote_call</code>" in detail.content.decode()
+
+
+def test_the_action_filter_offers_the_registered_actions_by_label(coordinator_client):
+    changed = AuditEventFactory(action="learner.update")
+    AuditEventFactory(action="learner.create")
+    page = coordinator_client.get(reverse("audit_list"), {"action": "learner.update"})
+    choices = dict(page.context["filter"].form.fields["action"].choices)
+    assert choices["learner.update"] == "Learner changed" and choices["subscription.create"] == "Subscribed"
+    assert list(page.context["table"].data) == [changed]
+
+
+def test_summaries_are_stored_in_english_whatever_language_the_user_speaks():
+    with translation.override("nl"):
+        event = audit_record(action="remote_call", summary=gettext_lazy("Remote call"))
+        assert str(gettext_lazy("Remote call")) == "Externe aanroep"
+    assert AuditEvent.objects.get(pk=event.pk).summary == "Remote call"
