@@ -22,4 +22,6 @@ register_actions({
     "group.sync": _("Learner group synced to aNewSpring"),
     "catalogue.sync": _("Catalogue synced"),
     "webhook.receive": _("Webhook received"),
+    "webhook.redelivered": _("Webhook delivered again"),
+    "webhook.process": _("Webhook processed"),
 })
