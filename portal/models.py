@@ -304,8 +304,9 @@ class AuditEventManager(models.Manager.from_queryset(AppendOnlyQuerySet)):
         fields = [f for f in self.model._meta.concrete_fields if f.attname in AUDIT_HASHED_FIELDS]
         fixed = {f.attname: f.get_default() for f in fields if not callable(f.default)}
         per_row = [f for f in fields if callable(f.default) and f.attname != "created_at"]
-        with transaction.atomic(using=self.db):
-            head = AuditChainHead.lock(self.db)
+        using = router.db_for_write(self.model)
+        with transaction.atomic(using=using):
+            head = AuditChainHead.lock(using)
             now = timezone.now()
             chained = []
             for row in rows:
@@ -316,7 +317,7 @@ class AuditEventManager(models.Manager.from_queryset(AppendOnlyQuerySet)):
                 head.link(values)
                 chained.append(values)
             pks = bulk_insert(self.model, chained)
-            head.save(using=self.db)
+            head.save(using=using)
         return pks
 
 

@@ -1,13 +1,13 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, connections
 
-from portal.models import AuditEvent
+from portal.models import AuditChainHead, AuditEvent
 
 
 class Command(BaseCommand):
     help = ("PostgreSQL: give ROLE what the web process and the workers need (read and write every table, use the "
             "sequences) except changing or removing audit events: no UPDATE, DELETE or TRUNCATE on the audit "
-            "table. Run it as the tables' owner after every migrate. ROLE must not own the tables nor be a "
+            "table (nor removing the hash chain's head). Run it as the tables' owner after every migrate. ROLE must not own the tables nor be a "
             "superuser: an owner may ALTER the table (switch its trigger off) and a superuser may do anything.")
 
     def add_arguments(self, parser):
@@ -30,13 +30,15 @@ class Command(BaseCommand):
                                    "the audit log. Use a role of its own.")
             cursor.execute("SELECT current_database(), current_schema()")
             db_name, schema = cursor.fetchone()
-            role, schema, audit_table = quote(role), quote(schema), quote(AuditEvent._meta.db_table)
+            role, schema = quote(role), quote(schema)
+            audit_table, head_table = quote(AuditEvent._meta.db_table), quote(AuditChainHead._meta.db_table)
             for sql in (
                 f"GRANT CONNECT ON DATABASE {quote(db_name)} TO {role}",
                 f"GRANT USAGE ON SCHEMA {schema} TO {role}",
                 f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {schema} TO {role}",
                 f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {schema} TO {role}",
                 f"REVOKE UPDATE, DELETE, TRUNCATE ON {audit_table} FROM {role}",
+                f"REVOKE DELETE, TRUNCATE ON {head_table} FROM {role}",  # it moves the head, never removes it
             ):
                 cursor.execute(sql)
         self.stdout.write(f"{role} may use every table; the audit log it may only read and append to.")
