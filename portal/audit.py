@@ -28,7 +28,15 @@ from django.utils.translation import gettext as _
 
 from portal.actions import register_actions  # noqa: F401  (re-exported: the apps register through here)
 from portal.http import REDACTED, SECRET_NAMES, RemoteCall, redact
-from portal.models import AUDIT_CHAIN_GENESIS, AUDIT_HASHED_FIELDS, AuditChainHead, AuditEvent, Course, Learner, audit_event_digest
+from portal.models import (
+    AUDIT_CHAIN_GENESIS,
+    AUDIT_HASHED_FIELDS,
+    AuditChainHead,
+    AuditEvent,
+    Course,
+    Learner,
+    audit_event_digest,
+)
 
 
 @dataclass(frozen=True)
@@ -212,7 +220,7 @@ def audit_chain_verify(*, chunk_size: int = 5000) -> ChainVerdict:
     """Recompute every event's hash in chain order, streaming (constant memory), and stop at the first
     event that was changed, removed or inserted out of order."""
     head = AuditChainHead.objects.filter(pk=1).first() or AuditChainHead()
-    expected, previous_hash, checked = 1, AUDIT_CHAIN_GENESIS, 0
+    expected, previous_hash, previous_pk, checked = 1, AUDIT_CHAIN_GENESIS, None, 0
     # Writers hold the head's lock while they take ids, so id order is chain order (and the pk index serves it).
     rows = AuditEvent.objects.order_by("pk").values_list("pk", "hash", *AUDIT_HASHED_FIELDS).iterator(chunk_size)
     for pk, stored_hash, *fields in rows:
@@ -220,13 +228,16 @@ def audit_chain_verify(*, chunk_size: int = 5000) -> ChainVerdict:
         found = partial(ChainVerdict, checked, head.sequence, head.hash, event_id=pk)
         if values["sequence"] > expected:
             return found("removed", missing=(expected, values["sequence"] - 1))
-        if values["sequence"] < expected or values["previous_hash"] != previous_hash:
+        if values["sequence"] < expected:
             return found("out_of_order")
+        if values["previous_hash"] != previous_hash:
+            # The event before was rewritten with its hash recomputed: this one still names the real hash.
+            return replace(found("changed"), event_id=previous_pk) if previous_pk else found("out_of_order")
         if audit_event_digest(values) != stored_hash:
             return found("changed")
         if values["sequence"] == head.sequence and stored_hash != head.hash:
             return found("changed")  # and its hash recomputed to match: the head still knows the real one
-        expected, previous_hash, checked = expected + 1, stored_hash, checked + 1
+        expected, previous_hash, previous_pk, checked = expected + 1, stored_hash, pk, checked + 1
     # Events written while this ran extend the chain beyond the head read at the start; the head read now
     # has moved past every one of them, unless an event was inserted without the writers' lock.
     head_now = AuditChainHead.objects.filter(pk=1).first() or AuditChainHead()

@@ -6,6 +6,7 @@ import json
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from django.conf import settings
 from django.db import models, router, transaction
@@ -253,21 +254,29 @@ AUDIT_HASHED_FIELDS = (
     "http_method", "http_path", "http_status", "duration_ms", "request_summary", "response_summary",
     "error", "correlation_id",
 )
+_CREATED_AT, _CORRELATION_ID = AUDIT_HASHED_FIELDS.index("created_at"), AUDIT_HASHED_FIELDS.index("correlation_id")
 
 
-def _canonical(name: str, value):
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).isoformat()
-    if name == "correlation_id" and value is not None:
-        return str(uuid.UUID(str(value)))
-    return value
+# Cached: the events of one batch share their time and correlation id.
+@lru_cache(maxsize=64)
+def _utc_text(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat()
+
+
+@lru_cache(maxsize=64)
+def _uuid_text(value) -> str | None:
+    return None if value is None else str(uuid.UUID(str(value)))
+
+
+_encode = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
 
 
 def audit_event_digest(values: Mapping[str, object]) -> str:
     """sha256 over a canonical serialisation of an event's hashed fields (as stored and as read back)."""
-    canonical = [_canonical(name, values[name]) for name in AUDIT_HASHED_FIELDS]
-    text = json.dumps(canonical, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
+    canonical = [values[name] for name in AUDIT_HASHED_FIELDS]
+    canonical[_CREATED_AT] = _utc_text(canonical[_CREATED_AT])
+    canonical[_CORRELATION_ID] = _uuid_text(canonical[_CORRELATION_ID])
+    return hashlib.sha256(_encode(canonical).encode()).hexdigest()
 
 
 class AuditChainHead(models.Model):

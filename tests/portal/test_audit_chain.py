@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from portal.audit import audit_chain_verify, audit_context, audit_record, audit_record_many
 from portal.db import audit_log_protect
-from portal.models import AuditEvent
+from portal.models import AUDIT_HASHED_FIELDS, AuditEvent, audit_event_digest
 from portal.tasks import audit_verify
 from tests.factories import LearnerFactory
 
@@ -68,10 +68,14 @@ def test_an_update_made_with_the_trigger_disabled_is_named():
     assert failed.outcome == "failure" and failed.object_id == str(events[2].pk)
 
 
-def test_a_rewrite_that_recomputes_the_hash_of_the_newest_event_is_named():
+@pytest.mark.parametrize("which", [1, -1], ids=["in the middle", "the newest"])
+def test_a_rewrite_that_recomputes_the_events_hash_is_named(which):
     events = write_history()
-    tamper("UPDATE portal_auditevent SET summary = 'x', hash = %s WHERE id = %s", ["f" * 64, events[-1].pk])
-    assert audit_chain_verify().event_id == events[-1].pk
+    rewritten = {name: getattr(events[which], name) for name in AUDIT_HASHED_FIELDS} | {"summary": "Changed nothing"}
+    tamper("UPDATE portal_auditevent SET summary = %s, hash = %s WHERE id = %s",
+           [rewritten["summary"], audit_event_digest(rewritten), events[which].pk])
+    verdict = audit_chain_verify()
+    assert (verdict.problem, verdict.event_id) == ("changed", events[which].pk)
 
 
 def test_a_deleted_event_is_named_by_its_place_and_the_event_after_it():
