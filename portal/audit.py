@@ -207,11 +207,12 @@ class ChainVerdict:
                 "event": self.event_id}
         if self.problem == "removed":
             first, last = self.missing
+            removed = (_("Event %(first)s of the chain was removed") if first == last else
+                       _("Events %(first)s to %(last)s of the chain were removed")) % {"first": first, "last": last}
             if self.event_id is None:
-                return _("Events %(first)s to %(last)s of the chain were removed: the newest events are missing"
-                         " (all of them if the table was emptied).") % {"first": first, "last": last}
-            return _("Events %(first)s to %(last)s of the chain were removed, just before event #%(event)s.") % {
-                "first": first, "last": last, "event": self.event_id}
+                return _("%(removed)s: the newest events are missing (all of them if the table was emptied).") % {
+                    "removed": removed}
+            return _("%(removed)s, just before event #%(event)s.") % {"removed": removed, "event": self.event_id}
         return _("All %(count)s events are intact; the chain ends at %(sequence)s with hash %(hash)s.") % {
             "count": self.checked, "sequence": self.head_sequence, "hash": self.head_hash}
 

@@ -311,8 +311,8 @@ class AuditEventManager(models.Manager.from_queryset(AppendOnlyQuerySet)):
         """Chain and insert events given as ``{field attname: value}`` (defaults fill the rest): one lock
         for the whole batch, so a 100,000-row import does not queue 100,000 times."""
         fields = [f for f in self.model._meta.concrete_fields if f.attname in AUDIT_HASHED_FIELDS]
-        fixed = {f.attname: f.get_default() for f in fields if not callable(f.default)}
-        per_row = [f for f in fields if callable(f.default) and f.attname != "created_at"]
+        per_row = [f for f in fields if f.has_default() and callable(f.default) and f.attname != "created_at"]
+        fixed = {f.attname: f.get_default() for f in fields if f not in per_row}
         using = router.db_for_write(self.model)
         with transaction.atomic(using=using):
             head = AuditChainHead.lock(using)
