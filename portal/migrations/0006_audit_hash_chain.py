@@ -38,7 +38,7 @@ def chain_existing_events(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("portal", "0002_coordinator_role"),
+        ("portal", "0005_learner_external_id_generated"),
     ]
 
     operations = [
