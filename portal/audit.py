@@ -115,11 +115,11 @@ def audit_record(
     obj: models.Model | None = None,
     summary: str | Promise = "",
     changes: Mapping[str, object] | None = None,
-    error: str = "",
+    error: str | Promise = "",
 ) -> AuditEvent:
     ctx = _current.get()
     event = _build(ctx, action=action, system=system, outcome=outcome, learner=learner, course=course,
-                   summary=stored_text(summary)[:500], changes=dict(changes or {}), error=error)
+                   summary=stored_text(summary)[:500], changes=dict(changes or {}), error=stored_text(error))
     if obj is not None:
         event.object_type = obj._meta.label_lower
         event.object_id = str(obj.pk)
@@ -129,7 +129,7 @@ def audit_record(
 
 
 def stored_text(text: str | Promise) -> str:
-    """A summary as the log stores it: in English, whatever language the user reading it speaks."""
+    """A summary or error as the log stores it: in English, whatever language the user speaks."""
     with translation.override("en"):
         return str(text)
 
@@ -177,8 +177,9 @@ def audit_record_many(entries: list[dict]) -> int:
     ctx = _current.get()
     rows = [_event_fields(ctx, **entry) for entry in entries]
     for row in rows:
-        if isinstance(row.get("summary"), Promise):
-            row["summary"] = stored_text(row["summary"])
+        for name in ("summary", "error"):
+            if isinstance(row.get(name), Promise):
+                row[name] = stored_text(row[name])
     return len(AuditEvent.objects.append(rows))
 
 

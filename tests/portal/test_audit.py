@@ -129,6 +129,7 @@ def test_the_action_filter_offers_the_registered_actions_by_label(coordinator_cl
 
 def test_summaries_are_stored_in_english_whatever_language_the_user_speaks():
     with translation.override("nl"):
-        event = audit_record(action="remote_call", summary=gettext_lazy("Remote call"))
+        event = audit_record(action="remote_call", summary=gettext_lazy("Remote call"), error=gettext_lazy("Learner"))
         assert str(gettext_lazy("Remote call")) == "Externe aanroep"
-    assert AuditEvent.objects.get(pk=event.pk).summary == "Remote call"
+    stored = AuditEvent.objects.get(pk=event.pk)
+    assert (stored.summary, stored.error) == ("Remote call", "Learner")
