@@ -30,15 +30,15 @@ class Command(BaseCommand):
                                    "the audit log. Use a role of its own.")
             cursor.execute("SELECT current_database(), current_schema()")
             db_name, schema = cursor.fetchone()
-            role, schema = quote(role), quote(schema)
+            grantee, schema = quote(role), quote(schema)
             audit_table, head_table = quote(AuditEvent._meta.db_table), quote(AuditChainHead._meta.db_table)
             for sql in (
-                f"GRANT CONNECT ON DATABASE {quote(db_name)} TO {role}",
-                f"GRANT USAGE ON SCHEMA {schema} TO {role}",
-                f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {schema} TO {role}",
-                f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {schema} TO {role}",
-                f"REVOKE UPDATE, DELETE, TRUNCATE ON {audit_table} FROM {role}",
-                f"REVOKE DELETE, TRUNCATE ON {head_table} FROM {role}",  # it moves the head, never removes it
+                f"GRANT CONNECT ON DATABASE {quote(db_name)} TO {grantee}",
+                f"GRANT USAGE ON SCHEMA {schema} TO {grantee}",
+                f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {schema} TO {grantee}",
+                f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {schema} TO {grantee}",
+                f"REVOKE UPDATE, DELETE, TRUNCATE ON {audit_table} FROM {grantee}",
+                f"REVOKE DELETE, TRUNCATE ON {head_table} FROM {grantee}",  # it moves the head, never removes it
             ):
                 cursor.execute(sql)
         self.stdout.write(f"{role} may use every table; the audit log it may only read and append to.")
