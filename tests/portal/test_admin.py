@@ -10,7 +10,7 @@ from django.urls import reverse
 from portal.admin import AuditedAdmin
 from portal.audit import audit_context, audit_record
 from portal.models import AuditEvent, Learner
-from tests.factories import LearnerFactory, UserFactory
+from tests.factories import AuditEventFactory, LearnerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -103,3 +103,11 @@ def test_a_nul_character_in_an_admin_list_filter_is_a_bad_request(admin_client_)
         assert admin_client_.get(url, {"system__exact": "\x00"}).status_code == 400
         assert admin_client_.get(url + "?q=%00").status_code == 400
     assert Learner.objects.count() == 0
+
+
+def test_the_admin_audit_log_filters_actions_by_label_without_reading_the_whole_log(admin_client_):
+    AuditEventFactory(action="remote_call", learner=None)
+    AuditEventFactory(action="learner.update")
+    page = admin_client_.get(reverse("admin:portal_auditevent_changelist"), {"action": "remote_call"})
+    assert page.status_code == 200 and "Remote call" in page.content.decode()
+    assert [event.action for event in page.context["cl"].result_list] == ["remote_call"]
