@@ -1,7 +1,8 @@
 """Tamper evidence: someone who can switch the append-only trigger off (the table's owner) can still
 change history, but ``audit_verify`` then names the first event that was changed, removed or inserted
-out of order. Runs on SQLite and on PostgreSQL (CI runs both)."""
+out of order. Runs on SQLite and on PostgreSQL (CI runs both), but for parallel writers: PostgreSQL only."""
 
+from concurrent.futures import ThreadPoolExecutor
 from io import StringIO
 
 import pytest
@@ -124,3 +125,31 @@ def test_the_beat_job_verifies_and_the_dashboard_shows_when_and_how(coordinator_
     assert audit_verify.delay().get() is False
     page = coordinator_client.get(reverse("dashboard"))
     assert b'data-audit-verification="failure"' in page.content and b"was changed after it was written" in page.content
+
+
+@pytest.mark.postgresql  # SQLite's in-memory test database locks whole tables between connections
+@pytest.mark.django_db(transaction=True)
+def test_writers_at_the_same_time_keep_one_unbroken_chain():
+    """Single and bulk writers in parallel threads, each with its own database connection."""
+
+    def single(n):
+        try:
+            with audit_context(actor=f"writer{n}"):
+                for i in range(20):
+                    audit_record(action="learner.update", summary=f"{n}/{i}")
+        finally:
+            connection.close()
+
+    def bulk():
+        try:
+            with audit_context(actor="import"):
+                for _ in range(4):
+                    audit_record_many([{"action": "learner.create", "summary": str(i)} for i in range(50)])
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        for future in [pool.submit(single, n) for n in range(3)] + [pool.submit(bulk)]:
+            future.result()
+    verdict = audit_chain_verify()
+    assert verdict.ok and verdict.checked == AuditEvent.objects.count() == 3 * 20 + 4 * 50
