@@ -4,7 +4,9 @@ from accreditation.models import (
     Award, CertificateAccreditation, CourseAccreditation, EventAccreditation, TemplateAccreditation)
 from portal.admin import ReadOnlyAdmin
 
-admin.site.register([TemplateAccreditation, CourseAccreditation, CertificateAccreditation, EventAccreditation])
+# Read-only: the PE configuration pages save these through services that write the audit event.
+admin.site.register([TemplateAccreditation, CourseAccreditation, CertificateAccreditation, EventAccreditation],
+                    ReadOnlyAdmin)
 
 
 @admin.register(Award)

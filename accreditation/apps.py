@@ -9,6 +9,7 @@ class AccreditationConfig(AppConfig):
 
     def ready(self):
         from accreditation import receivers, services, tasks  # noqa: F401  (job handlers, tasks, receivers)
+        from accreditation import actions  # noqa: F401  (the audit log's labels for this app's codes)
         from portal.integrations import Integration, integration_register
 
         integration_register(Integration(

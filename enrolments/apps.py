@@ -9,3 +9,5 @@ class EnrolmentsConfig(AppConfig):
     def ready(self):
         # Job handlers register on import; so do the Celery tasks.
         from enrolments import integration, services, tasks  # noqa: F401
+        # The audit log's labels for this app's action codes.
+        from enrolments import actions  # noqa: F401
