@@ -25,7 +25,7 @@ from tests.factories import ActivityFactory, CourseFactory
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL: row locks and a second process"),
+    pytest.mark.postgresql,  # row locks and a second process: deselected on SQLite
 ]
 ROOT = Path(__file__).resolve().parents[2]
 
