@@ -38,7 +38,7 @@ def chain_existing_events(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("portal", "0005_learner_external_id_generated"),
+        ("portal", "0006_learner_import_preview_in_a_job"),
     ]
 
     operations = [
