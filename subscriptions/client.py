@@ -64,7 +64,6 @@ LIST_KEYS = {
     "getTemplates": "templates",
     "getCourses": "courses",
     "getGroupUsers": "users",
-    "getStudentSubscriptions": "students",
 }
 # ----------------------------------------------------------------------------------------------
 
@@ -489,32 +488,6 @@ class GroupUser:
                    data.get("active"))
 
 
-@dataclass(frozen=True)
-class StudentSubscription:
-    """One learner of a course (getStudentSubscriptions; the shape is the sandbox's guess)."""
-
-    user: User
-    active: bool
-    expired: bool
-    finished: bool
-    progress: Progress | None
-    start_date: date | None
-    start_datetime: datetime | None
-    subscribe_date: date | None
-    subscribe_datetime: datetime | None
-    expire_date: date | None
-
-    @classmethod
-    def from_json(cls, data: dict) -> "StudentSubscription":
-        return cls(
-            user=User.from_json(data["user"]), active=bool(data.get("active")), expired=bool(data.get("expired")),
-            finished=bool(data.get("finished")), progress=Progress.parse(data.get("progress")),
-            start_date=_date(data.get("startDate")), start_datetime=_datetime(data.get("startDateTime")),
-            subscribe_date=_date(data.get("subscribeDate")),
-            subscribe_datetime=_datetime(data.get("subscribeDateTime")), expire_date=_date(data.get("expireDate")),
-        )
-
-
 # What a call's 404 or 409 means, when it says more than "not known" / "conflict".
 _Errors = dict[int, tuple[type[AnewspringError], str]]
 
@@ -599,10 +572,6 @@ class AnewspringClient:
     def get_course_results(self, learner: LearnerRef, course: CourseRef) -> CourseResult:
         return self._get("getResults", CourseResult.from_json, learner, course, errors=_not_subscribed(learner, course))
 
-    def get_activity_results(self, learner: LearnerRef, course: CourseRef, activity_id: str) -> PartResult:
-        """One activity, named by its external ID in either addressing."""
-        return self._get("getResults", PartResult.from_json, learner, course, activity_id=activity_id)
-
     def subscribe(self, learner: LearnerRef, course: CourseRef, *, start_date: date | None = None,
                   expire_date: date | None = None) -> None:
         """Subscribe (uses a licence): check :meth:`is_subscribed` first, never retry blindly.
@@ -649,10 +618,6 @@ class AnewspringClient:
 
     def get_course(self, course_id: str) -> CourseInfo:
         return self._get("getCourse", CourseInfo.from_json, ids=[course_id], subject=_("course %s") % course_id)
-
-    def get_student_subscriptions(self, course_id: str) -> list[StudentSubscription]:
-        return self._get_list("getStudentSubscriptions", StudentSubscription.from_json, ids=[course_id],
-                              subject=_("course %s") % course_id)
 
     # --- users and groups ------------------------------------------------------------------------
     def user_exists(self, user_id: str) -> bool:
