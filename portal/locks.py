@@ -8,6 +8,7 @@ lock behind. Other databases (SQLite: the zero-set-up default, one process) use 
 """
 
 import logging
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -23,26 +24,34 @@ CACHE_LOCK_SECONDS = 6 * 3600
 
 
 @contextmanager
-def lock_hold(name: str) -> Iterator[bool]:
-    """Try to take the lock ``name`` without waiting; yields whether it was taken, and releases it."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_try_advisory_lock(hashtextextended(%s, 0))", [name])
-            taken = cursor.fetchone()[0]
-        try:
-            yield taken
-        finally:
-            if taken:
-                with connection.cursor() as cursor:
-                    cursor.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", [name])
-        return
-    key, token = f"portal-lock:{name}", uuid.uuid4().hex
-    taken = cache.add(key, token, CACHE_LOCK_SECONDS)
+def lock_hold(name: str, *, wait: float = 0) -> Iterator[bool]:
+    """Try to take the lock ``name``, for up to ``wait`` seconds; yields whether it was taken, and
+    releases it at the end."""
+    token = uuid.uuid4().hex
+    deadline = time.monotonic() + wait
+    while not (taken := _take(name, token)) and time.monotonic() < deadline:
+        time.sleep(0.05)
     try:
         yield taken
     finally:
-        if taken and cache.get(key) == token:
-            cache.delete(key)
+        if taken:
+            _release(name, token)
+
+
+def _take(name: str, token: str) -> bool:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(hashtextextended(%s, 0))", [name])
+            return cursor.fetchone()[0]
+    return cache.add(f"portal-lock:{name}", token, CACHE_LOCK_SECONDS)
+
+
+def _release(name: str, token: str) -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", [name])
+    elif cache.get(f"portal-lock:{name}") == token:
+        cache.delete(f"portal-lock:{name}")
 
 
 def lock_free(name: str) -> bool:

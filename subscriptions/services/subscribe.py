@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from portal.audit import audit_context, audit_record, diff
 from portal.jobs import JobProgress, job_handler, job_launch
+from portal.locks import lock_hold
 from portal.models import Course, Job, Learner
 from subscriptions.client import AlreadySubscribed, AnewspringClient, AnewspringError, CourseRef, LearnerRef
 from subscriptions.models import LearnerGroup, Subscription
@@ -21,6 +22,9 @@ from subscriptions.services.learners import learner_ensure_remote
 from subscriptions.services.outcomes import (ALREADY, FAILED, OUTCOME_LABELS, SKIPPED, SUBSCRIBED, SubscribeOutcome,
                                              politely)
 from subscriptions.services.results import refresh_quietly
+
+# Seconds a subscribe waits for another worker subscribing the same learner to the same course.
+SUBSCRIBE_LOCK_WAIT = 30
 
 
 def _subscription_save(*, learner: Learner, course: Course, start_date, expire_date, already: bool) -> Subscription:
@@ -51,7 +55,13 @@ def subscription_create(*, learner: Learner, course: Course, start_date: date | 
                         expire_date: date | None = None, client: AnewspringClient | None = None) -> SubscribeOutcome:
     """Subscribe one learner (a licence): creates the learner in aNewSpring if needed, checks
     isSubscribed first and never subscribes twice."""
-    with remote_action("subscription.create", learner=learner, course=course):
+    # One subscriber per learner and course at a time (two jobs, two workers): the second asks
+    # isSubscribed once the first is done, so aNewSpring gets one subscribe.
+    with (remote_action("subscription.create", learner=learner, course=course),
+          lock_hold(f"subscribe:{learner.pk}:{course.pk}", wait=SUBSCRIBE_LOCK_WAIT) as taken):
+        if not taken:
+            raise AnewspringError(_("Another worker is subscribing %(learner)s to %(course)s right now; look "
+                                    "again in a minute.") % {"learner": learner, "course": course})
         client = client or anewspring_client()
         learner_ensure_remote(learner=learner, client=client)
         already = client.is_subscribed(learner_ref(learner), course_ref(course))
