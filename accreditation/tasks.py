@@ -4,9 +4,11 @@ from celery import shared_task
 
 from accreditation import services
 from portal.audit import audit_context
+from portal.locks import exclusive
 
 
 @shared_task(name="accreditation.tasks.awards_submit", ignore_result=True)
+@exclusive("awards_submit")
 def awards_submit() -> dict:
     """Celery beat: send the due awards, when PE-online is configured."""
     if not services.pe_online_configured():

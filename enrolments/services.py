@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
@@ -251,8 +251,11 @@ def enrolments_progress_pull_active(*, limit: int | None = None) -> dict:
     Stops at the first error a later retry may cure (Learning Assistant down or slow)."""
     if not learning_assistant_configured():
         return {"pulled": 0, "failed": 0}
+    # Pulled within half an interval: a second run (redelivered, overlapping) does not pull it again.
+    pulled_lately = timezone.now() - timedelta(seconds=settings.LEARNING_ASSISTANT_PROGRESS_SECONDS / 2)
     batch = (Enrolment.objects.select_related("learner", "framework")
              .filter(Q(progress__isnull=True) | Q(progress__lt=100))
+             .exclude(progress_pulled_at__gte=pulled_lately)
              .order_by(F("progress_pulled_at").asc(nulls_first=True), "pk")
              [:limit or settings.LEARNING_ASSISTANT_PROGRESS_BATCH])
     client = learning_assistant_client()

@@ -4,9 +4,11 @@ from celery import shared_task
 
 from enrolments import services
 from portal.audit import audit_context
+from portal.locks import exclusive
 
 
 @shared_task(name="enrolments.tasks.reference_sync_daily", ignore_result=True)
+@exclusive("reference_sync_daily")
 def reference_sync_daily() -> int:
     if not services.learning_assistant_configured():
         return 0
@@ -15,6 +17,7 @@ def reference_sync_daily() -> int:
 
 
 @shared_task(name="enrolments.tasks.progress_pull_active", ignore_result=True)
+@exclusive("progress_pull_active")
 def progress_pull_active() -> dict:
     with audit_context(actor="beat"):
         return services.enrolments_progress_pull_active()

@@ -17,6 +17,7 @@ from django.utils.module_loading import import_string
 
 from portal.audit import audit_context, audit_record, current_context
 from portal.integrations import integration_get, integration_require
+from portal.locks import exclusive, lock_free, lock_hold
 from portal.models import AuditEvent, Job
 
 logger = logging.getLogger(__name__)
@@ -108,15 +109,30 @@ def job_queue(kind: str) -> str:
 
 
 def job_run_now(job_id: int) -> Job:
-    """Run one job to its end in this process; called by the Celery task."""
-    job = Job.objects.select_related("created_by").get(pk=job_id)
-    if job.status != Job.QUEUED:
+    """Run one job to its end in this process; called by the Celery task.
+
+    A job runs under its own lock, so a second copy of its message (a broker redelivering it, the
+    sweep of :func:`jobs_resume_interrupted`) never runs it twice at once. A job found *running*
+    while its lock is free was left by a worker that died: it is resumed, and its handler skips
+    what the earlier run finished."""
+    with lock_hold(f"job:{job_id}") as taken:
+        if not taken:
+            logger.info("Job %s is running in another worker; not run twice", job_id)
+            return Job.objects.get(pk=job_id)
+        return _job_run(Job.objects.select_related("created_by").get(pk=job_id))
+
+
+def _job_run(job: Job) -> Job:
+    if job.finished:
         logger.info("Job %s is %s already; not run again", job.pk, job.status)
         return job
+    resumed = job.status == Job.RUNNING
     Job.objects.filter(pk=job.pk).update(status=Job.RUNNING)
     job.status = Job.RUNNING
     handler = import_string(_HANDLERS[job.kind])
     with audit_context(user=job.created_by, actor="system", correlation_id=job.correlation_id):
+        if resumed:
+            audit_record(action="job.resume", obj=job, summary=job.title)
         try:
             result = handler(job, JobProgress(job))
         except Exception as exc:  # whatever broke (a remote system, a file, a bug), the job and the log say so
@@ -133,3 +149,21 @@ def job_run_now(job_id: int) -> Job:
             job.refresh_from_db()
             audit_record(action="job.finish", obj=job, summary=str(job.result.get("summary") or job.title)[:500])
     return job
+
+
+# Running jobs one sweep looks at, the oldest first.
+RESUME_BATCH = 100
+
+
+@exclusive("jobs_resume_interrupted")
+def jobs_resume_interrupted() -> dict:
+    """Beat: queue again every job left *running* by a worker that died (its lock is free), so it
+    completes without waiting for the broker to redeliver its message."""
+    resumed = []
+    for job in Job.objects.filter(status=Job.RUNNING).order_by("created_at")[:RESUME_BATCH]:
+        if lock_free(f"job:{job.pk}"):
+            _enqueue(job)
+            resumed.append(job.pk)
+    if resumed:
+        logger.warning("Jobs %s were left running by a worker that stopped; queued again", resumed)
+    return {"resumed": resumed}

@@ -239,6 +239,8 @@ CELERY_TASK_ROUTES = {
     "accreditation.*": {"queue": "pe_online"},
     "enrolments.*": {"queue": "learning_assistant"},
 }
+# How often beat pulls Learning Assistant progress; an enrolment pulled within half of it is not due.
+LEARNING_ASSISTANT_PROGRESS_SECONDS = env_positive_int("LEARNING_ASSISTANT_PROGRESS_SECONDS", 6 * 3600)
 CELERY_BEAT_SCHEDULE = {
     "refresh-subscription-results": {
         "task": "subscriptions.tasks.results_refresh_active",
@@ -258,7 +260,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     "learning-assistant-progress": {
         "task": "enrolments.tasks.progress_pull_active",
-        "schedule": env_positive_int("LEARNING_ASSISTANT_PROGRESS_SECONDS", 6 * 3600),
+        "schedule": LEARNING_ASSISTANT_PROGRESS_SECONDS,
+    },
+    "resume-interrupted-jobs": {
+        "task": "portal.tasks.jobs_resume_interrupted",
+        "schedule": env_positive_int("JOBS_RESUME_SECONDS", 120),
     },
     "verify-audit-log": {
         "task": "portal.tasks.audit_verify",

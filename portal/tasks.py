@@ -1,12 +1,18 @@
 from celery import shared_task
 
+from portal import jobs
 from portal.audit import audit_chain_check, audit_context
-from portal.jobs import job_run_now
 
 
 @shared_task(name="portal.tasks.job_run", acks_late=True)
 def job_run(job_id: int) -> str:
-    return job_run_now(job_id).status
+    return jobs.job_run_now(job_id).status
+
+
+@shared_task(name="portal.tasks.jobs_resume_interrupted", ignore_result=True)
+def jobs_resume_interrupted() -> dict:
+    """Celery beat: queue again the jobs whose worker died while running them."""
+    return jobs.jobs_resume_interrupted()
 
 
 @shared_task(name="portal.tasks.audit_verify", ignore_result=True)

@@ -72,6 +72,8 @@ class SandboxApp:
         self.lock = threading.RLock()
         self.requests: list[SandboxRequest] = []
         self.faults: deque[Fault] = deque()
+        # Seconds every request waits before it is handled, like a remote system far away.
+        self.latency = 0.0
 
     def fail_next(self, **fault) -> None:
         """Answer the next matching request with this fault instead of handling it."""
@@ -85,6 +87,8 @@ class SandboxApp:
                 fault.times -= 1
                 if fault.times <= 0:
                     self.faults.remove(fault)
+        if self.latency:
+            time.sleep(self.latency)
         if fault is not None and fault.delay:
             time.sleep(fault.delay)
         if fault is not None and fault.after_handling:

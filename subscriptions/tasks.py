@@ -3,12 +3,14 @@
 from celery import shared_task
 
 from portal.audit import audit_context
+from portal.locks import exclusive
 from subscriptions import webhooks
 from subscriptions.models import WebhookDelivery
 from subscriptions.services import refresh
 
 
 @shared_task(name="subscriptions.tasks.results_refresh_active", ignore_result=True)
+@exclusive("results_refresh_active")
 def results_refresh_active() -> dict:
     """Celery beat: refresh a bounded batch of active subscriptions, the oldest results first."""
     with audit_context(actor="beat"):
@@ -25,6 +27,7 @@ def webhook_process(delivery_id: int) -> str:
 
 
 @shared_task(name="subscriptions.tasks.webhook_sweep", ignore_result=True)
+@exclusive("webhook_sweep")
 def webhook_sweep() -> dict:
     """Celery beat: process webhook deliveries whose task never ran or that failed."""
     return webhooks.webhook_sweep()

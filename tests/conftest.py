@@ -1,6 +1,9 @@
+import os
+
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
+from django.db import connection
 
 from portal.roles import COORDINATOR_GROUP
 from sandbox.server import serve
@@ -8,13 +11,20 @@ from tests.factories import CoordinatorFactory, SuperuserFactory, UserFactory
 
 
 def pytest_collection_modifyitems(config, items):
-    """Tests marked ``postgresql`` are deselected (not skipped) when the suite runs on another database."""
-    if "postgresql" in settings.DATABASES["default"]["ENGINE"]:
+    """Tests marked ``postgresql`` (real workers, row locks, advisory locks) run only where they can
+    (CI's PostgreSQL run with Redis); elsewhere they are deselected, which one line says."""
+    marked = [item for item in items if item.get_closest_marker("postgresql")]
+    missing = [need for need, present in (("PostgreSQL", connection.vendor == "postgresql"),
+                                          ("CELERY_BROKER_URL", bool(os.environ.get("CELERY_BROKER_URL"))))
+               if not present]
+    if not marked or not missing:
         return
-    deselected = [item for item in items if item.get_closest_marker("postgresql")]
-    if deselected:
-        config.hook.pytest_deselected(items=deselected)
-        items[:] = [item for item in items if not item.get_closest_marker("postgresql")]
+    config.hook.pytest_deselected(items=marked)
+    items[:] = [item for item in items if not item.get_closest_marker("postgresql")]
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line(f"{len(marked)} tests marked postgresql deselected: no {' and no '.join(missing)} "
+                            "(set DATABASE_URL to PostgreSQL and CELERY_BROKER_URL to Redis to run them)")
 
 
 @pytest.fixture(scope="session")

@@ -51,12 +51,13 @@ def _upsert_activity(template: Template, part: anewspring.PartResult) -> Activit
     """Activities are learned from getResults: aNewSpring has no call listing a template's activities."""
     values = {"external_id": part.id or None, "part_id": part.part_id, "name": part.name[:255],
               "block_name": (part.block_name or "")[:255], "type": part.type, "sub_type": part.sub_type or part.type}
-    activity = Activity.objects.filter(template=template, uid=part.uid).first()
     if values["external_id"] and Activity.objects.filter(template=template, external_id=values["external_id"]).exclude(
             uid=part.uid).exists():
         values["external_id"] = None  # two uids claiming one external ID: keep the first
-    if activity is None:
-        return Activity.objects.create(template=template, uid=part.uid, **values)
+    # get_or_create: another worker storing results of the same template may create it at the same moment
+    activity, created = Activity.objects.get_or_create(template=template, uid=part.uid, defaults=values)
+    if created:
+        return activity
     if any(getattr(activity, k) != v for k, v in values.items()):
         for k, v in values.items():
             setattr(activity, k, v)
@@ -115,6 +116,8 @@ def results_store(*, learner: Learner, course: Course, result: anewspring.Course
         if subscription is None:
             subscription, _created = Subscription.objects.select_for_update().get_or_create(learner=learner,
                                                                                            course=course)
+        else:  # two workers refreshing one subscription take turns, so neither adds a result twice
+            list(Subscription.objects.select_for_update().filter(pk=subscription.pk).values_list("pk"))
         changed = _apply_results(subscription, result)
         audit_record(action="subscription.results_refresh", system=SYSTEM, learner=learner, course=course,
                      obj=subscription,

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from portal.audit import audit_context, audit_record, diff
 from portal.jobs import JobProgress, job_handler, job_launch
+from portal.locks import lock_hold
 from portal.models import Course, Job, Learner
 from subscriptions.client import AlreadySubscribed, AnewspringClient, AnewspringError, CourseRef, LearnerRef
 from subscriptions.models import LearnerGroup, Subscription
@@ -21,6 +22,9 @@ from subscriptions.services.learners import learner_ensure_remote
 from subscriptions.services.outcomes import (ALREADY, FAILED, OUTCOME_LABELS, SKIPPED, SUBSCRIBED, SubscribeOutcome,
                                              politely)
 from subscriptions.services.results import refresh_quietly
+
+# Seconds a subscribe waits for another worker subscribing the same learner to the same course.
+SUBSCRIBE_LOCK_WAIT = 30
 
 
 def _subscription_save(*, learner: Learner, course: Course, start_date, expire_date, already: bool) -> Subscription:
@@ -51,7 +55,13 @@ def subscription_create(*, learner: Learner, course: Course, start_date: date | 
                         expire_date: date | None = None, client: AnewspringClient | None = None) -> SubscribeOutcome:
     """Subscribe one learner (a licence): creates the learner in aNewSpring if needed, checks
     isSubscribed first and never subscribes twice."""
-    with remote_action("subscription.create", learner=learner, course=course):
+    # One subscriber per learner and course at a time (two jobs, two workers): the second asks
+    # isSubscribed once the first is done, so aNewSpring gets one subscribe.
+    with (remote_action("subscription.create", learner=learner, course=course),
+          lock_hold(f"subscribe:{learner.pk}:{course.pk}", wait=SUBSCRIBE_LOCK_WAIT) as taken):
+        if not taken:
+            raise AnewspringError(_("Another worker is subscribing %(learner)s to %(course)s right now; look "
+                                    "again in a minute.") % {"learner": learner, "course": course})
         client = client or anewspring_client()
         learner_ensure_remote(learner=learner, client=client)
         already = client.is_subscribed(learner_ref(learner), course_ref(course))
@@ -131,41 +141,44 @@ def subscriptions_bulk_job(job: Job, progress: JobProgress) -> dict:
         group = LearnerGroup.objects.get(pk=params["group_id"])
         outcomes = _group_subscribe(group=group, course=course, job=job, progress=progress)
     else:
+        # A job resumed after its worker died keeps the outcomes it published and goes on with the rest.
+        earlier = [o for o in job.result.get("outcomes", []) if o["status"] != SKIPPED]
+        handled = {o["learner_id"] for o in earlier}
         learners = Learner.objects.in_bulk(params["learner_ids"])
-        ordered = [learners[pk] for pk in params["learner_ids"] if pk in learners]
+        ordered = [learners[pk] for pk in params["learner_ids"] if pk in learners and pk not in handled]
         outcomes = _learners_subscribe(learners=ordered, course=course, start_date=start, expire_date=expire,
-                                       job=job, progress=progress)
+                                       job=job, progress=progress, earlier=earlier)
     return _job_result(job, outcomes, course)
 
 
-def _job_result(job: Job, outcomes: list[SubscribeOutcome], course: Course) -> dict:
-    counts = {status: sum(1 for o in outcomes if o.status == status) for status in OUTCOME_LABELS}
+def _job_result(job: Job, outcomes: list[dict], course: Course) -> dict:
+    counts = {status: sum(1 for o in outcomes if o["status"] == status) for status in OUTCOME_LABELS}
     summary = _("%(subscribed)s subscribed, %(already)s already subscribed, %(failed)s failed, "
                 "%(skipped)s not attempted.") % {"subscribed": counts[SUBSCRIBED], "already": counts[ALREADY],
                                                  "failed": counts[FAILED], "skipped": counts[SKIPPED]}
-    return {"summary": summary, "counts": counts, "outcomes": [o.as_dict() for o in outcomes],
-            "course_id": course.pk}
+    return {"summary": summary, "counts": counts, "outcomes": outcomes, "course_id": course.pk}
 
 
-def _publish(job: Job, outcomes: list[SubscribeOutcome], progress: JobProgress) -> None:
-    """Per-learner outcomes appear on the job page while the job runs."""
+def _publish(job: Job, outcomes: list[dict], progress: JobProgress) -> None:
+    """Per-learner outcomes appear on the job page while the job runs; a resumed job starts from them."""
     progress.advance()
-    Job.objects.filter(pk=job.pk).update(result={"outcomes": [o.as_dict() for o in outcomes]}, done=progress.job.done)
+    Job.objects.filter(pk=job.pk).update(result={"outcomes": outcomes}, done=progress.job.done)
 
 
 def _learners_subscribe(*, learners: list[Learner], course: Course, start_date, expire_date, job: Job,
-                        progress: JobProgress) -> list[SubscribeOutcome]:
-    progress.set_total(len(learners))
-    outcomes: list[SubscribeOutcome] = []
+                        progress: JobProgress, earlier: list[dict]) -> list[dict]:
+    progress.set_total(len(earlier) + len(learners))
+    progress.job.done = len(earlier)
+    outcomes = list(earlier)
     client = anewspring_client()
     for outcome in politely(learners, lambda learner: subscription_create(
             learner=learner, course=course, start_date=start_date, expire_date=expire_date, client=client)):
-        outcomes.append(outcome)
+        outcomes.append(outcome.as_dict())
         _publish(job, outcomes, progress)
     return outcomes
 
 
-def _group_subscribe(*, group: LearnerGroup, course: Course, job: Job, progress: JobProgress) -> list[SubscribeOutcome]:
+def _group_subscribe(*, group: LearnerGroup, course: Course, job: Job, progress: JobProgress) -> list[dict]:
     """subscribeGroups for the group, after syncing it; members already subscribed are reported as such.
 
     isSubscribed is checked per member first; when every member is subscribed, subscribeGroups
@@ -194,6 +207,6 @@ def _group_subscribe(*, group: LearnerGroup, course: Course, job: Job, progress:
         outcomes.append(SubscribeOutcome(
             learner, ALREADY if was else SUBSCRIBED,
             (_("%(learner)s was already subscribed.") if was else _("%(learner)s is subscribed through the group."))
-            % {"learner": learner}, subscription))
+            % {"learner": learner}, subscription).as_dict())
         _publish(job, outcomes, progress)
     return outcomes

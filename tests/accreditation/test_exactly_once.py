@@ -2,7 +2,7 @@
 connection, on the same 1,000 due awards; and a worker process killed between send and record.
 
 Row locks with SKIP LOCKED and a second process on the same database need PostgreSQL (CI's first
-run); SQLite has neither.
+run, marked ``postgresql``); SQLite has neither.
 """
 
 import os
@@ -25,7 +25,7 @@ from tests.factories import ActivityFactory, CourseFactory
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.postgresql,  # row locks and a second process: deselected on SQLite
+    pytest.mark.postgresql,  # row locks and a second process (see tests/conftest.py)
 ]
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 
+from portal.jobs import job_run_now
 from portal.models import Activity, AuditEvent, Course, Job
 from sandbox.anewspring import (
     DEFAULT_API_KEY,
@@ -308,3 +309,20 @@ def test_the_beat_task_runs_as_beat(aws):
     Subscription.objects.create(learner=LearnerFactory(external_id=DEMO_LEARNER_ID), course=course(DEMO_COURSE_ID))
     results_refresh_active.delay()
     assert AuditEvent.objects.filter(action="remote_call", actor="beat").count() == 1
+
+
+def test_a_bulk_subscribe_resumed_after_its_worker_died_goes_on_after_the_published_outcomes(aws):
+    done, rest = LearnerFactory(external_id="NEW-2"), LearnerFactory(external_id="LEARNER-0003")
+    earlier = {"learner_id": done.pk, "learner": done.full_name, "status": SUBSCRIBED, "message": "",
+               "subscription_id": None}
+    job = Job.objects.create(kind="subscriptions_bulk", title="Subscribe", status=Job.RUNNING, total=2, done=1,
+                             result={"outcomes": [earlier]},
+                             params={"course_id": course(WOUND).pk, "learner_ids": [done.pk, rest.pk],
+                                     "group_id": None, "start_date": None, "expire_date": None})
+
+    job = job_run_now(job.pk)
+
+    assert job.status == Job.SUCCEEDED and (job.done, job.total) == (2, 2)
+    assert [o["learner_id"] for o in job.result["outcomes"]] == [done.pk, rest.pk]
+    assert "2 subscribed, 0 already subscribed" in job.result["summary"]
+    assert [r.path for r in posts(aws, "subscribe")] == [f"/api/subscribe/LEARNER-0003/{WOUND}"]
