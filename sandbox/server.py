@@ -3,7 +3,8 @@
 A sandbox subclasses :class:`SandboxApp`, keeps its state in plain Python objects and
 answers :class:`SandboxRequest` objects with a :class:`SandboxResponse`. Tests start it on
 a free port with :func:`serve`; ``manage.py demo`` starts them for the demo (see :mod:`sandbox.demo`).
-Faults (a status, a delay, a body) can be queued so tests see how the portal copes.
+Faults (a status, a delay, a body) can be queued so tests see how the portal copes; ``latency``
+delays every answer (outside the state lock, so answers overlap as a real server's would).
 """
 
 import json
@@ -72,12 +73,15 @@ class SandboxApp:
         self.lock = threading.RLock()
         self.requests: list[SandboxRequest] = []
         self.faults: deque[Fault] = deque()
+        self.latency = 0.0  # seconds added to every answer, e.g. to benchmark concurrency
 
     def fail_next(self, **fault) -> None:
         """Answer the next matching request with this fault instead of handling it."""
         self.faults.append(Fault(**fault))
 
     def dispatch(self, request: SandboxRequest) -> SandboxResponse:
+        if self.latency:
+            time.sleep(self.latency)
         with self.lock:
             self.requests.append(request)
             fault = next((f for f in self.faults if f.path_contains in request.path), None)
