@@ -23,10 +23,11 @@ def _page_number(requested) -> int:
         return 1
 
 
-def page_of(request, items, *, default: int = PAGE_SIZES[0], prefix: str = "") -> Page:
+def page_of(request, items, *, default: int = PAGE_SIZES[0], prefix: str = "",
+            paginator_class: type[Paginator] = Paginator) -> Page:
     """The page ``?{prefix}page`` of ``items``, ``?{prefix}per_page`` long (from PAGE_SIZES)."""
     size = page_size(request.GET.get(f"{prefix}per_page"), default=default)
-    return Paginator(items, size).get_page(_page_number(request.GET.get(f"{prefix}page")))
+    return paginator_class(items, size).get_page(_page_number(request.GET.get(f"{prefix}page")))
 
 
 class PagedTableMixin(SingleTableMixin):
@@ -41,6 +42,7 @@ class PagedTableMixin(SingleTableMixin):
     def get_table(self, **kwargs):
         table = self.get_table_class()(data=self.get_table_data(), **kwargs)
         RequestConfig(self.request, paginate=False).configure(table)  # the ordering from ?sort
-        table.page = page_of(self.request, table.rows, default=self.paginate_by, prefix=table.prefix)
+        table.page = page_of(self.request, table.rows, default=self.paginate_by, prefix=table.prefix,
+                             paginator_class=self.paginator_class)
         table.paginator = table.page.paginator
         return table

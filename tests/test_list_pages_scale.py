@@ -119,3 +119,17 @@ def test_every_filter_and_sort_of_a_list_page_has_an_index(model, filterset, tab
     missing = sorted(what for what, column in _columns_offered(model, filterset, table) if column not in leading)
 
     assert not missing, f"{model.__name__}: no index starts with the column of {missing}"
+
+
+def test_the_audit_log_counts_at_most_its_cap_and_says_so(admin_client_):
+    from portal.db import bulk_insert
+    from portal.tables import CappedPaginator
+
+    bulk_insert(AuditEvent, [{"actor": "system", "action": "learner.update"}] * (CappedPaginator.CAP + 1))
+
+    capped = admin_client_.get(reverse("audit_list"))
+    narrowed = admin_client_.get(reverse("audit_list"), {"outcome": AuditEvent.OUTCOME_FAILURE})
+
+    assert capped.context["table"].paginator.count == CappedPaginator.CAP
+    assert "More than 10,000 events match" in capped.content.decode()
+    assert "More than" not in narrowed.content.decode()
