@@ -102,10 +102,11 @@ def pages() -> dict[str, list[str]]:
     from accreditation.models import Award
     from enrolments.models import Enrolment, ReferenceItem
     from portal.models import AuditEvent, Learner
+    from portal.tables import CappedPaginator
 
-    def middle(model, per_page: int) -> int:
-        """The page in the middle of a table: as deep as a coordinator goes by paging."""
-        return max(1, model.objects.count() // per_page // 2)
+    def middle(model, per_page: int, cap: int | None = None) -> int:
+        """The page in the middle of a table (of what the page counts): as deep as a coordinator pages."""
+        return max(1, min(model.objects.count(), cap or 10**12) // per_page // 2)
 
     learner = Learner.objects.filter(subscriptions__isnull=False).order_by("id").first()
     some = Learner.objects.order_by("id").first()
@@ -122,7 +123,7 @@ def pages() -> dict[str, list[str]]:
         "audit log": [reverse("audit_list"), f"{reverse('audit_list')}?system=anewspring",
                       f"{reverse('audit_list')}?learner={some.pk if some else ''}",
                       f"{reverse('audit_list')}?outcome={AuditEvent.OUTCOME_FAILURE}",
-                      f"{reverse('audit_list')}?page={middle(AuditEvent, 50)}"],
+                      f"{reverse('audit_list')}?page={middle(AuditEvent, 50, CappedPaginator.CAP)}"],
     }
 
 
