@@ -129,8 +129,8 @@ def main() -> None:
     print(f"preview: {preview_s:.1f} s   import: {import_s:.1f} s   total: {ours:.1f} s (aim ≤ {TIME_LIMIT_S} s)")
     print(f"peak memory (process RSS): {peak:.0f} MB, {rss_before:.0f} MB before the import "
           f"(aim ≤ {MEMORY_LIMIT_MB} MB)")
-    scaled = f", extrapolated to {args.rows} rows: {ie_extrapolated:.0f} s" if ie_rows < args.rows else ""
-    print(f"django-import-export, dry run + import of {ie_rows} rows: {ie_s:.1f} s{scaled}")
+    extrapolated = f", extrapolated to {args.rows} rows: {ie_extrapolated:.0f} s" if ie_rows < args.rows else ""
+    print(f"django-import-export, dry run + import of {ie_rows} rows: {ie_s:.1f} s{extrapolated}")
     print(f"speed ratio: {ie_extrapolated / ours:.0f}× (aim ≥ {SPEED_RATIO}×)")
     ratio = ie_extrapolated / ours
     record(f"CSV import of {args.rows:,} learners, preview + import ({connection.vendor})",
