@@ -11,7 +11,7 @@ class LearnerTable(tables.Table):
     name = tables.Column(verbose_name=_("Name"), linkify=True, accessor="full_name", order_by=("last_name", "first_name"))
     pe_numbers = tables.Column(verbose_name=_("PE numbers"), accessor="custom1", orderable=False)
     # Sorting 100,000 learners by these needs an index each; the filters and search find them instead.
-    email = tables.Column(orderable=False)
+    email = tables.EmailColumn(orderable=False)
     active = tables.BooleanColumn(orderable=False)
 
     class Meta:
