@@ -31,7 +31,8 @@ if __name__ == "__main__":
         minutes = (time.perf_counter() - start) / 60
         report_write(REPORT, lines, heading=(
             f"`make bench` on PostgreSQL, {os.cpu_count()} CPUs ({platform.machine()}), Python "
-            f"{platform.python_version()}; whole run {minutes:.1f} min. Ratios and medians side by side; "
+            f"{platform.python_version()}; whole run {minutes:.1f} min, load average at the end "
+            f"{os.getloadavg()[1]:.1f} (5 min; other work on the machine slows wall times). Ratios and medians side by side; "
             f"see the README's Benchmarks section for what each line measures."))
     print(f"\nWrote {REPORT}")
     sys.exit(0 if lines and all(line.ok for line in lines) else 1)
