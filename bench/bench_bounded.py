@@ -13,9 +13,9 @@ import time
 
 import django
 
-from bench.report import record
+from bench.report import record, scaled
 
-SIZES = (25_000, 50_000, 100_000)
+SIZES = tuple(scaled(size) for size in (25_000, 50_000, 100_000))
 # Thirty short terms that all occur in every learner's e-mail address: the worst case, as no term
 # rules a learner out early. The search reads the first ten (SEARCH_MAX_TERMS).
 SEARCH = " ".join(["ex", "xa", "am", "mp", "pl", "le", "or", "rg", "ex", "le"] * 3)
