@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('portal', '0005_learner_external_id_generated'),
+        ('portal', '0006_learner_import_preview_in_a_job'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
