@@ -35,6 +35,7 @@ class PagedTableMixin(SingleTableMixin):
     number below 1 or not a number shows the first page, one past the end the last."""
 
     paginate_by = PAGE_SIZES[0]
+    paginator_class = Paginator  # a view may count differently (the audit log stops at 10,000)
 
     def get_paginate_by(self, table_data):
         return None  # the table pages; Django's list view must not page the same rows again
