@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accreditation', '0002_coordinator_permissions'),
-        ('portal', '0007_list_page_indexes'),
+        ('portal', '0008_list_page_indexes'),
     ]
 
     operations = [

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('enrolments', '0002_coordinator_permissions'),
-        ('portal', '0007_list_page_indexes'),
+        ('portal', '0008_list_page_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
