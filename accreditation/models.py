@@ -176,7 +176,10 @@ class Award(models.Model):
                 name="award_unique_per_registration_trigger_pe_ids"),
             models.CheckConstraint(condition=models.Q(pe_type__in=[1, 2, 3, 4]), name="award_pe_type_known"),
         ]
-        indexes = [models.Index(fields=["status", "next_attempt_at"]), models.Index(fields=["learner", "status"])]
+        indexes = [models.Index(fields=["status", "next_attempt_at"]), models.Index(fields=["learner", "status"]),
+                   # The awards list's register filter and PE Course ID sort.
+                   models.Index(fields=["org_id"], name="award_org_id"),
+                   models.Index(fields=["pe_course_id"], name="award_pe_course_id")]
         permissions = [("submit_award", _("Can submit and resend PE-online awards"))]
 
     def __str__(self) -> str:

@@ -22,10 +22,10 @@ class AwardTable(tables.Table):
     learner = tables.Column(verbose_name=_("Learner"), linkify=True)
     registration = tables.Column(verbose_name=_("Registration"), empty_values=(), orderable=False)
     course = tables.Column(verbose_name=_("Course"))
-    trigger = tables.Column(verbose_name=_("Trigger"))
+    trigger = tables.Column(verbose_name=_("Trigger"), orderable=False)
     pe_course_id = tables.Column(verbose_name=_("PE Course ID"))
     status = tables.Column(verbose_name=_("Status"))
-    message = tables.Column(verbose_name=_("Message"), attrs={"td": {"class": "small text-break"}})
+    message = tables.Column(verbose_name=_("Message"), attrs={"td": {"class": "small text-break"}}, orderable=False)
 
     class Meta:
         model = Award

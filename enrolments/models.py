@@ -114,6 +114,12 @@ class Enrolment(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # The list's default order and its sorts.
+        indexes = [models.Index(fields=["-created_at", "-id"], name="enrolment_newest_first"),
+                   models.Index(fields=["start_date"], name="enrolment_start_date"),
+                   models.Index(fields=["planned_end_date"], name="enrolment_planned_end_date"),
+                   models.Index(fields=["progress"], name="enrolment_progress"),
+                   models.Index(fields=["uln"], name="enrolment_uln")]
         verbose_name = _("enrolment")
         verbose_name_plural = _("enrolments")
         constraints = [

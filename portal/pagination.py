@@ -23,10 +23,11 @@ def _page_number(requested) -> int:
         return 1
 
 
-def page_of(request, items, *, default: int = PAGE_SIZES[0], prefix: str = "") -> Page:
+def page_of(request, items, *, default: int = PAGE_SIZES[0], prefix: str = "",
+            paginator_class: type[Paginator] = Paginator) -> Page:
     """The page ``?{prefix}page`` of ``items``, ``?{prefix}per_page`` long (from PAGE_SIZES)."""
     size = page_size(request.GET.get(f"{prefix}per_page"), default=default)
-    return Paginator(items, size).get_page(_page_number(request.GET.get(f"{prefix}page")))
+    return paginator_class(items, size).get_page(_page_number(request.GET.get(f"{prefix}page")))
 
 
 class PagedTableMixin(SingleTableMixin):
@@ -34,6 +35,7 @@ class PagedTableMixin(SingleTableMixin):
     number below 1 or not a number shows the first page, one past the end the last."""
 
     paginate_by = PAGE_SIZES[0]
+    paginator_class = Paginator  # a view may count differently (the audit log stops at 10,000)
 
     def get_paginate_by(self, table_data):
         return None  # the table pages; Django's list view must not page the same rows again
@@ -41,6 +43,7 @@ class PagedTableMixin(SingleTableMixin):
     def get_table(self, **kwargs):
         table = self.get_table_class()(data=self.get_table_data(), **kwargs)
         RequestConfig(self.request, paginate=False).configure(table)  # the ordering from ?sort
-        table.page = page_of(self.request, table.rows, default=self.paginate_by, prefix=table.prefix)
+        table.page = page_of(self.request, table.rows, default=self.paginate_by, prefix=table.prefix,
+                             paginator_class=self.paginator_class)
         table.paginator = table.page.paginator
         return table

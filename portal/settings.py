@@ -280,6 +280,8 @@ ANEWSPRING_URL = env_url("ANEWSPRING_URL")
 ANEWSPRING_API_KEY = env.str("ANEWSPRING_API_KEY", default="")
 ANEWSPRING_WEBHOOK_SECRET = env.str("ANEWSPRING_WEBHOOK_SECRET", default="")
 ANEWSPRING_CONCURRENCY = env_positive_int("ANEWSPRING_CONCURRENCY", 4)
+# aNewSpring publishes no rate limit: a polite cap on the calls the results refresh starts per second.
+ANEWSPRING_CALLS_PER_SECOND = env_positive_int("ANEWSPRING_CALLS_PER_SECOND", 20)
 # Subscriptions whose results one beat run refreshes, oldest first.
 ANEWSPRING_REFRESH_BATCH = env_positive_int("ANEWSPRING_REFRESH_BATCH", 200)
 

@@ -18,7 +18,7 @@ from portal.models import AuditEvent, Job, Learner
 from portal.pagination import PagedTableMixin, page_of
 from portal.pe_numbers import parse_custom1
 from portal.security import PermissionRequiredMixin
-from portal.tables import AuditEventTable, LearnerTable
+from portal.tables import AuditEventTable, CappedPaginator, LearnerTable
 
 
 class DashboardView(TemplateView):
@@ -147,6 +147,7 @@ class AuditListView(PermissionRequiredMixin, PagedTableMixin, FilterView):
     filterset_class = AuditEventFilter
     template_name = "portal/audit_list.html"
     paginate_by = 50
+    paginator_class = CappedPaginator  # counting a million events costs more than the page
 
     def get_queryset(self):
         return AuditEvent.objects.select_related("learner", "course")

@@ -3,7 +3,8 @@
 A sandbox subclasses :class:`SandboxApp`, keeps its state in plain Python objects and
 answers :class:`SandboxRequest` objects with a :class:`SandboxResponse`. Tests start it on
 a free port with :func:`serve`; ``manage.py demo`` starts them for the demo (see :mod:`sandbox.demo`).
-Faults (a status, a delay, a body) can be queued so tests see how the portal copes.
+Faults (a status, a delay, a body) can be queued so tests see how the portal copes; ``latency``
+delays every answer (outside the state lock, so answers overlap as a real server's would).
 """
 
 import json
@@ -72,14 +73,15 @@ class SandboxApp:
         self.lock = threading.RLock()
         self.requests: list[SandboxRequest] = []
         self.faults: deque[Fault] = deque()
-        # Seconds every request waits before it is handled, like a remote system far away.
-        self.latency = 0.0
+        self.latency = 0.0  # seconds every answer waits, like a remote system far away (outside the lock)
 
     def fail_next(self, **fault) -> None:
         """Answer the next matching request with this fault instead of handling it."""
         self.faults.append(Fault(**fault))
 
     def dispatch(self, request: SandboxRequest) -> SandboxResponse:
+        if self.latency:
+            time.sleep(self.latency)
         with self.lock:
             self.requests.append(request)
             fault = next((f for f in self.faults if f.path_contains in request.path), None)
@@ -87,8 +89,6 @@ class SandboxApp:
                 fault.times -= 1
                 if fault.times <= 0:
                     self.faults.remove(fault)
-        if self.latency:
-            time.sleep(self.latency)
         if fault is not None and fault.delay:
             time.sleep(fault.delay)
         if fault is not None and fault.after_handling:

@@ -1,5 +1,6 @@
 """The beat job: refresh the results of active subscriptions, a bounded batch per run."""
 
+import time
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
@@ -36,16 +37,32 @@ def _fetch(subscription: Subscription) -> _Fetched:
     return fetched
 
 
-def results_refresh_active(*, limit: int | None = None, concurrency: int | None = None) -> dict:
+class _Pacer:
+    """Spaces call starts at least ``1 / calls_per_second`` apart: a cap on the rate, whatever the concurrency."""
+
+    def __init__(self, calls_per_second: float):
+        self.interval, self.next_start = 1 / calls_per_second, time.monotonic()
+
+    def wait(self) -> None:
+        now = time.monotonic()
+        if self.next_start > now:
+            time.sleep(self.next_start - now)
+        self.next_start = max(now, self.next_start) + self.interval
+
+
+def results_refresh_active(*, limit: int | None = None, concurrency: int | None = None,
+                           calls_per_second: float | None = None) -> dict:
     """Refresh the results of active (not finished) subscriptions, the longest unrefreshed first.
 
-    At most ``limit`` per run, at most ``concurrency`` calls at once; the run stops starting new
-    calls as soon as aNewSpring answers with a retryable error (429, 503, timeouts).
+    At most ``limit`` per run, at most ``concurrency`` calls at once and ``calls_per_second`` calls
+    started per second; the run stops starting new calls as soon as aNewSpring answers with a
+    retryable error (429, 503, timeouts).
     """
     if not anewspring_configured():
         return {"refreshed": 0, "failed": 0, "changed": 0, "stopped": False, "summary": "not configured"}
     limit = limit or settings.ANEWSPRING_REFRESH_BATCH
     concurrency = max(1, concurrency or settings.ANEWSPRING_CONCURRENCY)
+    pacer = _Pacer(calls_per_second or settings.ANEWSPRING_CALLS_PER_SECOND)
     batch = list(Subscription.objects.filter(finished=False).select_related("learner", "course__template")
                  .order_by(F("results_refreshed_at").asc(nulls_first=True), "id")[:limit])
     counts = {"refreshed": 0, "failed": 0, "changed": 0, "stopped": False}
@@ -57,6 +74,7 @@ def results_refresh_active(*, limit: int | None = None, concurrency: int | None 
                 subscription = next(queue, None)
                 if subscription is None:
                     break
+                pacer.wait()
                 pending.add(pool.submit(_fetch, subscription))
             if not pending:
                 break

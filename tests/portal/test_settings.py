@@ -29,6 +29,7 @@ def test_check_deploy_is_clean_with_production_settings():
     ("DEBUG", "maybe", "DEBUG must be true or false"),
     ("ANEWSPRING_URL", "ftp://x", "ANEWSPRING_URL must be an http(s) URL"),
     ("ANEWSPRING_CONCURRENCY", "0", "ANEWSPRING_CONCURRENCY must be a positive number"),
+    ("ANEWSPRING_CALLS_PER_SECOND", "-3", "ANEWSPRING_CALLS_PER_SECOND must be a positive number"),
     ("PE_ONLINE_ORG_ID", "nineteen", "invalid literal"),
     ("SECRET_KEY", "", "SECRET_KEY must be set"),
     ("LEARNING_ASSISTANT_COURSES_PATH", "course.cfc", "LEARNING_ASSISTANT_COURSES_PATH must be a path starting with /"),

@@ -1,5 +1,6 @@
 """Subscription services against the aNewSpring sandbox over real HTTP on loopback."""
 
+import time
 from datetime import date
 from decimal import Decimal
 
@@ -289,6 +290,19 @@ def test_beat_refresh_is_incremental_and_fires_the_signal(aws, signals):
     assert counts["refreshed"] == 2
     events = AuditEvent.objects.filter(action="remote_call", http_path__startswith="/api/getResults/")
     assert events.count() == 4 and all(e.learner_id and e.course_id for e in events)
+
+
+def test_beat_refresh_starts_no_more_calls_per_second_than_its_cap(aws):
+    learner, other = LearnerFactory(external_id=DEMO_LEARNER_ID), LearnerFactory(external_id="LEARNER-0002")
+    for lrn, crs in ((learner, DEMO_COURSE_ID), (learner, WOUND), (other, WOUND), (other, DEMO_COURSE_ID)):
+        Subscription.objects.create(learner=lrn, course=course(crs))
+
+    start = time.monotonic()
+    counts = results_refresh_active(concurrency=4, calls_per_second=5)
+
+    # Four calls, at most five a second: the fourth starts 0.6 s after the first, however many may run at once.
+    assert counts["refreshed"] + counts["failed"] == 4
+    assert time.monotonic() - start >= 0.6
 
 
 def test_beat_refresh_stops_on_a_retryable_answer(aws):
