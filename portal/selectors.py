@@ -3,8 +3,11 @@
 import csv
 from collections.abc import Iterator
 
+from django.conf import settings
+from django.db import DatabaseError, connection
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from kombu import Connection
 
 from portal.integrations import integrations
 from portal.models import AuditEvent, Course, Learner, PERegistration, Template
@@ -110,3 +113,32 @@ def audit_export_lines(*, events: QuerySet[AuditEvent]) -> Iterator[str]:
     yield "\ufeff" + writer.writerow([header for _attr, header in AUDIT_EXPORT_COLUMNS])
     for event in events.iterator(chunk_size=2000):
         yield writer.writerow([_export_cell(getattr(event, attr)) for attr, _header in AUDIT_EXPORT_COLUMNS])
+
+
+HEALTH_TIMEOUT_SECONDS = 2
+
+
+def health_check() -> dict[str, str]:
+    """One word per dependency for the load balancer: "ok", "down" or "not configured"."""
+    return {"database": _database_health(), "broker": _broker_health()}
+
+
+def _database_health() -> str:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        return "down"
+    return "ok"
+
+
+def _broker_health() -> str:
+    if not settings.CELERY_BROKER_URL:
+        return "not configured"
+    try:
+        with Connection(settings.CELERY_BROKER_URL, connect_timeout=HEALTH_TIMEOUT_SECONDS,
+                        transport_options={"socket_timeout": HEALTH_TIMEOUT_SECONDS}) as broker:
+            broker.ensure_connection(max_retries=1, timeout=HEALTH_TIMEOUT_SECONDS)
+    except Exception:  # noqa: BLE001 - any failure to reach the broker means "down", whatever the transport raises
+        return "down"
+    return "ok"

@@ -16,6 +16,7 @@ admin.site.has_permission = _superusers_only
 
 urlpatterns = [
     path("", views.DashboardView.as_view(), name="dashboard"),
+    path("healthz", views.HealthView.as_view(), name="health"),
     path("integrations/<slug:name>/test/", views.IntegrationConnectionTestView.as_view(),
          name="integration_connection_test"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),

@@ -1,11 +1,14 @@
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
+from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView, FormView, TemplateView
 from django_filters.views import FilterView
 
@@ -19,6 +22,18 @@ from portal.pagination import PagedTableMixin, page_of
 from portal.pe_numbers import parse_custom1
 from portal.security import PermissionRequiredMixin
 from portal.tables import AuditEventTable, CappedPaginator, LearnerTable
+
+
+@method_decorator([login_not_required, never_cache], name="dispatch")
+class HealthView(View):
+    """For the load balancer: no login, no data, only whether the database and the broker answer."""
+
+    http_method_names = ["get", "head"]
+
+    def get(self, request):
+        checks = selectors.health_check()
+        healthy = all(status in {"ok", "not configured"} for status in checks.values())
+        return JsonResponse(checks, status=200 if healthy else 503)
 
 
 class DashboardView(TemplateView):

@@ -5,7 +5,7 @@ import logging
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
-from django.http import HttpResponseForbidden, JsonResponse
+from django.http import HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -313,6 +313,13 @@ class GroupSyncView(PermissionRequiredMixin, View):
 
 
 # --- webhook -------------------------------------------------------------------------------------
+def _declared_length(request) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0  # as Django reads it: no body
+
+
 @method_decorator([login_not_required, csrf_exempt], name="dispatch")
 class AnewspringWebhookView(View):
     """aNewSpring's webhook: signed JSON in, 2xx fast out; the work happens in a Celery task."""
@@ -320,6 +327,9 @@ class AnewspringWebhookView(View):
     http_method_names = ["post"]
 
     def post(self, request):
+        if _declared_length(request) > webhooks.MAX_BODY_BYTES:
+            logger.warning("aNewSpring webhook refused unread: its body is larger than %s bytes", webhooks.MAX_BODY_BYTES)
+            return HttpResponse("Body too large", status=413)
         if not webhooks.signature_valid(request.body, request.headers.get(webhooks.SIGNATURE_HEADER)):
             logger.warning("aNewSpring webhook with a missing or wrong signature (or no secret configured)")
             return HttpResponseForbidden("Invalid signature")

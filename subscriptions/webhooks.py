@@ -35,6 +35,8 @@ SIGNATURE_HEADER = "X-WebHook-Signature"
 SYSTEM = "anewspring"
 # Deeper JSON than this is no event aNewSpring sends; refused before the database sees it.
 MAX_DEPTH = 32
+# An event names a learner and a course; a body larger than this is refused unread (413).
+MAX_BODY_BYTES = 256 * 1024
 RAW_KEPT = 2000  # characters of an unreadable body kept for a human
 # The sweep: deliveries untouched this long are taken up again, at most this many per run and
 # this many attempts per delivery (a delivery that keeps failing stays visible as failed).

@@ -32,6 +32,7 @@ def test_check_deploy_is_clean_with_production_settings():
     ("ANEWSPRING_CALLS_PER_SECOND", "-3", "ANEWSPRING_CALLS_PER_SECOND must be a positive number"),
     ("PE_ONLINE_ORG_ID", "nineteen", "invalid literal"),
     ("SECRET_KEY", "", "SECRET_KEY must be set"),
+    ("LOG_FORMAT", "yaml", "LOG_FORMAT must be text or json"),
     ("LEARNING_ASSISTANT_COURSES_PATH", "course.cfc", "LEARNING_ASSISTANT_COURSES_PATH must be a path starting with /"),
     ("WEB_STATEMENT_TIMEOUT", "-1", "WEB_STATEMENT_TIMEOUT must be 0 or more seconds"),
     ("IMPORT_MAX_ROWS", "0", "IMPORT_MAX_ROWS must be a positive number"),

@@ -228,3 +228,21 @@ def test_the_sweep_processes_what_was_never_processed_or_failed(client, configur
     statuses = dict(WebhookDelivery.objects.values_list("created", "status"))
     assert statuses == {"lost": "processed", "recent": "received", "failed": "processed", "given-up": "failed"}
     assert webhook_sweep.delay().get()["swept"] == 0
+
+
+def test_a_delivery_without_the_signature_header_is_refused(client, configured):
+    response = client.post(reverse("anewspring_webhook"), json.dumps(event()), content_type="application/json")
+    assert response.status_code == 403
+    assert not WebhookDelivery.objects.exists()
+
+
+def test_an_oversized_body_is_refused_unread_even_when_signed(client, configured):
+    events_before = AuditEvent.objects.count()
+    response = deliver(client, {**event(), "padding": "x" * (300 * 1024)})
+    assert response.status_code == 413
+    assert not WebhookDelivery.objects.exists() and AuditEvent.objects.count() == events_before
+
+
+@pytest.mark.parametrize("method", ["put", "patch", "delete"])
+def test_other_methods_are_not_allowed(client, configured, method):
+    assert getattr(client, method)(reverse("anewspring_webhook")).status_code == 405
