@@ -1,11 +1,19 @@
-"""Every URL pattern, for every kind of visitor: anonymous, plain user, coordinator, superuser."""
+"""Every URL pattern, for every kind of visitor: anonymous, plain user, coordinator, superuser.
+
+The patterns are read from the URL configuration, so a new page without a decision here fails
+the test; each visitor must get exactly the answer below, for GET and (for those who may not act) POST.
+"""
+
+from html.parser import HTMLParser
 
 import pytest
+from django.test import Client
 from django.contrib.admin.sites import site as admin_site
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import URLResolver, get_resolver, reverse
 
 from tests.accreditation.factories import AwardFactory
 from tests.enrolments.factories import EnrolmentFactory
+from portal.models import AuditEvent
 from tests.factories import (
     ActivityFactory, AuditEventFactory, CourseFactory, EventFactory, JobFactory, LearnerFactory, LearnerImportFactory,
     TemplateFactory, UserFactory)
@@ -71,60 +79,144 @@ PAGES = {
     "enrolment_create": (COORDINATOR, lambda: {"pk": LearnerFactory().pk}),
     # aNewSpring's webhook: no login (its signature is the check) and POST only, so GET answers 405 to anyone.
     "anewspring_webhook": (ANYONE, dict),
+    # The load balancer's health check: no login, no data.
+    "health": (ANYONE, dict),
 }
 POST_ONLY = {"logout", "set_language", "integration_connection_test", "import_confirm", "catalogue_sync",
              "learner_subscriptions_refresh", "subscription_refresh", "group_sync", "anewspring_webhook",
              "awards_submit", "awards_resend", "award_resend", "enrolment_reference_sync", "enrolment_progress"}
+# Signed by aNewSpring instead of carrying a CSRF token.
+CSRF_EXEMPT = {"anewspring_webhook"}
+
+ROLES = ("anonymous", "plain", "coordinator", "superuser")
+TO_LOGIN = "302 to login"
+# A page of one object answers 404, as for a missing id, so that a 403 does not tell which ids exist.
+REFUSED = "403, or 404 on a page of one object"
+# What a GET answers, by access rule and visitor ("ok" is 200, or 405 for a POST-only page) ...
+GET_ANSWERS = {
+    ANYONE: {"anonymous": "ok", "plain": "ok", "coordinator": "ok", "superuser": "ok"},
+    LOGGED_IN: {"anonymous": TO_LOGIN, "plain": "ok", "coordinator": "ok", "superuser": "ok"},
+    COORDINATOR: {"anonymous": TO_LOGIN, "plain": REFUSED, "coordinator": "ok", "superuser": "ok"},
+}
+# ... and where a page answers otherwise, why.
+GET_EXCEPTIONS = {
+    ("login", "plain"): 302, ("login", "coordinator"): 302, ("login", "superuser"): 302,  # already logged in
+    # GET changes no language; it only sends the visitor back.
+    ("set_language", "plain"): 302, ("set_language", "coordinator"): 302, ("set_language", "superuser"): 302,
+    # An import not yet confirmed has no result to show: its preview does.
+    ("import_detail", "coordinator"): 302, ("import_detail", "superuser"): 302,
+}
+# A POST from someone who may not act: refused before anything happens.
+POST_REFUSALS = {"anonymous": TO_LOGIN, "plain": REFUSED}
+POST_EXCEPTIONS = {("login", "anonymous"): 200, ("login", "plain"): 302,  # the form again; already logged in
+                   ("anewspring_webhook", "anonymous"): 403, ("anewspring_webhook", "plain"): 403,  # no signature
+                   ("health", "anonymous"): 405, ("health", "plain"): 405}
 
 
-def named_patterns(resolver=None, prefix=""):
-    """All named URL patterns of the project outside the admin, as 'namespace:name'."""
+def url_patterns(resolver=None, prefix=""):
+    """Every URL pattern of the project outside the admin, as ('namespace:name' or None, route)."""
     for entry in (resolver or get_resolver()).url_patterns:
         if isinstance(entry, URLResolver):
             if entry.app_name == "admin":
                 continue
-            yield from named_patterns(entry, prefix + (f"{entry.namespace}:" if entry.namespace else ""))
-        elif isinstance(entry, URLPattern) and entry.name:
-            yield prefix + entry.name
+            yield from url_patterns(entry, prefix + (f"{entry.namespace}:" if entry.namespace else ""))
+        else:
+            yield (prefix + entry.name if entry.name else None), str(entry.pattern)
 
 
 def test_every_url_pattern_has_an_access_rule():
-    """A new page must say who may open it here, or this test fails."""
-    assert set(named_patterns()) - set(PAGES) == set()
+    """A new page must have a name and say here who may open it, or this test fails."""
+    undecided = [route for name, route in url_patterns() if name not in PAGES]
+    assert undecided == []
+    assert set(PAGES) - {name for name, _route in url_patterns()} == set(), "rules for pages that are gone"
 
 
 def _url(name):
     return reverse(name, kwargs=PAGES[name][1]())
 
 
-@pytest.mark.django_db
-@pytest.mark.parametrize("name", sorted(PAGES))
-def test_anonymous_visitors_are_sent_to_login(client, name):
-    response = client.get(_url(name))
-    if PAGES[name][0] == ANYONE:
-        assert response.status_code == (405 if name in POST_ONLY else 200)
+@pytest.fixture
+def visitor(request, client, plain_user, coordinator, superuser):
+    user = {"anonymous": None, "plain": plain_user, "coordinator": coordinator, "superuser": superuser}[request.param]
+    if user:
+        client.force_login(user)
+    return request.param, client
+
+
+def _assert_answer(response, expected, name):
+    if expected == TO_LOGIN:
+        assert response.status_code == 302 and response["Location"].startswith(reverse("login")), name
     else:
-        assert response.status_code == 302
-        assert response["Location"].startswith(reverse("login"))
+        if expected == "ok":
+            expected = 405 if name in POST_ONLY else 200
+        elif expected == REFUSED:
+            expected = 404 if "pk" in PAGES[name][1]() else 403
+        assert response.status_code == expected, name
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("visitor", ROLES, indirect=True)
 @pytest.mark.parametrize("name", sorted(PAGES))
-def test_users_without_role_see_only_their_own_pages(client, plain_user, name):
-    client.force_login(plain_user)
-    response = client.get(_url(name))
-    # A page of one object answers 404, as for a missing id, so that a 403 does not tell which ids exist.
-    refused = {404} if "pk" in PAGES[name][1]() else {403}
-    expected = {ANYONE: {200, 302} | ({405} if name in POST_ONLY else set()), LOGGED_IN: {200, 302, 405},
-                COORDINATOR: refused}[PAGES[name][0]]
-    assert response.status_code in expected
+def test_each_visitor_gets_exactly_their_answer(visitor, name):
+    role, client = visitor
+    expected = GET_EXCEPTIONS.get((name, role), GET_ANSWERS[PAGES[name][0]][role])
+    _assert_answer(client.get(_url(name)), expected, name)
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("name", sorted(PAGES))
-def test_coordinators_open_every_coordinator_page(coordinator_client, name):
-    response = coordinator_client.get(_url(name))
-    assert response.status_code in ({302, 405} if name in POST_ONLY else {200, 302})
+@pytest.mark.parametrize("visitor", POST_REFUSALS, indirect=True)
+@pytest.mark.parametrize("name", sorted(name for name, (rule, _kwargs) in PAGES.items()
+                                        if rule == COORDINATOR or name in POST_EXCEPTIONS or name == "login"))
+def test_who_may_not_act_changes_nothing_by_posting(visitor, name):
+    role, client = visitor
+    url = _url(name)
+    events_before = AuditEvent.objects.count()
+    _assert_answer(client.post(url, {"confirmed": "1"}), POST_EXCEPTIONS.get((name, role), POST_REFUSALS[role]), name)
+    assert AuditEvent.objects.count() == events_before
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(set(PAGES) - CSRF_EXEMPT))
+def test_every_post_without_a_csrf_token_is_refused(superuser, name):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(superuser)
+    url = _url(name)
+    events_before = AuditEvent.objects.count()
+    response = client.post(url, {"confirmed": "1"})
+    assert response.status_code == 403 and b"CSRF verification failed" in response.content
+    assert AuditEvent.objects.count() == events_before
+
+
+class _Forms(HTMLParser):
+    """The POST forms of a page, each with whether it carries the CSRF token, and the htmx POSTs."""
+
+    def __init__(self):
+        super().__init__()
+        self.forms, self.htmx_posts, self.body_headers = [], 0, ""
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form" and (attrs.get("method") or "").lower() == "post":
+            self.forms.append(False)
+        if tag == "input" and attrs.get("name") == "csrfmiddlewaretoken" and self.forms:
+            self.forms[-1] = True
+        if any(key in attrs for key in ("hx-post", "hx-put", "hx-patch", "hx-delete")):
+            self.htmx_posts += 1
+        if tag == "body":
+            self.body_headers = attrs.get("hx-headers", "")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(set(PAGES) - POST_ONLY - {"audit_export", "health"}))  # those two are no HTML
+def test_every_form_carries_the_csrf_token(superuser, client, name):
+    client.force_login(superuser)
+    response = client.get(_url(name), follow=True)
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/html")
+    page = _Forms()
+    page.feed(response.content.decode())
+    assert all(page.forms), f"{name}: a POST form without the CSRF token"
+    if page.htmx_posts:
+        assert "X-CSRFToken" in page.body_headers
 
 
 def admin_urls():
