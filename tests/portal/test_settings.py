@@ -41,3 +41,29 @@ def test_check_deploy_is_clean_with_production_settings():
 def test_bad_values_stop_the_start(name, value, message):
     result = manage("check", **{**PRODUCTION, name: value})
     assert result.returncode != 0 and message in result.stderr
+
+
+
+def _production_answer(expression: str):
+    """Evaluate an expression over a production GET of /healthz (r) and the settings (s) in a fresh process;
+    /healthz renders no static files, which need collectstatic's manifest in production."""
+    code = ("from django.conf import settings as s; from django.test import Client; "
+            f"r = Client().get('/healthz', secure=True); print(repr({expression}))")
+    result = manage("shell", "--no-imports", "-c", code, **{**PRODUCTION, "ALLOWED_HOSTS": "testserver"})
+    assert result.returncode == 0, result.stderr
+    return eval(result.stdout.strip().splitlines()[-1])  # noqa: S307 - the repr our own code printed
+
+
+def test_production_answers_with_hsts_and_a_strict_csp():
+    hsts, csp, frames = _production_answer("(r['Strict-Transport-Security'], r['Content-Security-Policy'], "
+                                           "r['X-Frame-Options'])")
+    assert hsts == "max-age=31536000; includeSubDomains; preload" and frames == "DENY"
+    directives = dict(part.strip().split(" ", 1) for part in csp.split(";"))
+    assert directives["default-src"] == directives["script-src"] == directives["style-src"] == "'self'"
+    assert directives["frame-ancestors"] == "'none'" and "unsafe" not in csp
+
+
+def test_production_cookies_are_secure_and_plain_http_is_sent_to_https():
+    assert _production_answer("(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SESSION_COOKIE_HTTPONLY, "
+                              "Client().get('/accounts/login/')['Location'])") == (
+        True, True, True, "https://testserver/accounts/login/")
