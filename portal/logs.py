@@ -19,7 +19,9 @@ class CorrelationIdFilter(logging.Filter):
             return True
         from portal.audit import current_context
 
-        correlation_id = current_context().correlation_id
+        # Django logs a 4xx/5xx answer after the middleware has left the request's context; the request keeps its id.
+        correlation_id = current_context().correlation_id or getattr(getattr(record, "request", None),
+                                                                        "correlation_id", None)
         record.correlation_id = str(correlation_id) if correlation_id else "-"
         return True
 

@@ -91,8 +91,9 @@ def test_log_lines_carry_the_correlation_id_of_the_action(json_log):
 def test_a_request_logs_under_its_own_correlation_id(client, json_log, settings):
     settings.ANEWSPRING_WEBHOOK_SECRET = "secret"
     client.post(reverse("anewspring_webhook"), "{}", content_type="application/json")
-    line = [entry for entry in json_log() if "signature" in entry["message"]][-1]
-    assert uuid.UUID(line["correlation_id"])
+    refused, answered = json_log()[-2:]
+    assert "signature" in refused["message"] and answered["message"] == "Forbidden: /webhooks/anewspring/"
+    assert answered["correlation_id"] == refused["correlation_id"] != "-"
 
 
 def test_an_exception_is_kept_in_its_line(json_log):
