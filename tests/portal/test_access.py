@@ -131,6 +131,11 @@ def test_every_url_pattern_has_an_access_rule():
     assert set(PAGES) - {name for name, _route in url_patterns()} == set(), "rules for pages that are gone"
 
 
+def test_a_page_added_without_a_decision_is_noticed(settings):
+    settings.ROOT_URLCONF = "tests.portal.urls_with_new_pages"
+    assert [route for name, route in url_patterns() if name not in PAGES] == ["reports/", "reports/new/"]
+
+
 def _url(name):
     return reverse(name, kwargs=PAGES[name][1]())
 
