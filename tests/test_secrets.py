@@ -107,7 +107,8 @@ def test_no_secret_is_stored_logged_audited_or_shown(client, superuser, systems,
     tokens = [part for token in systems["learning_assistant"].app.tokens for part in token]
     assert tokens, "the flow never logged in to Learning Assistant"
     secrets = [ANEWSPRING_KEY, WEBHOOK_SECRET, PE_USER_KEY, LA_PASSWORD, CSV_PASSWORD, *tokens]
-    # The flow reached every system: otherwise the search below proves nothing.
+    # The flow imported the file and reached every system: otherwise the search below proves nothing.
+    assert Learner.objects.filter(external_id="NEW-SECRET-1").exists()
     assert {"anewspring", "pe_online", "learning_assistant"} <= set(
         AuditEvent.objects.exclude(http_status=None).values_list("system", flat=True))
     leaks = [(table, secret) for table, text in _database_text() for secret in secrets if secret in text]
