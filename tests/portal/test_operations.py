@@ -53,7 +53,8 @@ def test_a_broker_that_never_answers_is_down_within_seconds(client, settings):
 def test_an_unreachable_database_answers_503():
     code = "from django.test import Client; r = Client().get('/healthz'); print(r.status_code, r.content.decode())"
     result = manage("shell", "-c", code, **{**PRODUCTION, "ALLOWED_HOSTS": "testserver",
-                                             "DATABASE_URL": "sqlite:////nonexistent-directory/portal.sqlite3"})
+                                             "DATABASE_URL": "sqlite:////nonexistent-directory/portal.sqlite3",
+                                             "CELERY_BROKER_URL": ""})  # only the database is down here
     status, body = result.stdout.strip().splitlines()[-1].split(" ", 1)
     assert status == "503" and json.loads(body) == {"database": "down", "broker": "not configured"}, result.stderr
 
