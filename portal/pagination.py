@@ -23,11 +23,15 @@ def _page_number(requested) -> int:
         return 1
 
 
-def page_of(request, items, *, default: int = PAGE_SIZES[0], prefix: str = "",
-            paginator_class: type[Paginator] = Paginator) -> Page:
+def paginator_for(request, items, *, default: int = PAGE_SIZES[0], prefix: str = "",
+                  paginator_class: type[Paginator] = Paginator) -> Paginator:
+    """A paginator of ``items`` whose pages are ``?{prefix}per_page`` long (from PAGE_SIZES)."""
+    return paginator_class(items, page_size(request.GET.get(f"{prefix}per_page"), default=default))
+
+
+def page_of(request, items, *, prefix: str = "", **options) -> Page:
     """The page ``?{prefix}page`` of ``items``, ``?{prefix}per_page`` long (from PAGE_SIZES)."""
-    size = page_size(request.GET.get(f"{prefix}per_page"), default=default)
-    return paginator_class(items, size).get_page(_page_number(request.GET.get(f"{prefix}page")))
+    return paginator_for(request, items, prefix=prefix, **options).get_page(_page_number(request.GET.get(f"{prefix}page")))
 
 
 class PagedTableMixin(SingleTableMixin):
@@ -43,7 +47,9 @@ class PagedTableMixin(SingleTableMixin):
     def get_table(self, **kwargs):
         table = self.get_table_class()(data=self.get_table_data(), **kwargs)
         RequestConfig(self.request, paginate=False).configure(table)  # the ordering from ?sort
-        table.page = page_of(self.request, table.rows, default=self.paginate_by, prefix=table.prefix,
-                             paginator_class=self.paginator_class)
-        table.paginator = table.page.paginator
+        # The paginator first: django-tables2 counts a table it knows is paged with one COUNT, and
+        # any other by loading every row.
+        table.paginator = paginator_for(self.request, table.rows, default=self.paginate_by, prefix=table.prefix,
+                                        paginator_class=self.paginator_class)
+        table.page = table.paginator.get_page(_page_number(self.request.GET.get(f"{table.prefix}page")))
         return table

@@ -15,7 +15,6 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import DetailView, FormView, TemplateView
 from django_filters.views import FilterView
-from django_tables2 import SingleTableMixin
 
 from portal.models import Job, Learner
 from portal.pagination import PagedTableMixin, page_of
@@ -70,13 +69,12 @@ class CatalogueSyncView(PermissionRequiredMixin, View):
 
 
 # --- a learner's subscriptions ---------------------------------------------------------------------
-class LearnerSubscriptionsView(ConfiguredMixin, PermissionRequiredMixin, SingleTableMixin, DetailView):
+class LearnerSubscriptionsView(ConfiguredMixin, PermissionRequiredMixin, PagedTableMixin, DetailView):
     permission_required = "subscriptions.view_subscription"
     model = Learner
     context_object_name = "learner"
     template_name = "subscriptions/learner_subscriptions.html"
     table_class = SubscriptionTable
-    table_pagination = False
 
     def get_table_data(self):
         return selectors.learner_subscriptions(learner=self.object)

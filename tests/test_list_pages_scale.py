@@ -2,8 +2,11 @@
 makes do not grow with the data, and on PostgreSQL every filter and sort a page offers has an index
 that starts with its column."""
 
+from collections import Counter
+
 import pytest
 from django.db import connection
+from django.db.models.signals import post_init
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -73,6 +76,34 @@ def test_every_list_page_makes_the_same_queries_at_two_data_sizes(admin_client_)
 
     assert large == small
     assert max(large.values()) <= QUERY_LIMIT, large
+
+
+def test_no_list_page_loads_more_rows_than_it_shows(admin_client_):
+    """A page of 25 reads 25 rows: counting the rest is one COUNT, never loading them all (which
+    django-tables2 does when it is asked for the length of a table it does not know is paged)."""
+    learner = _fill(40)
+    loaded = Counter()
+
+    def count(sender, **kwargs):
+        loaded[sender.__name__] += 1
+
+    post_init.connect(count)
+    try:
+        too_many = {}
+        for page_urls in _urls(learner).values():
+            for url in page_urls:
+                loaded.clear()
+                response = admin_client_.get(url)
+                if response.streaming:
+                    continue
+                paginator = getattr(response.context["table"], "paginator", None)
+                shown = paginator.per_page if paginator else 0  # an unpaged table may load as many as it has
+                if max(loaded.values()) > shown + 1:  # a row per line, and the one learner a page is about
+                    too_many[url] = max(loaded.values())
+    finally:
+        post_init.disconnect(count)
+
+    assert too_many == {}
 
 
 # What each list page lets a coordinator filter and sort on: (model, filterset, table). A learner's
