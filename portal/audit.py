@@ -119,13 +119,15 @@ def audit_record(
 ) -> AuditEvent:
     ctx = _current.get()
     event = _build(ctx, action=action, system=system, outcome=outcome, learner=learner, course=course,
-                   summary=stored_text(summary)[:500], changes=dict(changes or {}), error=stored_text(error))
-    if obj is not None:
-        event.object_type = obj._meta.label_lower
-        event.object_id = str(obj.pk)
-        event.object_repr = str(obj)[:255]
+                   summary=stored_text(summary)[:500], changes=dict(changes or {}), error=stored_text(error),
+                   **(object_fields(obj) if obj is not None else {}))
     event.save()
     return event
+
+
+def object_fields(obj: models.Model) -> dict[str, str]:
+    """The event fields naming the object an action was on (for :func:`audit_record_many` entries)."""
+    return {"object_type": obj._meta.label_lower, "object_id": str(obj.pk), "object_repr": str(obj)[:255]}
 
 
 def stored_text(text: str | Promise) -> str:
@@ -136,23 +138,19 @@ def stored_text(text: str | Promise) -> str:
 
 def audit_remote_call(call: RemoteCall) -> AuditEvent:
     """Session hook: one audit event per HTTP call to a remote system."""
-    failed = call.error or call.status is None or call.status >= 400
-    event = _build(
-        _current.get(),
-        action="remote_call",
-        system=call.system,
-        outcome=AuditEvent.OUTCOME_FAILURE if failed else AuditEvent.OUTCOME_SUCCESS,
-        summary=f"{call.method} {call.path}"[:500],
-        error=call.error,
-    )
-    event.http_method = call.method
-    event.http_path = call.path[:500]
-    event.http_status = call.status
-    event.duration_ms = call.duration_ms
-    event.request_summary = call.request_summary
-    event.response_summary = call.response_summary
+    event = _build(_current.get(), **remote_call_fields(call))
     event.save()
     return event
+
+
+def remote_call_fields(call: RemoteCall) -> dict[str, object]:
+    """The event fields of one remote call (for :func:`audit_record_many` entries)."""
+    failed = call.error or call.status is None or call.status >= 400
+    return {"action": "remote_call", "system": call.system,
+            "outcome": AuditEvent.OUTCOME_FAILURE if failed else AuditEvent.OUTCOME_SUCCESS,
+            "summary": f"{call.method} {call.path}"[:500], "error": call.error, "http_method": call.method,
+            "http_path": call.path[:500], "http_status": call.status, "duration_ms": call.duration_ms,
+            "request_summary": call.request_summary, "response_summary": call.response_summary}
 
 
 def _build(ctx: AuditContext, **fields) -> AuditEvent:

@@ -1,5 +1,6 @@
 """The beat job: refresh the results of active subscriptions, a bounded batch per run."""
 
+import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -8,14 +9,17 @@ from django.conf import settings
 from django.db.models import F
 from django.utils.translation import gettext as _
 
-from portal.audit import audit_context, audit_record, audit_remote_call
+from portal.audit import object_fields, remote_call_fields
 from portal.http import RemoteCall
 from portal.models import AuditEvent
 from subscriptions import client as anewspring
 from subscriptions.client import AnewspringError
 from subscriptions.models import Subscription
 from subscriptions.services.common import SYSTEM, anewspring_client, anewspring_configured, course_ref, learner_ref
-from subscriptions.services.results import results_store
+from subscriptions.services.results import ActivityCache, results_store_many
+
+
+STORE_BATCH = 25  # answers stored per transaction: one commit and one lock of the audit chain for them all
 
 
 @dataclass
@@ -26,8 +30,12 @@ class _Fetched:
     error: AnewspringError | None = None
 
 
-def _fetch(subscription: Subscription) -> _Fetched:
-    """In a worker thread: HTTP only, no database; the calls are audited by the main thread."""
+def _fetch(subscription: Subscription, pacer: "_Pacer", stop: threading.Event) -> _Fetched | None:
+    """In a worker thread: waits for its turn under the rate cap, then HTTP only, no database (the
+    main thread stores and audits meanwhile); None when the run stopped before its turn came."""
+    pacer.wait()
+    if stop.is_set():
+        return None
     fetched = _Fetched(subscription)
     client = anewspring_client(on_call=fetched.calls.append)
     try:
@@ -42,12 +50,14 @@ class _Pacer:
 
     def __init__(self, calls_per_second: float):
         self.interval, self.next_start = 1 / calls_per_second, time.monotonic()
+        self._lock = threading.Lock()
 
     def wait(self) -> None:
-        now = time.monotonic()
-        if self.next_start > now:
-            time.sleep(self.next_start - now)
-        self.next_start = max(now, self.next_start) + self.interval
+        with self._lock:
+            now = time.monotonic()
+            start = max(now, self.next_start)
+            self.next_start = start + self.interval
+        time.sleep(start - now)
 
 
 def results_refresh_active(*, limit: int | None = None, concurrency: int | None = None,
@@ -65,40 +75,48 @@ def results_refresh_active(*, limit: int | None = None, concurrency: int | None 
     pacer = _Pacer(calls_per_second or settings.ANEWSPRING_CALLS_PER_SECOND)
     batch = list(Subscription.objects.filter(finished=False).select_related("learner", "course__template")
                  .order_by(F("results_refreshed_at").asc(nulls_first=True), "id")[:limit])
-    counts = {"refreshed": 0, "failed": 0, "changed": 0, "stopped": False}
-    queue = iter(batch)
+    counts = {"refreshed": 0, "failed": 0, "changed": 0}
+    queue, fetched, activities, stop = iter(batch), [], ActivityCache(), threading.Event()
     with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="anewspring-refresh") as pool:
         pending = set()
         while True:
-            while not counts["stopped"] and len(pending) < concurrency:
+            while not stop.is_set() and len(pending) < concurrency:
                 subscription = next(queue, None)
                 if subscription is None:
                     break
-                pacer.wait()
-                pending.add(pool.submit(_fetch, subscription))
+                pending.add(pool.submit(_fetch, subscription, pacer, stop))
+            if len(fetched) >= STORE_BATCH or (fetched and not pending):
+                _refresh_store(fetched, counts, activities)
+                fetched = []
             if not pending:
                 break
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                _refresh_apply(future.result(), counts)
+            for item in (future.result() for future in done):
+                if item is None:
+                    continue
+                fetched.append(item)
+                if item.error is not None and item.error.retryable:
+                    stop.set()
+    counts["stopped"] = stop.is_set()
     counts["summary"] = (_("%(refreshed)s refreshed, %(failed)s failed, %(changed)s with changed results%(stop)s")
                          % {**counts, "stop": _("; stopped early") if counts["stopped"] else ""})
     return counts
 
 
-def _refresh_apply(fetched: _Fetched, counts: dict) -> None:
-    subscription = fetched.subscription
-    learner, course = subscription.learner, subscription.course
-    with audit_context(learner=learner, course=course):
-        for call in fetched.calls:
-            audit_remote_call(call)
-        if fetched.error is not None:
-            counts["failed"] += 1
-            counts["stopped"] = counts["stopped"] or fetched.error.retryable
-            audit_record(action="subscription.results_refresh", system=SYSTEM, outcome=AuditEvent.OUTCOME_FAILURE,
-                         learner=learner, course=course, obj=subscription, error=fetched.error.message)
-            return
-        _sub, changed = results_store(learner=learner, course=course, result=fetched.result,
-                                       subscription=subscription)
-        counts["refreshed"] += 1
-        counts["changed"] += bool(changed)
+def _refresh_store(fetched: list[_Fetched], counts: dict, activities: ActivityCache) -> None:
+    """Store a batch of answers and audit its calls and failures, in one transaction."""
+    calls, failures, stored = [], [], []
+    for item in fetched:
+        subscription = item.subscription
+        where = {"learner_id": subscription.learner_id, "course_id": subscription.course_id}
+        calls += [{**remote_call_fields(call), **where} for call in item.calls]
+        if item.error is None:
+            stored.append((subscription, item.result))
+        else:
+            failures.append({"action": "subscription.results_refresh", "system": SYSTEM,
+                             "outcome": AuditEvent.OUTCOME_FAILURE, "error": item.error.message, **where,
+                             **object_fields(subscription)})
+    changes = results_store_many(stored, activities=activities, audit_entries=calls + failures)
+    counts["failed"] += len(failures)
+    counts["refreshed"] += len(stored)
+    counts["changed"] += sum(1 for changed in changes if changed)

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy
 
-from portal.audit import audit_context, audit_record
+from portal.audit import audit_context, audit_record, audit_record_many, object_fields
 from portal.models import Activity, Course, Learner, Template
 from subscriptions import client as anewspring
 from subscriptions.client import AnewspringClient, AnewspringError
@@ -47,10 +47,14 @@ def _results_json(result: anewspring.CourseResult) -> dict:
     return out
 
 
+def _activity_values(part: anewspring.PartResult) -> dict[str, object]:
+    return {"external_id": part.id or None, "part_id": part.part_id, "name": part.name[:255],
+            "block_name": (part.block_name or "")[:255], "type": part.type, "sub_type": part.sub_type or part.type}
+
+
 def _upsert_activity(template: Template, part: anewspring.PartResult) -> Activity:
     """Activities are learned from getResults: aNewSpring has no call listing a template's activities."""
-    values = {"external_id": part.id or None, "part_id": part.part_id, "name": part.name[:255],
-              "block_name": (part.block_name or "")[:255], "type": part.type, "sub_type": part.sub_type or part.type}
+    values = _activity_values(part)
     if values["external_id"] and Activity.objects.filter(template=template, external_id=values["external_id"]).exclude(
             uid=part.uid).exists():
         values["external_id"] = None  # two uids claiming one external ID: keep the first
@@ -65,11 +69,24 @@ def _upsert_activity(template: Template, part: anewspring.PartResult) -> Activit
     return activity
 
 
-def _apply_results(subscription: Subscription, result: anewspring.CourseResult) -> list[ActivityResult]:
-    """Copy one getResults answer into the subscription and its activity results; returns what changed.
+class ActivityCache:
+    """The activities one run has seen: storing the results of 10,000 subscriptions of one template
+    looks each activity up once, and again only when aNewSpring describes it differently."""
 
-    Runs inside the caller's transaction.
-    """
+    def __init__(self):
+        self._seen: dict[tuple[int, str], Activity] = {}
+
+    def activity(self, template: Template, part: anewspring.PartResult) -> Activity:
+        seen = self._seen.get((template.pk, part.uid))
+        if seen is None or any(getattr(seen, k) != v for k, v in _activity_values(part).items()):
+            seen = self._seen[(template.pk, part.uid)] = _upsert_activity(template, part)
+        return seen
+
+
+def _apply_results(subscription: Subscription, result: anewspring.CourseResult, *,
+                   existing: dict[int, ActivityResult], activities: ActivityCache) -> list[ActivityResult]:
+    """Copy one getResults answer into the subscription and its activity results (``existing``, by
+    activity id); returns what changed. Runs inside the caller's transaction."""
     now = timezone.now()
     progress = result.progress
     for name, value in {
@@ -87,17 +104,14 @@ def _apply_results(subscription: Subscription, result: anewspring.CourseResult) 
         subscription.expire_date = None
     subscription.save()
 
-    existing = {r.activity_id: r for r in subscription.activity_results.all()}
-    changed = []
+    changed, new = [], []
     for part in result.parts:
-        activity = _upsert_activity(subscription.course.template, part)
+        activity = activities.activity(subscription.course.template, part)
         values = {"completed": part.completed, "passed": part.passed, "score": part.score,
                   "complete_date": part.complete_datetime, "attempts": len(part.attempts)}
         row = existing.get(activity.pk)
         if row is None:
-            row = ActivityResult.objects.create(subscription=subscription, activity=activity, **values)
-            if row.completed or row.passed or row.score is not None:
-                changed.append(row)
+            new.append(ActivityResult(subscription=subscription, activity=activity, **values))
             continue
         before = (row.completed, row.passed, row.score)
         if any(getattr(row, k) != v for k, v in values.items()):
@@ -106,7 +120,20 @@ def _apply_results(subscription: Subscription, result: anewspring.CourseResult) 
             row.save()
         if (not before[0] and row.completed) or (not before[1] and row.passed) or before[2] != row.score:
             changed.append(row)
+    changed += [row for row in ActivityResult.objects.bulk_create(new)
+                if row.completed or row.passed or row.score is not None]
     return changed
+
+
+def _existing_results(subscription_ids: list[int]) -> dict[int, dict[int, ActivityResult]]:
+    existing = {pk: {} for pk in subscription_ids}
+    for row in ActivityResult.objects.filter(subscription_id__in=subscription_ids):
+        existing[row.subscription_id][row.activity_id] = row
+    return existing
+
+
+def _results_changed_summary(changed: list[ActivityResult]):
+    return format_lazy(gettext_lazy("{count} activity results changed"), count=len(changed))
 
 
 def results_store(*, learner: Learner, course: Course, result: anewspring.CourseResult,
@@ -118,13 +145,35 @@ def results_store(*, learner: Learner, course: Course, result: anewspring.Course
                                                                                            course=course)
         else:  # two workers refreshing one subscription take turns, so neither adds a result twice
             list(Subscription.objects.select_for_update().filter(pk=subscription.pk).values_list("pk"))
-        changed = _apply_results(subscription, result)
+        changed = _apply_results(subscription, result, existing=_existing_results([subscription.pk])[subscription.pk],
+                                 activities=ActivityCache())
         audit_record(action="subscription.results_refresh", system=SYSTEM, learner=learner, course=course,
-                     obj=subscription,
-                     summary=format_lazy(gettext_lazy("{count} activity results changed"), count=len(changed)))
+                     obj=subscription, summary=_results_changed_summary(changed))
     if changed:
         activity_results_changed.send(sender=Subscription, subscription=subscription, changed=changed)
     return subscription, changed
+
+
+def results_store_many(stored: list[tuple[Subscription, anewspring.CourseResult]], *, activities: ActivityCache,
+                       audit_entries: list[dict]) -> list[list[ActivityResult]]:
+    """:func:`results_store` for a batch of a refresh run, in one transaction with ``audit_entries``
+    (the run's remote calls) and an event per subscription: a few queries and one lock of the audit
+    chain for the batch, instead of a dozen queries each. Returns what changed, per subscription."""
+    ids = [subscription.pk for subscription, _result in stored]
+    with transaction.atomic():
+        list(Subscription.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk"))
+        existing = _existing_results(ids)
+        changes = [_apply_results(subscription, result, existing=existing[subscription.pk], activities=activities)
+                   for subscription, result in stored]
+        audit_record_many([*audit_entries, *(
+            {"action": "subscription.results_refresh", "system": SYSTEM, "learner_id": subscription.learner_id,
+             "course_id": subscription.course_id, "summary": _results_changed_summary(changed),
+             **object_fields(subscription)}
+            for (subscription, _result), changed in zip(stored, changes))])
+    for (subscription, _result), changed in zip(stored, changes):
+        if changed:
+            activity_results_changed.send(sender=Subscription, subscription=subscription, changed=changed)
+    return changes
 
 
 def subscription_refresh(*, subscription: Subscription, client: AnewspringClient | None = None) -> list[ActivityResult]:
