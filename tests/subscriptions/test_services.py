@@ -6,6 +6,8 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from portal.jobs import job_run_now
 from portal.models import Activity, AuditEvent, Course, Job
@@ -303,6 +305,23 @@ def test_beat_refresh_starts_no_more_calls_per_second_than_its_cap(aws):
     # Four calls, at most five a second: the fourth starts 0.6 s after the first, however many may run at once.
     assert counts["refreshed"] + counts["failed"] == 4
     assert time.monotonic() - start >= 0.6
+
+
+def test_beat_refresh_stores_many_answers_with_a_few_queries_each(aws):
+    """The beat job refreshes thousands of subscriptions: their answers are stored in batches (one
+    transaction and one audit-chain lock for many), not with two dozen queries each."""
+    for n in range(30):
+        aws.app.add_user(f"BATCH-{n}", firstName="Anna", lastName=f"Batch {n}")
+        aws.app.subscribe(f"BATCH-{n}", WOUND)
+        Subscription.objects.create(learner=LearnerFactory(external_id=f"BATCH-{n}"), course=course(WOUND))
+
+    with CaptureQueriesContext(connection) as queries:
+        counts = results_refresh_active(concurrency=4)
+
+    assert (counts["refreshed"], counts["failed"]) == (30, 0)
+    assert ActivityResult.objects.filter(subscription__learner__external_id="BATCH-7").exists()
+    assert AuditEvent.objects.filter(action="subscription.results_refresh", outcome="success").count() == 30
+    assert len(queries) <= 30 * 4  # each: its update and its new results; the activities are met once
 
 
 def test_beat_refresh_stops_on_a_retryable_answer(aws):
