@@ -1,3 +1,6 @@
+import time
+import weakref
+
 from django.conf import settings
 from django.db import connection
 from django.http import HttpResponseBadRequest
@@ -40,12 +43,16 @@ class StatementTimeoutMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
         self.milliseconds = int(settings.WEB_STATEMENT_TIMEOUT * 1000)
+        self.limited = weakref.WeakSet()  # the database connections (CONN_MAX_AGE keeps them) that have it
 
     def __call__(self, request):
         if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                # Per session, not SET LOCAL: requests do not run in one transaction.
-                cursor.execute("SET statement_timeout = %s", [self.milliseconds])
+            connection.ensure_connection()
+            if connection.connection not in self.limited:
+                with connection.cursor() as cursor:
+                    # Per session, not SET LOCAL: requests do not run in one transaction.
+                    cursor.execute("SET statement_timeout = %s", [self.milliseconds])
+                self.limited.add(connection.connection)
         return self.get_response(request)
 
 
@@ -60,3 +67,24 @@ class NoStoreForUsersMiddleware:
         if request.user.is_authenticated:
             patch_cache_control(response, private=True, no_store=True)
         return response
+
+
+class SessionIdleMiddleware:
+    """The idle timeout (SESSION_IDLE_MINUTES) without writing the session on every request: the end
+    of a session moves on at most once every SESSION_REFRESH_SECONDS, plenty for a timeout of hours.
+    Saving it each time cost every page three queries and a write."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is not None and not session.is_empty():
+            now = int(time.time())
+            if now - session.get(SESSION_REFRESHED_KEY, 0) >= settings.SESSION_REFRESH_SECONDS:
+                session[SESSION_REFRESHED_KEY] = now  # modified: SessionMiddleware saves it with a new end
+        return response
+
+
+SESSION_REFRESHED_KEY = "_portal_refreshed"

@@ -21,8 +21,8 @@ def test_pages_of_a_logged_in_user_are_never_stored(coordinator_client, name):
 
 
 def test_a_session_ends_with_the_browser_and_after_eight_idle_hours(client, coordinator):
-    client.post(reverse("login"), {"username": coordinator.username, "password": "correct horse battery staple"})
-    response = client.get(reverse("dashboard"))
+    response = client.post(reverse("login"), {"username": coordinator.username,
+                                              "password": "correct horse battery staple"})
     cookie = response.cookies["sessionid"]
     assert cookie["expires"] == "" and cookie["max-age"] == ""  # a browser-session cookie
     session = Session.objects.get()
@@ -31,9 +31,13 @@ def test_a_session_ends_with_the_browser_and_after_eight_idle_hours(client, coor
     assert client.get(reverse("dashboard")).url.startswith(reverse("login"))
 
 
-def test_each_request_moves_the_end_of_the_session_on(coordinator_client):
+def test_requests_move_the_end_of_the_session_on_once_a_minute(coordinator_client, settings):
     coordinator_client.get(reverse("dashboard"))
     Session.objects.update(expire_date=timezone.now() + timedelta(minutes=5))
+    coordinator_client.get(reverse("dashboard"))
+    assert Session.objects.get().expire_date < timezone.now() + timedelta(minutes=6)  # no write within the minute
+
+    settings.SESSION_REFRESH_SECONDS = 0  # as if the minute had passed
     coordinator_client.get(reverse("dashboard"))
     assert Session.objects.get().expire_date > timezone.now() + timedelta(hours=7)
 
