@@ -16,10 +16,10 @@ from accreditation.forms import (
 from accreditation.models import (
     Award, CertificateAccreditation, CourseAccreditation, EventAccreditation, TemplateAccreditation)
 from accreditation.tables import AwardTable, TemplateTable
-from portal.integrations import NotConfigured
 from portal.models import Activity, Course, Event, Template
 from portal.pagination import PAGE_SIZES, PagedTableMixin
 from portal.security import PermissionRequiredMixin
+from portal.views import JobStartView
 
 RELATED_LIMIT = 50
 
@@ -81,16 +81,14 @@ class AwardsResendView(PermissionRequiredMixin, View):
         return redirect(f"{reverse('award_list')}?{request.GET.urlencode()}")
 
 
-class AwardsSubmitView(PermissionRequiredMixin, View):
+class AwardsSubmitView(JobStartView):
     permission_required = "accreditation.submit_award"
 
-    def post(self, request):
-        try:
-            job = services.awards_submit_start(user=request.user)
-        except NotConfigured as exc:
-            messages.error(request, exc.message)
-            return redirect("award_list")
-        return redirect(job)
+    def start(self, request):
+        return services.awards_submit_start(user=request.user)
+
+    def back_url(self):
+        return reverse("award_list")
 
 
 # --- configuration ------------------------------------------------------------------------------------------

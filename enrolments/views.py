@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
+from django.urls import reverse
 from django.views import View
 from django.views.generic import DetailView, FormView
 from django_filters.views import FilterView
@@ -19,6 +20,7 @@ from portal.http import RemoteError
 from portal.models import Learner
 from portal.pagination import PAGE_SIZES, PagedTableMixin
 from portal.security import PermissionRequiredMixin
+from portal.views import JobStartView
 
 
 
@@ -42,16 +44,14 @@ class ReferenceDataView(PermissionRequiredMixin, BoundedTableMixin, FilterView):
         return super().get_context_data(syncs=selectors.reference_syncs(), **kwargs)
 
 
-class ReferenceSyncView(PermissionRequiredMixin, View):
+class ReferenceSyncView(JobStartView):
     permission_required = "enrolments.sync_reference"
 
-    def post(self, request):
-        try:
-            job = services.reference_sync_start(user=request.user)
-        except RemoteError as exc:
-            messages.error(request, exc.message)
-            return redirect("enrolment_reference")
-        return redirect(job)
+    def start(self, request):
+        return services.reference_sync_start(user=request.user)
+
+    def back_url(self):
+        return reverse("enrolment_reference")
 
 
 # --- enrolments ----------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from django_filters.views import FilterView
 from portal import selectors, services
 from portal.filters import AuditEventFilter, LearnerFilter
 from portal.forms import LearnerForm
+from portal.http import RemoteError
 from portal.integrations import integration_get, integrations, learner_panels
 from portal.jobs import job_result_template
 from portal.models import AuditEvent, Job, Learner
@@ -186,6 +187,25 @@ class AuditExportView(PermissionRequiredMixin, View):
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         response["Content-Disposition"] = f'attachment; filename="audit-log-{stamp}.csv"'
         return response
+
+
+class JobStartView(PermissionRequiredMixin, View):
+    """A button that starts a service's job and opens the job's page. When the remote system cannot be
+    used (not configured, or it refused), the message is shown on the page the button is on."""
+
+    def start(self, request, **kwargs) -> Job:
+        raise NotImplementedError
+
+    def back_url(self, **kwargs) -> str:
+        raise NotImplementedError
+
+    def post(self, request, **kwargs):
+        try:
+            job = self.start(request, **kwargs)
+        except RemoteError as exc:
+            messages.error(request, exc.message)
+            return redirect(self.back_url(**kwargs))
+        return redirect(job)
 
 
 class JobDetailView(PermissionRequiredMixin, DetailView):

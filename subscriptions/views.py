@@ -19,7 +19,7 @@ from django_filters.views import FilterView
 from portal.models import Job, Learner
 from portal.pagination import PagedTableMixin, page_of
 from portal.security import PermissionRequiredMixin
-from portal.views import CreateOrEditView
+from portal.views import CreateOrEditView, JobStartView
 from subscriptions import selectors, webhooks
 from subscriptions.client import AnewspringError
 from subscriptions.filters import LearnerFilter
@@ -56,16 +56,14 @@ class CatalogueView(ConfiguredMixin, PermissionRequiredMixin, TemplateView):
         return super().get_context_data(templates=selectors.catalogue_templates(), **kwargs)
 
 
-class CatalogueSyncView(PermissionRequiredMixin, View):
+class CatalogueSyncView(JobStartView):
     permission_required = "subscriptions.sync_catalogue"
 
-    def post(self, request):
-        try:
-            job = catalogue_sync_start(user=request.user)
-        except AnewspringError as exc:
-            _failed(request, exc)
-            return redirect("catalogue")
-        return redirect(job)
+    def start(self, request):
+        return catalogue_sync_start(user=request.user)
+
+    def back_url(self):
+        return reverse("catalogue")
 
 
 # --- a learner's subscriptions ---------------------------------------------------------------------
@@ -297,17 +295,14 @@ class GroupFormView(ConfiguredMixin, CreateOrEditView):
         return redirect("group_edit", pk=group.pk)
 
 
-class GroupSyncView(PermissionRequiredMixin, View):
+class GroupSyncView(JobStartView):
     permission_required = "subscriptions.change_learnergroup"
 
-    def post(self, request, pk):
-        group = get_object_or_404(LearnerGroup, pk=pk)
-        try:
-            job = learner_group_sync_start(group=group, user=request.user)
-        except AnewspringError as exc:
-            _failed(request, exc)
-            return redirect("group_edit", pk=group.pk)
-        return redirect(job)
+    def start(self, request, pk):
+        return learner_group_sync_start(group=get_object_or_404(LearnerGroup, pk=pk), user=request.user)
+
+    def back_url(self, pk):
+        return reverse("group_edit", args=[pk])
 
 
 # --- webhook -------------------------------------------------------------------------------------
