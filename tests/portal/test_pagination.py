@@ -14,6 +14,7 @@ PAGES = {
     "learner_list": (25, lambda: reverse("learner_list")),
     "audit_list": (50, lambda: reverse("audit_list")),
     "subscribe": (50, lambda: reverse("subscribe")),
+    "subscription_list": (25, lambda: reverse("subscription_list")),
     "group_list": (25, lambda: reverse("group_list")),
     "import_preview": (50, lambda: reverse("import_preview", args=[LearnerImportFactory().pk])),
     "award_list": (25, lambda: reverse("award_list")),
