@@ -69,10 +69,12 @@ def test_sorts_by_learner_course_and_dates(coordinator_client):
 
 def test_each_row_links_to_the_learners_subscriptions_and_the_results(coordinator_client):
     subscription = SubscriptionFactory()
+    finished = SubscriptionFactory(active=True, finished=True)
     page = coordinator_client.get(reverse("subscription_list")).content.decode()
     assert f'href="{reverse("learner_subscriptions", args=[subscription.learner_id])}"' in page
     assert f'href="{subscription.get_absolute_url()}"' in page
     assert f'href="{reverse("subscription_change", args=[subscription.pk])}"' in page
+    assert f'href="{reverse("subscription_change", args=[finished.pk])}"' not in page  # nothing left to change
 
 
 def test_the_navigation_and_the_dashboard_link_to_the_list(coordinator_client):
