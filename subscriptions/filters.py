@@ -24,9 +24,8 @@ class SubscriptionFilter(django_filters.FilterSet):
         label=_("Learner"), method="search_learner",
         widget=forms.TextInput(attrs={"placeholder": _("Name, e-mail, ID or BIG number"),
                                       "maxlength": SEARCH_MAX_LENGTH}))
-    template = django_filters.ModelChoiceFilter(label=_("Template"), field_name="course__template",
-                                                queryset=Template.objects.order_by("name"))
-    course = django_filters.ModelChoiceFilter(label=_("Course"), queryset=Course.objects.order_by("name"))
+    template = django_filters.ChoiceFilter(label=_("Template"), field_name="course__template")
+    course = django_filters.ChoiceFilter(label=_("Course"))
     status = django_filters.ChoiceFilter(label=_("Status"), choices=list(Subscription.STATUS_LABELS.items()),
                                          method="with_status")
     start_after = _date(_("Start from"), "start_date", "gte")
@@ -38,6 +37,12 @@ class SubscriptionFilter(django_filters.FilterSet):
         model = Subscription
         fields = ["learner", "template", "course", "status", "start_after", "start_before", "expire_after",
                   "expire_before"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # One read each for the select and its validation (a model choice reads again to validate).
+        self.filters["template"].extra["choices"] = list(Template.objects.order_by("name").values_list("pk", "name"))
+        self.filters["course"].extra["choices"] = list(Course.objects.order_by("name").values_list("pk", "name"))
 
     def search_learner(self, queryset, name, value):
         return queryset.filter(learner__in=learner_search(query=value).values("pk")) if value.strip() else queryset
