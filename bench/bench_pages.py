@@ -54,7 +54,10 @@ def top_up(*, learners: int, audit_events: int, subscriptions: int, awards: int,
     taken = set(Subscription.objects.filter(course=course).values_list("learner_id", flat=True))
     if (missing := subscriptions - Subscription.objects.count()) > 0:
         free = [pk for pk in learner_ids if pk not in taken][:missing]
-        bulk_insert(Subscription, [{"learner_id": pk, "course_id": course.pk, "active": True, "subscribe_date": now,
+        bulk_insert(Subscription, [{"learner_id": pk, "course_id": course.pk, "active": True, "completed": n % 4 == 0,
+                                    "subscribe_date": now - timedelta(minutes=n),
+                                    "start_date": date(2026, 1, 1) + timedelta(days=n % 365),
+                                    "expire_date": date(2027, 1, 1) + timedelta(days=n % 365),
                                     "progress_done": n % 10, "progress_total": 10} for n, pk in enumerate(free)])
     taken = set(Award.objects.filter(course=course).values_list("learner_id", flat=True))
     if (missing := awards - Award.objects.count()) > 0:
@@ -108,12 +111,18 @@ def pages() -> dict[str, list[str]]:
 
     from accreditation.models import Award
     from enrolments.models import Enrolment, ReferenceItem
-    from portal.models import AuditEvent, Learner
-    from portal.tables import CappedPaginator
+    from portal.models import AuditEvent, Learner, Template
+    from portal.pagination import cursor_of
+    from subscriptions.models import Subscription
 
-    def middle(model, per_page: int, cap: int | None = None) -> int:
-        """The page in the middle of a table (of what the page counts): as deep as a coordinator pages."""
-        return max(1, min(model.objects.count(), cap or 10**12) // per_page // 2)
+    def middle(model, per_page: int) -> int:
+        """The page in the middle of a table: as deep as a coordinator pages."""
+        return max(1, model.objects.count() // per_page // 2)
+
+    # The audit log pages by keyset: a cursor half-way down the log (the newest is the first page).
+    halfway = AuditEvent.objects.order_by("-created_at", "-id")[AuditEvent.objects.count() // 2]
+    deep = cursor_of(halfway.created_at, halfway.pk)
+    template = Template.objects.filter(external_id="BENCH-PAGES").first()
 
     learner = Learner.objects.filter(subscriptions__isnull=False).order_by("id").first()
     some = Learner.objects.order_by("id").first()
@@ -123,6 +132,12 @@ def pages() -> dict[str, list[str]]:
         "learner list": [reverse("learner_list"), f"{reverse('learner_list')}?q={last_name.split()[-1]}",
                          f"{reverse('learner_list')}?active=true&sort=-name", f"{reverse('learner_list')}?page={middle(Learner, 25)}"],
         "subscription list (a learner's)": [reverse("learner_subscriptions", args=[learner.pk])] if learner else [],
+        "subscription list": [reverse("subscription_list"),
+                              f"{reverse('subscription_list')}?learner={last_name.split()[-1]}",
+                              f"{reverse('subscription_list')}?status={Subscription.COMPLETED}&sort=-expire_date",
+                              f"{reverse('subscription_list')}?template={template.pk if template else ''}"
+                              "&start_after=2026-03-01&start_before=2026-06-30&sort=learner",
+                              f"{reverse('subscription_list')}?sort=course&page={middle(Subscription, 25)}"],
         "awards list": [reverse("award_list"), f"{reverse('award_list')}?status={Award.ACCEPTED}",
                         f"{reverse('award_list')}?sort=-created_at&page={middle(Award, 25)}"],
         "enrolments list": [reverse("enrolment_list"), f"{reverse('enrolment_list')}?framework={framework.pk if framework else ''}",
@@ -130,7 +145,8 @@ def pages() -> dict[str, list[str]]:
         "audit log": [reverse("audit_list"), f"{reverse('audit_list')}?system=anewspring",
                       f"{reverse('audit_list')}?learner={some.pk if some else ''}",
                       f"{reverse('audit_list')}?outcome={AuditEvent.OUTCOME_FAILURE}",
-                      f"{reverse('audit_list')}?page={middle(AuditEvent, 50, CappedPaginator.CAP)}"],
+                      f"{reverse('audit_list')}?older={deep}", f"{reverse('audit_list')}?newer={deep}",
+                      f"{reverse('audit_list')}?system=anewspring&older={deep}"],
     }
 
 

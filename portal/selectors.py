@@ -1,6 +1,5 @@
 """Reads of the shared domain for pages and exports."""
 
-import csv
 from collections.abc import Iterator
 
 from django.conf import settings
@@ -11,7 +10,7 @@ from kombu import Connection
 
 from portal.integrations import integrations
 from portal.models import LEARNER_SEARCH_TEXT, AuditEvent, Course, Learner, PERegistration, Template
-from portal.spreadsheet import spreadsheet_safe
+from portal.spreadsheet import csv_export_lines
 
 
 # A search reads at most this much of what was typed: every term is one more condition on every learner.
@@ -94,26 +93,12 @@ AUDIT_EXPORT_COLUMNS = [
 ]
 
 
-class _Echo:
-    """A file that hands back what is written to it: csv.writer then formats one line at a time."""
-
-    def write(self, value):
-        return value
-
-
-def _export_cell(value):
-    if value is None or isinstance(value, int):
-        return value
-    return spreadsheet_safe(str(value))
-
-
 def audit_export_lines(*, events: QuerySet[AuditEvent]) -> Iterator[str]:
-    """The events as CSV lines for Excel: UTF-8 with BOM, every text cell quoted and formula-safe,
-    read from the database in chunks, so an export of millions of events streams in bounded memory."""
-    writer = csv.writer(_Echo(), quoting=csv.QUOTE_STRINGS)
-    yield "\ufeff" + writer.writerow([header for _attr, header in AUDIT_EXPORT_COLUMNS])
-    for event in events.iterator(chunk_size=2000):
-        yield writer.writerow([_export_cell(getattr(event, attr)) for attr, _header in AUDIT_EXPORT_COLUMNS])
+    """The events as CSV lines, read from the database in chunks."""
+    return csv_export_lines(
+        header=[header for _attr, header in AUDIT_EXPORT_COLUMNS],
+        rows=([getattr(event, attr) for attr, _header in AUDIT_EXPORT_COLUMNS]
+              for event in events.iterator(chunk_size=2000)))
 
 
 HEALTH_TIMEOUT_SECONDS = 2

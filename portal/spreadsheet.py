@@ -6,7 +6,9 @@ followed by anything but a number ("+31 6 1234 5678" and "-" stay as they are; "
 Dutch Excel splits a line on ";" and others on ",", so a value is looked at piece by piece after
 splitting on both: "Ann;=2+2" holds a formula."""
 
+import csv
 import re
+from collections.abc import Iterable, Iterator, Sequence
 
 _FORMULA = r"[=@\t\r]|[+-](?=[^,;]*[^\d\s().\-/,;])"
 _PIECE_START = re.compile(rf"(^|[,;])(\s*)(?={_FORMULA})", re.DOTALL)
@@ -23,3 +25,25 @@ def looks_like_formula(text: str) -> bool:
 def spreadsheet_safe(text: str) -> str:
     """The text with an apostrophe before every piece that would start a formula: a spreadsheet shows it as text."""
     return _PIECE_START.sub(r"\1\2'", text)
+
+
+class _Echo:
+    """A file that hands back what is written to it: csv.writer then formats one line at a time."""
+
+    def write(self, value):
+        return value
+
+
+def _export_cell(value):
+    if value is None or isinstance(value, int):
+        return value
+    return spreadsheet_safe(str(value))
+
+
+def csv_export_lines(*, header: Sequence[str], rows: Iterable[Sequence]) -> Iterator[str]:
+    """CSV lines for Excel, one at a time (an export of millions of rows streams in bounded memory):
+    UTF-8 with BOM, every text cell quoted and formula-safe."""
+    writer = csv.writer(_Echo(), quoting=csv.QUOTE_STRINGS)
+    yield "\ufeff" + writer.writerow(header)
+    for row in rows:
+        yield writer.writerow([_export_cell(value) for value in row])

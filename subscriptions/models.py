@@ -58,7 +58,14 @@ class Subscription(models.Model):
                 name="subscription_expires_after_start",
             ),
         ]
-        indexes = [models.Index(fields=["finished", "results_refreshed_at"])]
+        indexes = [
+            models.Index(fields=["finished", "results_refreshed_at"]),
+            # The subscription list: its default order and each date it filters or sorts on.
+            models.Index(fields=["-subscribe_date", "-id"], name="subscription_newest_first"),
+            models.Index(fields=["start_date"], name="subscription_start_date"),
+            models.Index(fields=["expire_date"], name="subscription_expire_date"),
+            models.Index(fields=["results_refreshed_at"], name="subscription_refreshed_at"),
+        ]
         permissions = [("sync_catalogue", _("Can sync the catalogue from aNewSpring"))]
 
     def __str__(self) -> str:

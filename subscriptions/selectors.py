@@ -2,11 +2,12 @@
 
 from collections.abc import Iterator, Sequence
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from portal.integrations import ResultPart
 from portal.models import Activity, Course, Learner, Template
 from portal.selectors import learner_search
+from portal.spreadsheet import csv_export_lines
 from subscriptions.client import activity_type_label
 from subscriptions.models import ActivityResult, LearnerGroup, Subscription
 
@@ -20,6 +21,51 @@ def catalogue_templates() -> QuerySet[Template]:
 
 def learner_subscriptions(*, learner: Learner) -> QuerySet[Subscription]:
     return learner.subscriptions.select_related("course", "course__template")
+
+
+def subscriptions_list() -> QuerySet[Subscription]:
+    """Every subscription with what the list shows of its learner and course (newest first)."""
+    return Subscription.objects.select_related("learner", "course", "course__template")
+
+
+# Each status as a condition on the flags Subscription.status reads (in the same order of precedence).
+_NOT_EXPIRED = Q(expired=False)
+STATUS_CONDITIONS = {
+    Subscription.UNSUBSCRIBED: Q(finished=True) & _NOT_EXPIRED,
+    Subscription.EXPIRED: Q(expired=True),
+    Subscription.COMPLETED: Q(finished=False, completed=True) & _NOT_EXPIRED,
+    Subscription.ACTIVE: Q(finished=False, completed=False, active=True) & _NOT_EXPIRED,
+    Subscription.NOT_STARTED: Q(finished=False, completed=False, active=False) & _NOT_EXPIRED,
+}
+
+
+def subscriptions_with_status(subscriptions: QuerySet[Subscription], status: str) -> QuerySet[Subscription]:
+    return subscriptions.filter(STATUS_CONDITIONS[status])
+
+
+SUBSCRIPTION_EXPORT_COLUMNS = [
+    ("learner.external_id", "learner_external_id"), ("learner.full_name", "learner"),
+    ("learner.email", "email"), ("course.template.name", "template"), ("course.external_id", "course_external_id"),
+    ("course.name", "course"), ("status", "status"), ("progress_done", "progress_done"),
+    ("progress_total", "progress_total"), ("knowledge_intake", "knowledge_intake"),
+    ("objectives_progress", "objectives_progress"), ("grade", "grade"), ("start_date", "start_date"),
+    ("expire_date", "expire_date"), ("subscribe_date", "subscribed_on"), ("complete_date", "completed_on"),
+    ("results_refreshed_at", "results_refreshed_at"),
+]
+
+
+def _attribute(record, path: str):
+    for name in path.split("."):
+        record = getattr(record, name)
+    return record
+
+
+def subscriptions_export_lines(*, subscriptions: QuerySet[Subscription]) -> Iterator[str]:
+    """The subscriptions as CSV lines (the audit export's format), read in chunks: it streams."""
+    return csv_export_lines(
+        header=[header for _path, header in SUBSCRIPTION_EXPORT_COLUMNS],
+        rows=([_attribute(subscription, path) for path, _header in SUBSCRIPTION_EXPORT_COLUMNS]
+              for subscription in subscriptions.iterator(chunk_size=2000)))
 
 
 def subscription_result_parts(*, subscription: Subscription) -> list[dict]:

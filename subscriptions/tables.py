@@ -1,6 +1,6 @@
 import django_tables2 as tables
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import Learner
@@ -13,6 +13,11 @@ STATUS_BADGES = {
     Subscription.EXPIRED: "warning",
     Subscription.UNSUBSCRIBED: "dark",
 }
+
+
+def status_badge(subscription: Subscription) -> str:
+    return format_html('<span class="badge text-bg-{}">{}</span>', STATUS_BADGES[subscription.status],
+                       subscription.status_label)
 
 
 def percent(value) -> str:
@@ -42,8 +47,7 @@ class SubscriptionTable(tables.Table):
         empty_text = _("No subscriptions known. Refresh from aNewSpring or subscribe the learner.")
 
     def render_status(self, record):
-        return format_html('<span class="badge text-bg-{}">{}</span>', STATUS_BADGES[record.status],
-                           record.status_label)
+        return status_badge(record)
 
     def render_progress(self, record):
         return record.progress or "—"
@@ -58,6 +62,47 @@ class SubscriptionTable(tables.Table):
         start = record.start_date.isoformat() if record.start_date else "—"
         expire = record.expire_date.isoformat() if record.expire_date else "—"
         return f"{start} – {expire}"
+
+
+class SubscriptionListTable(tables.Table):
+    """Every subscription: sortable where an index serves the sort, with links to the learner's
+    subscriptions and to the subscription's results."""
+
+    learner = tables.Column(verbose_name=_("Learner"), order_by=("learner__last_name", "learner__first_name"),
+                            linkify=lambda record: reverse("learner_subscriptions", args=[record.learner_id]))
+    course = tables.Column(verbose_name=_("Course"), order_by=("course__name",),
+                           linkify=lambda record: record.get_absolute_url())
+    template = tables.Column(verbose_name=_("Template"), accessor="course__template__name", orderable=False)
+    status = tables.Column(verbose_name=_("Status"), empty_values=(), orderable=False)
+    progress = tables.Column(verbose_name=_("Progress"), empty_values=(), orderable=False)
+    start_date = tables.DateColumn(verbose_name=_("Start"), format="Y-m-d", default="—")
+    expire_date = tables.DateColumn(verbose_name=_("Expiry"), format="Y-m-d", default="—")
+    subscribe_date = tables.DateTimeColumn(verbose_name=_("Subscribed on"), format="Y-m-d", default="—")
+    results_refreshed_at = tables.DateTimeColumn(verbose_name=_("Refreshed"), format="Y-m-d H:i", default=_("never"))
+    actions = tables.Column(verbose_name="", empty_values=(), orderable=False)
+
+    class Meta:
+        model = Subscription
+        fields = []
+        sequence = ["learner", "course", "template", "status", "progress", "start_date", "expire_date",
+                    "subscribe_date", "results_refreshed_at", "actions"]
+        attrs = {"class": "table table-sm table-hover align-middle", "id": "subscription-list"}
+        row_attrs = {"data-status": lambda record: record.status}
+        empty_text = _("No subscriptions match.")
+
+    def render_status(self, record):
+        return status_badge(record)
+
+    def render_progress(self, record):
+        return record.progress or "—"
+
+    def render_actions(self, record):
+        # format_html, not a template per row: a template is a quarter of the page's time.
+        links = [(record.get_absolute_url(), _("Results"))]
+        if not record.finished and self.request.user.has_perm("subscriptions.change_subscription"):
+            links.append((reverse("subscription_change", args=[record.pk]), _("Change dates")))
+        return format_html('<div class="d-flex gap-2 small text-nowrap">{}</div>',
+                           format_html_join("", '<a href="{}">{}</a>', links))
 
 
 class LearnerSelectTable(tables.Table):

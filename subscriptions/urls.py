@@ -8,6 +8,8 @@ urlpatterns = [
     path("learners/<int:pk>/subscriptions/", views.LearnerSubscriptionsView.as_view(), name="learner_subscriptions"),
     path("learners/<int:pk>/subscriptions/refresh/", views.LearnerSubscriptionsRefreshView.as_view(),
          name="learner_subscriptions_refresh"),
+    path("subscriptions/", views.SubscriptionListView.as_view(), name="subscription_list"),
+    path("subscriptions/export.csv", views.SubscriptionExportView.as_view(), name="subscription_export"),
     path("subscriptions/new/", views.SubscribeView.as_view(), name="subscribe"),
     path("subscriptions/<int:pk>/", views.SubscriptionResultsView.as_view(), name="subscription_results"),
     path("subscriptions/<int:pk>/refresh/", views.SubscriptionRefreshView.as_view(), name="subscription_refresh"),

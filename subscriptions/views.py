@@ -5,9 +5,10 @@ import logging
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse, HttpResponseForbidden, JsonResponse
+from django.http import HttpResponse, HttpResponseForbidden, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -17,12 +18,12 @@ from django.views.generic import DetailView, FormView, TemplateView
 from django_filters.views import FilterView
 
 from portal.models import Job, Learner
-from portal.pagination import PagedTableMixin, page_of
+from portal.pagination import PAGE_SIZES, PagedTableMixin, page_of
 from portal.security import PermissionRequiredMixin
 from portal.views import CreateOrEditView, JobStartView
 from subscriptions import selectors, webhooks
 from subscriptions.client import AnewspringError
-from subscriptions.filters import LearnerFilter
+from subscriptions.filters import LearnerFilter, SubscriptionFilter
 from subscriptions.forms import ExternalScoreForm, LearnerGroupForm, SubscribeForm, SubscriptionChangeForm
 from subscriptions.models import LearnerGroup, Subscription
 from subscriptions.services.catalogue import catalogue_sync_start
@@ -31,7 +32,7 @@ from subscriptions.services.common import anewspring_configured
 from subscriptions.services.groups import learner_group_save, learner_group_sync_start
 from subscriptions.services.results import subscription_refresh, subscriptions_refresh
 from subscriptions.services.subscribe import subscriptions_create
-from subscriptions.tables import LearnerGroupTable, LearnerSelectTable, SubscriptionTable
+from subscriptions.tables import LearnerGroupTable, LearnerSelectTable, SubscriptionListTable, SubscriptionTable
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +65,35 @@ class CatalogueSyncView(JobStartView):
 
     def back_url(self):
         return reverse("catalogue")
+
+
+# --- every subscription -----------------------------------------------------------------------------
+class SubscriptionListView(ConfiguredMixin, PermissionRequiredMixin, PagedTableMixin, FilterView):
+    permission_required = "subscriptions.view_subscription"
+    model = Subscription
+    table_class = SubscriptionListTable
+    filterset_class = SubscriptionFilter
+    template_name = "subscriptions/subscription_list.html"
+
+    def get_queryset(self):
+        return selectors.subscriptions_list()
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(per_page_choices=PAGE_SIZES, **kwargs)
+
+
+class SubscriptionExportView(PermissionRequiredMixin, View):
+    """The filtered subscriptions as CSV, streamed (as the audit log's export)."""
+
+    permission_required = "subscriptions.view_subscription"
+
+    def get(self, request):
+        subscriptions = SubscriptionFilter(request.GET, queryset=selectors.subscriptions_list()).qs
+        response = StreamingHttpResponse(selectors.subscriptions_export_lines(subscriptions=subscriptions),
+                                         content_type="text/csv; charset=utf-8")
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        response["Content-Disposition"] = f'attachment; filename="subscriptions-{stamp}.csv"'
+        return response
 
 
 # --- a learner's subscriptions ---------------------------------------------------------------------

@@ -59,6 +59,7 @@ def _pages(client, hostile):
         "subscriptions": reverse("learner_subscriptions", args=[learner.pk]),
         "results": reverse("subscription_results", args=[hostile["subscription"].pk]),
         "subscribe": reverse("subscribe"),
+        "subscription list": reverse("subscription_list"),
         "audit list": reverse("audit_list"),
         "audit event": reverse("audit_detail", args=[hostile["event"].pk]),
         "awards": reverse("award_list"),
@@ -83,10 +84,13 @@ def test_every_page_shows_learner_fields_as_text(coordinator_client, hostile, dj
         assert ESCAPED in html, f"{label}: the learner's field is not shown at all"
 
 
-def test_the_audit_export_is_a_download_whose_cells_cannot_run(coordinator_client, hostile):
+@pytest.mark.parametrize("export", ["audit_export", "subscription_export"])
+def test_an_export_is_a_download_whose_cells_cannot_run(coordinator_client, hostile, export):
     with audit_context(actor="import"):
         audit_record(action="learner_update", learner=hostile["learner"], summary='=HYPERLINK("https://evil.example")')
-    response = coordinator_client.get(reverse("audit_export"))
+    hostile["learner"].email = "=1+1@example.org"  # a formula for the subscription export
+    hostile["learner"].save()
+    response = coordinator_client.get(reverse(export))
     assert response["Content-Type"].startswith("text/csv") and response["X-Content-Type-Options"] == "nosniff"
     assert response["Content-Disposition"].startswith("attachment")
     cells = [cell for row in csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig")))

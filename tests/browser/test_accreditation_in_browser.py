@@ -27,7 +27,7 @@ def systems(start_sandbox, settings):
 def refresh_results(page, learner_name):
     page.locator("#mainnav").get_by_role("link", name="Learners").click()
     page.get_by_role("link", name=learner_name).click()
-    page.get_by_role("link", name="Subscriptions").click()
+    page.locator("main").get_by_role("link", name="Subscriptions").click()
     page.get_by_role("button", name="Refresh from aNewSpring").click()
 
 

@@ -50,6 +50,8 @@ PAGES = {
     "learner_subscriptions": (COORDINATOR, lambda: {"pk": LearnerFactory().pk}),
     "learner_subscriptions_refresh": (COORDINATOR, lambda: {"pk": LearnerFactory().pk}),  # POST only
     "subscribe": (COORDINATOR, dict),
+    "subscription_list": (COORDINATOR, dict),
+    "subscription_export": (COORDINATOR, dict),
     "subscription_results": (COORDINATOR, lambda: {"pk": SubscriptionFactory().pk}),
     "subscription_refresh": (COORDINATOR, lambda: {"pk": SubscriptionFactory().pk}),  # POST only
     "subscription_change": (COORDINATOR, lambda: {"pk": SubscriptionFactory().pk}),
@@ -85,6 +87,8 @@ PAGES = {
 POST_ONLY = {"logout", "set_language", "integration_connection_test", "import_confirm", "catalogue_sync",
              "learner_subscriptions_refresh", "subscription_refresh", "group_sync", "anewspring_webhook",
              "awards_submit", "awards_resend", "award_resend", "enrolment_reference_sync", "enrolment_progress"}
+# Downloads and the health check answer with no HTML page.
+NOT_HTML = {"audit_export", "subscription_export", "health"}
 # Signed by aNewSpring instead of carrying a CSRF token.
 CSRF_EXEMPT = {"anewspring_webhook"}
 
@@ -212,7 +216,7 @@ class _Forms(HTMLParser):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("name", sorted(set(PAGES) - POST_ONLY - {"audit_export", "health"}))  # those two are no HTML
+@pytest.mark.parametrize("name", sorted(set(PAGES) - POST_ONLY - NOT_HTML))
 def test_every_form_carries_the_csrf_token(superuser, client, name):
     client.force_login(superuser)
     response = client.get(_url(name), follow=True)
