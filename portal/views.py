@@ -165,10 +165,11 @@ class AuditListView(PermissionRequiredMixin, KeysetTableMixin, FilterView):
     table_class = AuditEventTable
     filterset_class = AuditEventFilter
     template_name = "portal/audit_list.html"
-    paginate_by = 50
 
     def get_queryset(self):
-        return AuditEvent.objects.select_related("learner", "course")
+        # What a row does not show stays in the database: an import's events carry every field changed.
+        return AuditEvent.objects.select_related("learner", "course").defer(
+            "changes", "request_summary", "response_summary", "previous_hash", "hash")
 
 
 class AuditDetailView(PermissionRequiredMixin, DetailView):

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 # page -> (its default page size, how to build its URL)
 PAGES = {
     "learner_list": (25, lambda: reverse("learner_list")),
-    "audit_list": (50, lambda: reverse("audit_list")),
+    "audit_list": (25, lambda: reverse("audit_list")),
     "subscribe": (50, lambda: reverse("subscribe")),
     "subscription_list": (25, lambda: reverse("subscription_list")),
     "group_list": (25, lambda: reverse("group_list")),
