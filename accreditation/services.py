@@ -33,8 +33,6 @@ from portal.models import Activity, Job, Template
 SYSTEM = "pe_online"
 MAX_AUTOMATIC_ATTEMPTS = 5
 RETRY_BASE = timedelta(minutes=5)
-# A worker that has not recorded an answer this long after claiming died between send and record.
-STALE_SENDING = timedelta(minutes=10)
 RESEND_LIMIT = 1000
 RESENDABLE = (Award.REJECTED, Award.FAILED, Award.UNKNOWN)
 
@@ -276,8 +274,11 @@ def _repr(award: Award) -> str:
     return f"PE {award.pe_course_id} · {award.registration}"[:255]
 
 
-def awards_recover_interrupted(*, older_than: timedelta = STALE_SENDING) -> dict:
-    """Awards left *sending* by a worker that died between send and record."""
+def awards_recover_interrupted(*, older_than: timedelta | None = None) -> dict:
+    """Awards left *sending* by a worker that died between send and record: claimed longer ago than
+    ``older_than`` (``PE_ONLINE_SENDING_TIMEOUT_SECONDS``), when a live worker would have recorded an answer."""
+    if older_than is None:
+        older_than = timedelta(seconds=settings.PE_ONLINE_SENDING_TIMEOUT_SECONDS)
     stale = list(Award.objects.filter(status=Award.SENDING, sending_since__lt=timezone.now() - older_than)
                  .values_list("pk", "pe_type", "learner_id", "course_id")[:10000])
     counts = Counter()

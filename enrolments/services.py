@@ -321,10 +321,13 @@ def enrolments_bulk_job(job: Job, progress: JobProgress) -> dict:
     learners = Learner.objects.in_bulk(params["learner_ids"])
     client = learning_assistant_client()
     remote = {c.source_learner_uuid: c for c in client.get_candidates(course_qan=framework.data.get("qan", ""))}
-    outcomes = []
+    # A job resumed after its worker died keeps the outcomes it published and goes on with the rest.
+    outcomes = list(job.result.get("outcomes", []))
+    handled = {o["learner_id"] for o in outcomes}
+    progress.job.done = len(outcomes)
     for learner_id in params["learner_ids"]:
         learner = learners.get(learner_id)
-        if learner is None:
+        if learner is None or learner_id in handled:
             continue
         values = {**learner_values(learner=learner), **common}
         existing = Enrolment.objects.filter(learner=learner, framework=framework).first()
@@ -348,7 +351,7 @@ def enrolments_bulk_job(job: Job, progress: JobProgress) -> dict:
                 outcome = {"status": FAILED, "message": exc.message, "enrolment_id": None}
         outcomes.append({"learner_id": learner.pk, "learner": learner.full_name, **outcome})
         progress.advance()
-        Job.objects.filter(pk=job.pk).update(result={"outcomes": outcomes})
+        Job.objects.filter(pk=job.pk).update(result={"outcomes": outcomes}, done=progress.job.done)
     counts = {status: sum(1 for o in outcomes if o["status"] == status) for status in (ENROLLED, ALREADY, FAILED)}
     return {"outcomes": outcomes, "counts": counts,
             "summary": _("%(enrolled)s enrolled, %(already)s already enrolled, %(failed)s failed.")

@@ -292,6 +292,8 @@ PE_ONLINE_URL = env_url("PE_ONLINE_URL")
 PE_ONLINE_USER_ID = env.str("PE_ONLINE_USER_ID", default="")
 PE_ONLINE_USER_KEY = env.str("PE_ONLINE_USER_KEY", default="")
 PE_ONLINE_ORG_ID = env.int("PE_ONLINE_ORG_ID", default=None)
+# An award still *sending* this long after it was claimed belongs to a worker that died between send and record.
+PE_ONLINE_SENDING_TIMEOUT_SECONDS = env_positive_int("PE_ONLINE_SENDING_TIMEOUT_SECONDS", 600)
 
 # Learning Assistant has one public address; it counts as configured once the user name and password are set.
 LEARNING_ASSISTANT_URL = env_url("LEARNING_ASSISTANT_URL") or "https://api.learningassistant.com"

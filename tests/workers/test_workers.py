@@ -1,18 +1,24 @@
-"""Two real Celery workers on the same due work, a worker killed in the middle of a batch, and
-periodic tasks of one kind that never overlap; the judge is what the sandboxes received: one remote
-write per item.
+"""Two real Celery workers on the same due work, a worker killed with SIGKILL in the middle of a batch
+(bulk subscribe, PE submission as a job and as beat's task, progress pull, bulk enrol) and a new worker
+finishing it, and periodic tasks of one kind that never overlap; the judge is what the sandboxes
+received and kept: one remote write per item.
 
 Workers are separate processes on PostgreSQL and the Redis broker (marked ``postgresql``, see
 tests/conftest.py); every remote system is a sandbox with some latency, so the workers' runs overlap.
 """
 
 from collections import Counter
+from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
+from django.utils import timezone
 
 from accreditation.models import Award
 from accreditation.services import awards_submit_start
-from enrolments.models import Enrolment
+from accreditation.tasks import awards_submit as submit_due_awards
+from enrolments.models import Enrolment, ProgressSnapshot, ReferenceItem
+from enrolments.services import enrolments_bulk_start, reference_sync
 from enrolments.tasks import progress_pull_active
 from portal.jobs import jobs_resume_interrupted
 from portal.locks import lock_free
@@ -24,7 +30,7 @@ from sandbox.pe_online import BASE_PATH, DEFAULT_USER_ID, DEFAULT_USER_KEY, PEOn
 from subscriptions.models import Subscription
 from subscriptions.services.catalogue import catalogue_sync
 from subscriptions.services.subscribe import subscriptions_bulk_start
-from tests.enrolments.test_services import enrol
+from tests.enrolments.test_services import enrol, form_values, item
 from tests.factories import ActivityFactory, CourseFactory
 from tests.workers.conftest import wait_for
 
@@ -108,47 +114,146 @@ def test_a_worker_killed_in_the_middle_of_a_bulk_subscribe_is_resumed_without_a_
 
 
 # --- PE-online: award submission ---------------------------------------------------------------------------
-def test_two_workers_running_two_submissions_send_each_award_once(start_sandbox, settings, workers):
+@pytest.fixture
+def pe_online(start_sandbox, settings, workers):
     sandbox = start_sandbox(PEOnlineSandbox.with_demo_data())
     url = sandbox.url + BASE_PATH
     settings.PE_ONLINE_URL, settings.PE_ONLINE_USER_ID, settings.PE_ONLINE_USER_KEY = url, DEFAULT_USER_ID, \
         DEFAULT_USER_KEY
     workers.configure(PE_ONLINE_URL=url, PE_ONLINE_USER_ID=DEFAULT_USER_ID, PE_ONLINE_USER_KEY=DEFAULT_USER_KEY)
+    return sandbox.app
+
+
+# PE-online's example courses of the types a double send would show (1 and 4: every line is kept) and
+# of a type it writes once (3: person + course + endDate), as (type, course, edition, meeting).
+COURSES = [(1, "1001", "10011", "100111"), (3, "8001", "", ""), (4, "4001", "40011", "")]
+
+
+def due_awards(sandbox: PEOnlineSandbox, count: int) -> list[Award]:
+    """``count`` due awards for people PE-online knows, of types 1, 3 and 4 in turn."""
     course = CourseFactory()
     activity = ActivityFactory(template=course.template)
-    people = learners(400)
-    Award.objects.bulk_create(
-        Award(learner=learner, org_id=19, person_number=f"1{n:010d}", trigger=Award.COMPLETION, course=course,
-              activity=activity, pe_type=4, pe_course_id="4001", pe_edition_id="40011", status=Award.DUE)
-        for n, learner in enumerate(people))
-    for n in range(400):
-        sandbox.app.add_person(19, f"1{n:010d}")
-    sandbox.app.answer_delay = 0.1
+    awards = []
+    for n, learner in enumerate(learners(count)):
+        pe_type, course_id, edition, meeting = COURSES[n % len(COURSES)]
+        awards.append(Award(learner=learner, org_id=19, person_number=f"1{n:010d}", trigger=Award.COMPLETION,
+                            course=course, activity=activity, pe_type=pe_type, pe_course_id=course_id,
+                            pe_edition_id=edition, pe_meeting_id=meeting, status=Award.DUE,
+                            end_date=timezone.now() if pe_type == 3 else None))
+        sandbox.add_person(19, f"1{n:010d}")
+    return Award.objects.bulk_create(awards)
+
+
+def test_two_workers_running_two_submissions_send_each_award_once(pe_online, workers):
+    due_awards(pe_online, 400)
+    pe_online.answer_delay = 0.1
     workers.start("w1", "w2")
 
     jobs = [awards_submit_start(), awards_submit_start()]
     wait_for(lambda: finished(*jobs), what="both submissions")
 
-    sent = Counter(a.person for a in sandbox.app.attendances)
+    sent = Counter(a.person for a in pe_online.attendances)
     assert len(sent) == 400 and set(sent.values()) == {1}
     assert Award.objects.filter(status=Award.ACCEPTED).count() == 400
     accepted = [Job.objects.get(pk=job.pk).result.get("accepted", 0) for job in jobs]
     assert sum(accepted) == 400 and min(accepted) > 0, f"both workers took part: {accepted}"
 
 
-# --- Learning Assistant: the periodic progress pull --------------------------------------------------------
-def test_two_workers_given_the_progress_pull_at_once_pull_each_enrolment_once(start_sandbox, settings, workers):
-    from enrolments.services import reference_sync
+def submissions(sandbox: PEOnlineSandbox) -> int:
+    return sum(1 for r in sandbox.requests if r.path.endswith("/ProcessXML"))
 
+
+def kill_during_the_second_batch(sandbox: PEOnlineSandbox, workers) -> set[int]:
+    """Kill the worker while PE-online holds its second batch of 100 (it has written the lines and
+    waits before answering); return the awards the worker had claimed but not recorded."""
+    wait_for(lambda: submissions(sandbox) == 2, what="the second batch")
+    workers.kill("w1")
+    in_flight = set(Award.objects.filter(status=Award.SENDING).values_list("pk", flat=True))
+    assert len(in_flight) == 100 and Award.objects.filter(status=Award.ACCEPTED).count() == 100
+    # A live worker records its answer within the sending timeout; the dead worker's claim grows older.
+    wait_for(lambda: not Award.objects.filter(sending_since__gt=timezone.now() - timedelta(seconds=1)).exists(),
+             what="the claim to pass the sending timeout")
+    return in_flight
+
+
+def assert_sent_once_and_settled_as_the_readme_says(sandbox: PEOnlineSandbox, in_flight: set[int]) -> None:
+    """Every award accepted, except the dead worker's awards of types 1 and 4: PE-online may have written
+    them (it has), so they are *unknown* and left to a coordinator. Types 2 and 3 went back to due and
+    were sent again, which PE-online writes once. PE-online keeps one line per person and course."""
+    statuses = dict(Award.objects.values_list("pk", "status"))
+    types = dict(Award.objects.values_list("pk", "pe_type"))
+    unknown = {pk for pk in in_flight if types[pk] in (1, 4)}
+    assert {pk for pk, status in statuses.items() if status == Award.UNKNOWN} == unknown
+    assert {pk for pk, status in statuses.items() if status == Award.ACCEPTED} == set(statuses) - unknown
+    assert len(unknown) == 66  # of the awards 100 to 199, of types 1, 3 and 4 in turn
+    stored = Counter((line.person, line.course) for line in sandbox.attendances)
+    assert len(stored) == len(statuses) and set(stored.values()) == {1}
+    recovered = AuditEvent.objects.filter(action="award.recover").values_list("summary", flat=True)
+    assert Counter(recovered) == {"sending -> unknown": 66, "sending -> due": 34}
+
+
+def test_a_worker_killed_in_the_middle_of_a_submission_job_is_resumed_without_a_second_write(pe_online, workers):
+    due_awards(pe_online, 250)
+    pe_online.answer_delay = 1  # each batch: PE-online writes its lines, then answers a second later
+    workers.configure(PE_ONLINE_SENDING_TIMEOUT_SECONDS="1")
+    workers.start("w1")
+    job = awards_submit_start()
+    in_flight = kill_during_the_second_batch(pe_online, workers)
+    assert Job.objects.get(pk=job.pk).status == Job.RUNNING
+
+    workers.start("w2")
+    wait_for(lambda: lock_free(f"job:{job.pk}"), what="PostgreSQL to release the dead worker's lock")
+    assert jobs_resume_interrupted() == {"resumed": [job.pk]}
+    wait_for(lambda: finished(job), what="the resumed submission")
+
+    job.refresh_from_db()
+    assert job.status == Job.SUCCEEDED, job.error
+    assert job.result == {"recovered_unknown": 66, "recovered_due": 34, "accepted": 50 + 34}
+    assert_sent_once_and_settled_as_the_readme_says(pe_online, in_flight)
+    assert AuditEvent.objects.filter(correlation_id=job.correlation_id, action="job.resume").count() == 1
+
+
+def test_a_worker_killed_in_the_middle_of_the_beat_submission_leaves_the_rest_to_the_next_tick(pe_online,
+                                                                                               workers):
+    due_awards(pe_online, 250)
+    pe_online.answer_delay = 1
+    workers.configure(PE_ONLINE_SENDING_TIMEOUT_SECONDS="1")
+    workers.start("w1")
+    submit_due_awards.delay()
+    in_flight = kill_during_the_second_batch(pe_online, workers)
+
+    workers.start("w2")
+    wait_for(lambda: lock_free("periodic:awards_submit"), what="PostgreSQL to release the dead worker's lock")
+    submit_due_awards.delay()  # beat's next tick
+    wait_for(lambda: not Award.objects.filter(status__in=(Award.DUE, Award.SENDING)).exists(), what="every award")
+    wait_for(workers.idle, what="the worker idle")
+
+    assert_sent_once_and_settled_as_the_readme_says(pe_online, in_flight)
+
+
+# --- Learning Assistant: the periodic progress pull and bulk enrol ----------------------------------------
+@pytest.fixture
+def learning_assistant(start_sandbox, settings, workers):
+    """The sandbox with its reference lists synced; the token of an earlier test's sandbox is forgotten."""
     sandbox = start_sandbox(LearningAssistantSandbox.with_demo_data())
     settings.LEARNING_ASSISTANT_URL = sandbox.url
     settings.LEARNING_ASSISTANT_USERNAME, settings.LEARNING_ASSISTANT_PASSWORD = DEFAULT_USERNAME, DEFAULT_PASSWORD
     workers.configure(LEARNING_ASSISTANT_URL=sandbox.url, LEARNING_ASSISTANT_USERNAME=DEFAULT_USERNAME,
                       LEARNING_ASSISTANT_PASSWORD=DEFAULT_PASSWORD)
+    cache.clear()
     reference_sync()
+    return sandbox.app
+
+
+def progress_pulls(sandbox: LearningAssistantSandbox) -> Counter:
+    """GetProgress calls per candidate."""
+    return Counter(e.find(".//{*}CandidateUUID").text for e in sandbox.received("GetProgress"))
+
+
+def test_two_workers_given_the_progress_pull_at_once_pull_each_enrolment_once(learning_assistant, workers):
     for _ in range(20):
         enrol()
-    sandbox.app.latency = 0.05
+    learning_assistant.latency = 0.05
     workers.start("w1", "w2")
 
     progress_pull_active.delay()
@@ -156,6 +261,60 @@ def test_two_workers_given_the_progress_pull_at_once_pull_each_enrolment_once(st
     wait_for(lambda: not Enrolment.objects.filter(progress_pulled_at__isnull=True).exists(), what="every pull")
     wait_for(workers.idle, what="both workers idle")
 
-    pulled = Counter(e.find(".//{*}CandidateUUID").text for e in sandbox.app.received("GetProgress"))
+    pulled = progress_pulls(learning_assistant)
     assert len(pulled) == 20 and set(pulled.values()) == {1}, pulled
 
+
+def test_a_worker_killed_in_the_middle_of_the_progress_pull_leaves_the_rest_to_the_next_tick(learning_assistant,
+                                                                                             workers):
+    enrolments = [enrol() for _ in range(20)]
+    learning_assistant.latency = 0.2
+    workers.start("w1")
+    progress_pull_active.delay()
+    wait_for(lambda: len(learning_assistant.received("GetProgress")) >= 5, what="5 pulls")
+    workers.kill("w1")
+    assert Enrolment.objects.filter(progress_pulled_at__isnull=True).exists(), "killed in the middle"
+
+    workers.start("w2")
+    wait_for(lambda: lock_free("periodic:progress_pull_active"), what="PostgreSQL to release the dead worker's lock")
+    progress_pull_active.delay()  # beat's next tick
+    wait_for(lambda: not Enrolment.objects.filter(progress_pulled_at__isnull=True).exists(), what="every pull")
+    wait_for(workers.idle, what="the worker idle")
+
+    # Each enrolment's progress stored once; only the pull under way when the worker died may be asked again.
+    assert sorted(ProgressSnapshot.objects.values_list("enrolment_id", flat=True)) == sorted(e.pk for e in enrolments)
+    pulled = progress_pulls(learning_assistant)
+    assert len(pulled) == 20 and sum(pulled.values()) <= 21, pulled
+    assert len(learning_assistant.enrolments) == 20 and len(learning_assistant.received("GroupEnrolment")) == 20
+
+
+def test_a_worker_killed_in_the_middle_of_a_bulk_enrol_is_resumed_without_a_second_enrolment(learning_assistant,
+                                                                                            workers):
+    people = list(Learner.objects.bulk_create(
+        Learner(external_id=f"WORK-{n:03d}", first_name="Anna", last_name=f"J{n}", email=f"anna{n}@example.org")
+        for n in range(12)))
+    framework = item(ReferenceItem.FRAMEWORKS, "Adult Care Worker Level 2")
+    common = {k: v for k, v in form_values().items() if k not in ("forename", "surname", "email", "uln")}
+    learning_assistant.latency = 0.2
+    workers.start("w1")
+    job = enrolments_bulk_start(learners=people, framework=framework, values=common, unit_uuids=[],
+                                send_login_details=False)
+    wait_for(lambda: len(learning_assistant.received("GroupEnrolment")) >= 4, what="4 enrolments")
+    workers.kill("w1")
+    killed_at = len(learning_assistant.received("GroupEnrolment"))
+    assert Job.objects.get(pk=job.pk).status == Job.RUNNING
+
+    workers.start("w2")
+    wait_for(lambda: lock_free(f"job:{job.pk}"), what="PostgreSQL to release the dead worker's lock")
+    assert jobs_resume_interrupted() == {"resumed": [job.pk]}
+    wait_for(lambda: finished(job), what="the resumed job")
+
+    job.refresh_from_db()
+    assert job.status == Job.SUCCEEDED, job.error
+    assert 4 <= killed_at < 12, "killed in the middle"
+    sent = Counter(e.find(".//SourceSystemLearnerUUID").text for e in learning_assistant.received("GroupEnrolment"))
+    assert len(sent) == 12 and set(sent.values()) == {1}, sent
+    assert len(learning_assistant.enrolments) == 12 and Enrolment.objects.count() == 12
+    assert sorted(o["learner_id"] for o in job.result["outcomes"]) == sorted(p.pk for p in people)
+    # the learner whose enrolment was under way when the worker died is found enrolled, not enrolled again
+    assert job.result["counts"]["enrolled"] >= 11 and job.result["counts"]["failed"] == 0, job.result["counts"]
