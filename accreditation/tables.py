@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accreditation.models import Award
 from portal.models import Template
+from portal.tables import DateTimeColumn
 
 STATUS_BADGES = {
     Award.BLOCKED: "warning", Award.DUE: "info", Award.SENDING: "primary", Award.ACCEPTED: "success",
@@ -18,7 +19,7 @@ def status_badge(award: Award) -> str:
 
 
 class AwardTable(tables.Table):
-    created_at = tables.DateTimeColumn(verbose_name=_("Created"), format="Y-m-d H:i", linkify=True)
+    created_at = DateTimeColumn(verbose_name=_("Created"), format="Y-m-d H:i", linkify=True)
     learner = tables.Column(verbose_name=_("Learner"), linkify=True)
     registration = tables.Column(verbose_name=_("Registration"), empty_values=(), orderable=False)
     course = tables.Column(verbose_name=_("Course"))

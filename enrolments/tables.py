@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from enrolments.models import Enrolment, ReferenceItem
 from portal.models import Learner
+from portal.tables import DateTimeColumn
 
 
 class ProgressColumn(tables.Column):
@@ -19,9 +20,9 @@ class EnrolmentTable(tables.Table):
     framework = tables.Column(verbose_name=_("Framework"), accessor="framework__name")
     qan = tables.Column(verbose_name=_("QAN"), accessor="framework__data__qan", orderable=False)
     progress = ProgressColumn(verbose_name=_("Progress"))
-    progress_pulled_at = tables.DateTimeColumn(verbose_name=_("Last pull"), format="Y-m-d H:i", default=_("never"))
-    start_date = tables.DateColumn(verbose_name=_("Start"), format="Y-m-d")
-    planned_end_date = tables.DateColumn(verbose_name=_("Planned end"), format="Y-m-d")
+    progress_pulled_at = DateTimeColumn(verbose_name=_("Last pull"), format="Y-m-d H:i", default=_("never"))
+    start_date = DateTimeColumn(verbose_name=_("Start"), format="Y-m-d")
+    planned_end_date = DateTimeColumn(verbose_name=_("Planned end"), format="Y-m-d")
 
     class Meta:
         model = Enrolment
@@ -35,7 +36,7 @@ class EnrolmentTable(tables.Table):
 class ReferenceItemTable(tables.Table):
     name = tables.Column(verbose_name=_("Name"))
     detail = tables.Column(verbose_name=_("Details"), empty_values=(), orderable=False)
-    synced_at = tables.DateTimeColumn(verbose_name=_("Synced"), format="Y-m-d H:i")
+    synced_at = DateTimeColumn(verbose_name=_("Synced"), format="Y-m-d H:i")
 
     class Meta:
         model = ReferenceItem

@@ -1,7 +1,9 @@
 import weakref
+from datetime import datetime
 
 import django_tables2 as tables
 import django_tables2.utils
+from django.utils import dateformat, timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -27,6 +29,18 @@ def _signature(fn):
 django_tables2.utils.signature = _signature
 
 
+class DateTimeColumn(tables.Column):
+    """A date or a time in a fixed format (``Y-m-d H:i``), in the portal's time zone. django-tables2's
+    own date columns compile a template for every cell they draw, a third of a list page's time."""
+
+    def __init__(self, *, format: str, **kwargs):
+        super().__init__(**kwargs)
+        self.format = format
+
+    def render(self, value):
+        return dateformat.format(timezone.localtime(value) if isinstance(value, datetime) else value, self.format)
+
+
 class LearnerTable(tables.Table):
     name = tables.Column(verbose_name=_("Name"), linkify=True, accessor="full_name", order_by=("last_name", "first_name"))
     pe_numbers = tables.Column(verbose_name=_("PE numbers"), accessor="custom1", orderable=False)
@@ -42,7 +56,7 @@ class LearnerTable(tables.Table):
 
 
 class AuditEventTable(tables.Table):
-    created_at = tables.DateTimeColumn(format="Y-m-d H:i:s", linkify=True, attrs={"td": {"class": "text-nowrap"}})
+    created_at = DateTimeColumn(format="Y-m-d H:i:s", linkify=True, attrs={"td": {"class": "text-nowrap"}})
     learner = tables.Column(linkify=True)
     http_status = tables.Column(verbose_name=_("HTTP"), attrs={"td": {"class": "text-nowrap"}})
     detail = tables.Column(verbose_name=_("Detail"), accessor="summary", attrs={"td": {"class": "text-break small"}})

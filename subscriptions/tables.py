@@ -4,6 +4,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import Learner
+from portal.tables import DateTimeColumn
 from subscriptions.models import LearnerGroup, Subscription
 
 STATUS_BADGES = {
@@ -35,7 +36,7 @@ class SubscriptionTable(tables.Table):
     objectives_progress = tables.Column(verbose_name=_("Objectives"))
     reseller = tables.Column(verbose_name=_("Subenvironment"))
     dates = tables.Column(verbose_name=_("Start – expiry"), empty_values=(), orderable=False)
-    results_refreshed_at = tables.DateTimeColumn(verbose_name=_("Refreshed"), format="Y-m-d H:i")
+    results_refreshed_at = DateTimeColumn(verbose_name=_("Refreshed"), format="Y-m-d H:i")
 
     class Meta:
         model = Subscription
@@ -75,10 +76,10 @@ class SubscriptionListTable(tables.Table):
     template = tables.Column(verbose_name=_("Template"), accessor="course__template__name", orderable=False)
     status = tables.Column(verbose_name=_("Status"), empty_values=(), orderable=False)
     progress = tables.Column(verbose_name=_("Progress"), empty_values=(), orderable=False)
-    start_date = tables.DateColumn(verbose_name=_("Start"), format="Y-m-d", default="—")
-    expire_date = tables.DateColumn(verbose_name=_("Expiry"), format="Y-m-d", default="—")
-    subscribe_date = tables.DateTimeColumn(verbose_name=_("Subscribed on"), format="Y-m-d", default="—")
-    results_refreshed_at = tables.DateTimeColumn(verbose_name=_("Refreshed"), format="Y-m-d H:i", default=_("never"))
+    start_date = DateTimeColumn(verbose_name=_("Start"), format="Y-m-d", default="—")
+    expire_date = DateTimeColumn(verbose_name=_("Expiry"), format="Y-m-d", default="—")
+    subscribe_date = DateTimeColumn(verbose_name=_("Subscribed on"), format="Y-m-d", default="—")
+    results_refreshed_at = DateTimeColumn(verbose_name=_("Refreshed"), format="Y-m-d H:i", default=_("never"))
     actions = tables.Column(verbose_name="", empty_values=(), orderable=False)
 
     class Meta:
@@ -125,7 +126,7 @@ class LearnerSelectTable(tables.Table):
 class LearnerGroupTable(tables.Table):
     name = tables.Column(verbose_name=_("Name"), linkify=lambda record: reverse("group_edit", args=[record.pk]))
     member_count = tables.Column(verbose_name=_("Members"))
-    synced_at = tables.DateTimeColumn(verbose_name=_("Synced to aNewSpring"), format="Y-m-d H:i",
+    synced_at = DateTimeColumn(verbose_name=_("Synced to aNewSpring"), format="Y-m-d H:i",
                                       default=_("not yet"))
 
     class Meta:
