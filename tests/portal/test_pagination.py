@@ -66,3 +66,21 @@ def test_a_bulk_job_shows_its_outcomes_a_page_at_a_time(coordinator_client):
     url = reverse("job_detail", args=[job.pk])
     assert coordinator_client.get(url).content.decode().count('data-status="subscribed"') == 50
     assert coordinator_client.get(url, {"page": 3}).content.decode().count('data-status="subscribed"') == 20
+
+
+@pytest.mark.parametrize("sort", ["name", "-name", "company"])
+def test_a_deep_page_read_keys_first_shows_the_rows_a_plain_page_would(coordinator_client, monkeypatch, sort):
+    """Deep pages read the page's keys, then its rows (portal.pagination.KeysFirstData): same rows,
+    same order, whatever the sort."""
+    from portal.pagination import KeysFirstData
+
+    for n in range(60):
+        LearnerFactory(last_name=f"Name {n % 7}", first_name=f"First {n}", company=f"Company {n % 3}")
+
+    def page_rows():
+        response = coordinator_client.get(reverse("learner_list"), {"page": 3, "sort": sort})
+        return [row.record.pk for row in response.context["table"].page.object_list]
+
+    plain = page_rows()
+    monkeypatch.setattr(KeysFirstData, "DEEP", 1)
+    assert page_rows() == plain and len(plain) == 10
