@@ -6,7 +6,9 @@ from django.contrib.auth.models import Group, Permission
 from django.db import connection
 
 from portal.roles import COORDINATOR_GROUP
+from portal.jobs import local_runner
 from sandbox.server import serve
+from tests.doubles import job_gate
 from tests.factories import CoordinatorFactory, SuperuserFactory, UserFactory
 
 
@@ -87,3 +89,16 @@ def start_sandbox():
     yield start
     for server in running:
         server.stop()
+
+
+@pytest.fixture
+def job_threads(settings):
+    """Jobs on one background thread, as with no broker (the test settings run them in the request), and
+    the gate (:class:`tests.doubles.JobGate`) closed. Afterwards the gate opens and the jobs are waited
+    for, so none writes into the next test's database (``local_runner.join()`` waits for them)."""
+    settings.JOBS_LOCAL_THREADS = 1
+    job_gate.opened.clear()
+    job_gate.connections.clear()
+    yield job_gate
+    job_gate.open()
+    local_runner.join()

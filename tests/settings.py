@@ -24,3 +24,6 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 # Jobs run in-process unless a test starts a real worker (tests/portal/test_celery.py).
 CELERY_TASK_ALWAYS_EAGER = True
+# ... and inside the request that starts them, so a test sees a job's outcome at once (tests/portal/test_jobs.py
+# proves the background threads the zero-set-up default uses).
+JOBS_LOCAL_THREADS = 0
