@@ -276,6 +276,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portal.tasks.jobs_resume_interrupted",
         "schedule": env_positive_int("JOBS_RESUME_SECONDS", 120),
     },
+    "expire-import-uploads": {
+        "task": "portal.tasks.import_uploads_expire",
+        "schedule": 3600,
+    },
     "verify-audit-log": {
         "task": "portal.tasks.audit_verify",
         "schedule": env_positive_int("AUDIT_VERIFY_SECONDS", 86400),
@@ -316,6 +320,8 @@ LEARNING_ASSISTANT_PROGRESS_BATCH = env_positive_int("LEARNING_ASSISTANT_PROGRES
 # --- Learner import --------------------------------------------------------
 IMPORT_MAX_UPLOAD_BYTES = env_positive_int("IMPORT_MAX_UPLOAD_MB", 50) * 1024 * 1024
 IMPORT_MAX_ROWS = env_positive_int("IMPORT_MAX_ROWS", 200_000)
+# An uploaded file (passwords and all) not checked within this many hours is deleted by beat's hourly sweep.
+IMPORT_UPLOAD_KEEP_HOURS = env_positive_int("IMPORT_UPLOAD_KEEP_HOURS", 24)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
