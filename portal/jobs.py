@@ -179,6 +179,11 @@ class LocalRunner:
 local_runner = LocalRunner()
 
 
+def jobs_local_wait() -> None:
+    """Wait until the jobs this process runs without a broker have run (a command, before it exits)."""
+    local_runner.join()
+
+
 def job_queue(kind: str) -> str:
     """The Celery queue of a job kind; an integration's is looked up when the job starts, as apps
     register their integrations after their job handlers are imported."""

@@ -4,7 +4,7 @@ from django.test import TestCase
 from django.urls import reverse
 
 from portal.imports.models import LearnerImport, LearnerImportChunk
-from portal.jobs import local_runner
+from portal.jobs import jobs_local_wait
 from portal.models import Job, Learner
 
 pytestmark = pytest.mark.django_db
@@ -153,7 +153,7 @@ def test_without_a_broker_the_upload_and_the_import_answer_at_once_and_their_pag
     assert 'data-job-status="queued"' in page
 
     job_threads.open()
-    local_runner.join()
+    jobs_local_wait()
     assert coordinator_client.get(response.url, headers={"HX-Request": "true"}).headers["HX-Refresh"] == "true"
     page = coordinator_client.get(response.url).content.decode()
     assert "1 row has errors." in page and 'data-line="4"' in page
@@ -168,6 +168,6 @@ def test_without_a_broker_the_upload_and_the_import_answer_at_once_and_their_pag
     assert not Learner.objects.exists()
 
     job_threads.open()
-    local_runner.join()
+    jobs_local_wait()
     page = coordinator_client.get(response.url).content.decode()
     assert 'data-job-status="succeeded"' in page and "Learners created: 2; updated: 0." in page

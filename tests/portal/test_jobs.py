@@ -6,9 +6,10 @@ import pytest
 from django.db import connections
 from django.urls import reverse
 
+from portal import jobs
 from portal.audit import audit_context
 from portal.integrations import NotConfigured
-from portal.jobs import job_handler, job_launch, local_runner
+from portal.jobs import job_handler, job_launch, jobs_local_wait
 from portal.models import AuditEvent, Job
 
 pytestmark = pytest.mark.django_db
@@ -80,7 +81,7 @@ def test_without_a_broker_a_job_runs_after_the_request_on_a_thread_of_its_own(jo
     job.refresh_from_db()
     assert not job.finished  # the launch returned with the job still to run
     job_threads.open()
-    local_runner.join()
+    jobs_local_wait()
     job.refresh_from_db()
     assert job.status == Job.SUCCEEDED and job.result == {"summary": "The gate opened."}
     assert [(e.action, e.actor, e.correlation_id) for e in job_events(job)] == [
@@ -96,7 +97,7 @@ def test_without_a_broker_a_job_runs_after_the_request_on_a_thread_of_its_own(jo
 def test_without_a_broker_a_failing_job_is_recorded_as_failed(job_threads, coordinator_client):
     job = job_threads.launch(fail=True)
     job_threads.open()
-    local_runner.join()
+    jobs_local_wait()
 
     job.refresh_from_db()
     assert job.status == Job.FAILED and job.error == "The file ended in the middle of row 3"
@@ -114,8 +115,8 @@ def test_without_a_broker_a_new_process_runs_the_jobs_an_earlier_one_left(job_th
     waiting = Job.objects.create(kind=job_threads.KIND, title="Waiting its turn")
     job_threads.open()
 
-    local_runner.recover()
-    local_runner.join()
+    jobs.local_runner.recover()
+    jobs_local_wait()
 
     for job in (cut_off, waiting):
         job.refresh_from_db()
