@@ -38,6 +38,7 @@ register_actions({
     "learner.update": _("Learner changed"),
     "learner_import.upload": _("Learner file uploaded"),
     "learner_import.confirm": _("Learner import confirmed"),
+    "learner_import.uploads_expire": _("Unchecked uploaded files deleted"),
     "job.start": _("Job started"),
     "job.finish": _("Job finished"),
     "job.fail": _("Job failed"),

@@ -14,3 +14,11 @@ class PortalConfig(AppConfig):
         from portal.db import audit_log_protect
 
         post_migrate.connect(audit_log_protect, sender=self)
+
+        from django.conf import settings
+        from django.core.signals import request_started
+
+        from portal.jobs import local_runner
+
+        if settings.CELERY_TASK_ALWAYS_EAGER and settings.JOBS_LOCAL_THREADS:  # no broker, no beat: see LocalRunner
+            request_started.connect(local_runner.process_started, dispatch_uid="portal.jobs.local_runner")

@@ -1,17 +1,23 @@
 """Background jobs with progress: imports, syncs and bulk actions.
 
 A service starts one with :func:`job_launch`, which runs the job's handler in a Celery task once
-the transaction commits. Handlers are registered per ``kind`` with :func:`job_handler` and report
+the transaction commits (without a broker: on a background thread of this process, see
+:class:`LocalRunner`). Handlers are registered per ``kind`` with :func:`job_handler` and report
 progress through the :class:`JobProgress` they are given; the job page polls it. Starting,
 finishing and failing are audit events carrying the job's correlation id, so the job page links
 to everything the job did.
 """
 
 import logging
+import queue
+import threading
 import uuid
 from collections.abc import Callable
+from functools import partial
 
-from django.db import transaction
+from django.conf import settings
+from django.db import connections, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -95,9 +101,87 @@ def job_launch(*, kind: str, title: str, params: dict, user=None, total: int = 0
 
 
 def _enqueue(job: Job) -> None:
+    from portal.celery import app
     from portal.tasks import job_run
 
-    job_run.apply_async(args=[job.pk], queue=job_queue(job.kind))
+    if app.conf.task_always_eager and settings.JOBS_LOCAL_THREADS:
+        local_runner.submit(job.pk)
+    else:  # to the broker, or (JOBS_LOCAL_THREADS=0, the tests) here and now
+        job_run.apply_async(args=[job.pk], queue=job_queue(job.kind))
+
+
+class LocalRunner:
+    """Without a broker (the zero-set-up default), jobs run on ``JOBS_LOCAL_THREADS`` background threads
+    of the process that starts them, so the request answers at once and its page follows the job, as
+    with a worker. As in a worker, the job's audit context (its user, its correlation id) comes from the
+    job itself, not from the request. Each thread uses a database connection of its own and closes it
+    after each job.
+
+    The threads are daemons: the process exits without waiting for them. Without a broker there is no
+    beat either, so the first request of the next process runs again what an earlier one left: the
+    jobs it cut off (*running*, their lock free) and those still waiting in its queue (:meth:`recover`)."""
+
+    def __init__(self):
+        self._queue = queue.Queue()
+        self._threads: list[threading.Thread] = []
+        self._starting = threading.Lock()
+        self._recovered = False
+
+    def submit(self, job_id: int) -> None:
+        self._put(partial(self._run, job_id))
+
+    def process_started(self, **kwargs) -> None:
+        """``request_started`` (without a broker): the first request of a process has it :meth:`recover`."""
+        with self._starting:
+            if self._recovered:
+                return
+            self._recovered = True
+        self.recover()
+
+    def recover(self) -> None:
+        """Queue again the jobs an earlier process left behind: cut off, or still waiting their turn."""
+        self._put(partial(jobs_resume_interrupted, queued_before=timezone.now()))
+
+    def join(self) -> None:
+        """Wait until everything submitted so far has run (for the tests)."""
+        self._queue.join()
+
+    def _put(self, work: Callable[[], object]) -> None:
+        with self._starting:
+            self._threads = [thread for thread in self._threads if thread.is_alive()]  # none survive a fork
+            while len(self._threads) < settings.JOBS_LOCAL_THREADS:
+                thread = threading.Thread(target=self._work, name=f"portal-job-{len(self._threads) + 1}",
+                                          daemon=True)
+                thread.start()
+                self._threads.append(thread)
+        self._queue.put(work)
+
+    def _work(self) -> None:
+        while True:
+            work = self._queue.get()
+            try:
+                work()
+            except Exception:
+                logger.exception("Background work failed")
+            finally:
+                connections.close_all()
+                self._queue.task_done()
+
+    @staticmethod
+    def _run(job_id: int) -> None:
+        try:
+            job_run_now(job_id)
+        except Exception as exc:  # outside the handler (the database, the lock): the job must not hang
+            logger.exception("Job %s could not run", job_id)
+            _job_fail_unfinished(job_id, exc)
+
+
+local_runner = LocalRunner()
+
+
+def jobs_local_wait() -> None:
+    """Wait until the jobs this process runs without a broker have run (a command, before it exits)."""
+    local_runner.join()
 
 
 def job_queue(kind: str) -> str:
@@ -137,11 +221,7 @@ def _job_run(job: Job) -> Job:
             result = handler(job, JobProgress(job))
         except Exception as exc:  # whatever broke (a remote system, a file, a bug), the job and the log say so
             logger.exception("Job %s failed", job.pk)
-            error = (getattr(exc, "message", "") or str(exc) or type(exc).__name__)[:2000]
-            Job.objects.filter(pk=job.pk).update(status=Job.FAILED, error=error, finished_at=timezone.now())
-            job.refresh_from_db()
-            audit_record(action="job.fail", outcome=AuditEvent.OUTCOME_FAILURE, obj=job, summary=job.title,
-                         error=error)
+            _job_fail(job, exc)
         else:
             Job.objects.filter(pk=job.pk).update(
                 status=Job.SUCCEEDED, result=result or {}, done=job.total or job.done, finished_at=timezone.now()
@@ -151,16 +231,44 @@ def _job_run(job: Job) -> Job:
     return job
 
 
+def _job_fail(job: Job, exc: Exception) -> None:
+    job_fail(job, getattr(exc, "message", "") or str(exc) or type(exc).__name__)
+
+
+def job_fail(job: Job, error: str) -> None:
+    """Mark ``job`` failed with ``error``, which its page shows, and audit it (in the caller's audit context)."""
+    error = str(error)[:2000]
+    Job.objects.filter(pk=job.pk).update(status=Job.FAILED, error=error, finished_at=timezone.now())
+    job.refresh_from_db()
+    audit_record(action="job.fail", outcome=AuditEvent.OUTCOME_FAILURE, obj=job, summary=job.title, error=error)
+
+
+def _job_fail_unfinished(job_id: int, exc: Exception) -> None:
+    """Record as failed a job that broke outside its handler, unless it finished; if even that fails, the
+    log has both errors."""
+    try:
+        job = Job.objects.select_related("created_by").get(pk=job_id)
+        if not job.finished:
+            with audit_context(user=job.created_by, actor="system", correlation_id=job.correlation_id):
+                _job_fail(job, exc)
+    except Exception:
+        logger.exception("Job %s could not be marked failed", job_id)
+
+
 # Running jobs one sweep looks at, the oldest first.
 RESUME_BATCH = 100
 
 
 @exclusive("jobs_resume_interrupted")
-def jobs_resume_interrupted() -> dict:
+def jobs_resume_interrupted(*, queued_before=None) -> dict:
     """Beat: queue again every job left *running* by a worker that died (its lock is free), so it
-    completes without waiting for the broker to redeliver its message."""
+    completes without waiting for the broker to redeliver its message. With ``queued_before``, also
+    the jobs queued before then: without a broker, their queue was the memory of a process now gone."""
+    left = Q(status=Job.RUNNING)
+    if queued_before:
+        left |= Q(status=Job.QUEUED, created_at__lt=queued_before)
     resumed = []
-    for job in Job.objects.filter(status=Job.RUNNING).order_by("created_at")[:RESUME_BATCH]:
+    for job in Job.objects.filter(left).order_by("created_at")[:RESUME_BATCH]:
         if lock_free(f"job:{job.pk}"):
             _enqueue(job)
             resumed.append(job.pk)

@@ -136,7 +136,9 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 else:
     # SQLite: wait for a writer instead of failing with "database is locked".
-    DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
+    # WAL: pages read while a background job writes (see JOBS_LOCAL_THREADS).
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE",
+                                                           "init_command": "PRAGMA journal_mode=WAL"})
 # Seconds a web request's query may run on PostgreSQL before it is cancelled (0: no limit).
 WEB_STATEMENT_TIMEOUT = env.float("WEB_STATEMENT_TIMEOUT", default=15.0)
 if WEB_STATEMENT_TIMEOUT < 0:
@@ -231,6 +233,11 @@ if not DEBUG:
 # No broker configured: tasks run in-process, so the zero-set-up default works.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+# Without a broker, jobs run on this many background threads of the web process; 0 runs them inside the
+# request that starts them (the tests do, to stay deterministic).
+JOBS_LOCAL_THREADS = env.int("JOBS_LOCAL_THREADS", default=2)
+if not 0 <= JOBS_LOCAL_THREADS <= 16:
+    raise ImproperlyConfigured(f"JOBS_LOCAL_THREADS must be a number from 0 to 16, not {JOBS_LOCAL_THREADS}")
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
@@ -268,6 +275,10 @@ CELERY_BEAT_SCHEDULE = {
     "resume-interrupted-jobs": {
         "task": "portal.tasks.jobs_resume_interrupted",
         "schedule": env_positive_int("JOBS_RESUME_SECONDS", 120),
+    },
+    "expire-import-uploads": {
+        "task": "portal.tasks.import_uploads_expire",
+        "schedule": 3600,
     },
     "verify-audit-log": {
         "task": "portal.tasks.audit_verify",
@@ -309,6 +320,8 @@ LEARNING_ASSISTANT_PROGRESS_BATCH = env_positive_int("LEARNING_ASSISTANT_PROGRES
 # --- Learner import --------------------------------------------------------
 IMPORT_MAX_UPLOAD_BYTES = env_positive_int("IMPORT_MAX_UPLOAD_MB", 50) * 1024 * 1024
 IMPORT_MAX_ROWS = env_positive_int("IMPORT_MAX_ROWS", 200_000)
+# An uploaded file (passwords and all) not checked within this many hours is deleted by beat's hourly sweep.
+IMPORT_UPLOAD_KEEP_HOURS = env_positive_int("IMPORT_UPLOAD_KEEP_HOURS", 24)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

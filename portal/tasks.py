@@ -2,6 +2,8 @@ from celery import shared_task
 
 from portal import jobs
 from portal.audit import audit_chain_check, audit_context
+from portal.imports import services as imports
+from portal.locks import exclusive
 
 
 @shared_task(name="portal.tasks.job_run", acks_late=True)
@@ -20,3 +22,11 @@ def audit_verify() -> bool:
     """Celery beat: recompute the audit log's hash chain; the dashboard shows the verdict."""
     with audit_context(actor="beat"):
         return audit_chain_check().ok
+
+
+@shared_task(name="portal.tasks.import_uploads_expire", ignore_result=True)
+@exclusive("import_uploads_expire")
+def import_uploads_expire() -> dict:
+    """Celery beat: delete the uploaded files that no check will read any more."""
+    with audit_context(actor="beat"):
+        return imports.learner_import_uploads_expire()

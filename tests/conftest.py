@@ -5,8 +5,10 @@ from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.db import connection
 
+from portal import jobs
 from portal.roles import COORDINATOR_GROUP
 from sandbox.server import serve
+from tests.doubles import job_gate
 from tests.factories import CoordinatorFactory, SuperuserFactory, UserFactory
 
 
@@ -87,3 +89,17 @@ def start_sandbox():
     yield start
     for server in running:
         server.stop()
+
+
+@pytest.fixture
+def job_threads(settings, monkeypatch):
+    """Jobs on one background thread, as with no broker (the test settings run them in the request), and
+    the gate (:class:`tests.doubles.JobGate`) closed. Afterwards the gate opens and the jobs are waited
+    for, so none writes into the next test's database (``jobs_local_wait()`` waits for them)."""
+    settings.JOBS_LOCAL_THREADS = 1
+    monkeypatch.setattr(jobs, "local_runner", jobs.LocalRunner())  # one thread, whatever earlier tests started
+    job_gate.opened.clear()
+    job_gate.connections.clear()
+    yield job_gate
+    job_gate.open()
+    jobs.jobs_local_wait()

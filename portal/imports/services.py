@@ -9,13 +9,13 @@ All audit events of one import share the import's correlation id.
 import uuid
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import date
+from datetime import date, timedelta
 from itertools import batched
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
+from django.db.models import Exists, Max, OuterRef, Q
 from django.db.models.fields.json import KT
 from django.utils import timezone
 from django.utils.functional import lazy
@@ -30,7 +30,8 @@ from portal.http import RemoteError
 from portal.imports.models import LearnerImport, LearnerImportChunk, LearnerImportRow
 from portal.imports.parsing import COLUMNS, ParsedFile, ParsedRow, parse_file
 from portal.integrations import import_hooks, integration_get, integration_require
-from portal.jobs import JobProgress, job_handler, job_launch
+from portal.jobs import JobProgress, job_fail, job_handler, job_launch
+from portal.locks import lock_hold
 from portal.models import Job, Learner, external_id_generate
 from portal.pe_numbers import PENumber
 from portal.services import learner_snapshot, pe_registrations_add, pe_registrations_replace
@@ -87,6 +88,47 @@ def learner_import_preview_job(job, progress) -> dict:
     finally:
         learner_import.chunks.all().delete()
     return {"summary": learner_import.counts_summary, "next_url": learner_import.get_absolute_url()}
+
+
+# Abandoned uploads one sweep expires, the oldest first (each may hold some fifty 1 MB pieces).
+EXPIRE_BATCH = 100
+
+
+def learner_import_uploads_expire() -> dict:
+    """Beat: delete the stored pieces of uploaded files that no check will read, so that no file (whose
+    Password column holds passwords) stays in the database longer than ``IMPORT_UPLOAD_KEEP_HOURS``.
+
+    The check deletes its file itself, finished or failed; what is left is the file of a check whose
+    process died in that moment, and of one that never finished (its worker gone, the broker's message
+    lost): after the hours allowed its job fails with a message saying so, which the import's page
+    shows. Running it again changes nothing. Audited with the counts only."""
+    pending = LearnerImport.objects.filter(Exists(LearnerImportChunk.objects.filter(learner_import=OuterRef("pk"))))
+    checked = pending.filter(preview_job__status__in=[Job.SUCCEEDED, Job.FAILED])
+    leftover = LearnerImportChunk.objects.filter(learner_import__in=checked.values("pk")).delete()[0]
+    cutoff = timezone.now() - timedelta(hours=settings.IMPORT_UPLOAD_KEEP_HOURS)
+    expired = 0
+    for learner_import in (pending.filter(created_at__lt=cutoff).select_related("preview_job")
+                           .order_by("created_at")[:EXPIRE_BATCH]):
+        expired += _upload_expire(learner_import)
+    if leftover or expired:
+        audit_record(action="learner_import.uploads_expire", summary=_(
+            "Deleted the stored files of %(expired)d uploads not checked within %(hours)d hours, and "
+            "%(leftover)d pieces left by finished checks.")
+            % {"expired": expired, "hours": settings.IMPORT_UPLOAD_KEEP_HOURS, "leftover": leftover})
+    return {"expired": expired, "leftover_pieces": leftover}
+
+
+def _upload_expire(learner_import: LearnerImport) -> int:
+    """Fail the import's check and delete its file, unless the check is running now (its lock is taken)."""
+    job = learner_import.preview_job
+    with lock_hold(f"job:{job.pk}") as taken:  # the check cannot start meanwhile, and finds itself failed
+        if not taken:
+            return 0
+        with audit_context(correlation_id=learner_import.correlation_id), transaction.atomic():
+            job_fail(job, _("The file was not checked within %(hours)d hours of its upload and has been deleted. "
+                            "Upload it again.") % {"hours": settings.IMPORT_UPLOAD_KEEP_HOURS})
+            learner_import.chunks.all().delete()
+    return 1
 
 
 def learner_import_preview(*, data: bytes, file_name: str, update_existing: bool, push_to: Sequence[str] = (),

@@ -1,4 +1,5 @@
 import pytest
+from django.urls import reverse
 from playwright.sync_api import expect
 
 from portal.models import Learner
@@ -59,3 +60,21 @@ def test_coordinator_imports_a_csv_with_a_bad_row(logged_in_page, live_server, t
     expect(table).not_to_contain_text("Kees")
     assert not Learner.objects.filter(external_id="BR-003").exists()
     assert Learner.objects.count() == 2
+
+
+def test_without_a_broker_the_page_follows_the_check_then_shows_the_preview(logged_in_page, live_server, job_threads,
+                                                                             tmp_path):
+    path = tmp_path / "learners.csv"
+    path.write_text(CSV, encoding="utf-8")
+    page = logged_in_page
+    job_threads.launch()  # keeps the one background thread busy: the check waits its turn
+
+    page.goto(f"{live_server.url}{reverse('import_upload')}")
+    page.get_by_label("CSV file").set_input_files(path)
+    page.get_by_role("button", name="Check the file").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Checking learners.csv")  # the upload answered
+    expect(page.locator("#import-checking [data-job-status]")).to_have_attribute("data-job-status", "queued")
+    job_threads.open()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Preview of learners.csv")  # polled, then reloaded
+    expect(page.locator('#import-rows tr[data-line="4"]')).to_contain_text("error")

@@ -92,9 +92,12 @@ def test_a_pipe_gets_no_progress_bar():
     assert "\r[" not in out.getvalue()
 
 
-# Committed for real, as outside a test: the push job then runs (no broker) before the command ends.
+# Committed for real, as outside a test: the push job then runs (no broker) before the command ends, on the
+# command's background threads (the default) or in it (JOBS_LOCAL_THREADS=0).
 @pytest.mark.django_db(transaction=True)
-def test_push_to_anewspring_creates_the_imported_learners_there(anewspring):
+@pytest.mark.parametrize("threads", [2, 0])
+def test_push_to_anewspring_creates_the_imported_learners_there(anewspring, settings, threads):
+    settings.JOBS_LOCAL_THREADS = threads
     output = import_learners(CORPUS / "ok_utf8.csv", "--push-to", "anewspring")
     assert "Learners created: 2; updated: 0." in output
     assert "aNewSpring: 2 created or updated, 0 failed, 0 not attempted." in output

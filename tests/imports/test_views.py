@@ -4,6 +4,7 @@ from django.test import TestCase
 from django.urls import reverse
 
 from portal.imports.models import LearnerImport, LearnerImportChunk
+from portal.jobs import jobs_local_wait
 from portal.models import Job, Learner
 
 pytestmark = pytest.mark.django_db
@@ -135,3 +136,38 @@ def test_the_pages_need_the_import_permission(client, plain_user):
     client.force_login(plain_user)
     assert upload(client, GOOD).status_code == 403
     assert not LearnerImport.objects.exists()
+
+
+# --- without a broker: the file is checked and imported on a background thread, not in the request -----
+@pytest.mark.django_db(transaction=True)
+def test_without_a_broker_the_upload_and_the_import_answer_at_once_and_their_pages_follow(job_threads,
+                                                                                          coordinator_client):
+    job_threads.launch()  # keeps the one background thread busy: the check waits its turn
+    response = coordinator_client.post(reverse("import_upload"), {
+        "file": SimpleUploadedFile("learners.csv", WITH_ERROR, content_type="text/csv"), "existing": "update"})
+    learner_import = LearnerImport.objects.get()
+    assert response.url == reverse("import_preview", args=[learner_import.pk])
+    assert learner_import.preview_job.status == Job.QUEUED and learner_import.chunks.exists()
+    page = coordinator_client.get(response.url).content.decode()
+    assert "is being checked row by row" in page and 'hx-trigger="every 1s"' in page
+    assert 'data-job-status="queued"' in page
+
+    job_threads.open()
+    jobs_local_wait()
+    assert coordinator_client.get(response.url, headers={"HX-Request": "true"}).headers["HX-Refresh"] == "true"
+    page = coordinator_client.get(response.url).content.decode()
+    assert "1 row has errors." in page and 'data-line="4"' in page
+    assert not learner_import.chunks.exists()
+
+    job_threads.opened.clear()
+    job_threads.launch()
+    response = coordinator_client.post(reverse("import_confirm", args=[learner_import.pk]), {"valid_only": "on"})
+    assert response.url == reverse("import_detail", args=[learner_import.pk])
+    page = coordinator_client.get(response.url).content.decode()
+    assert 'data-job-status="queued"' in page and 'hx-trigger="every 1s"' in page
+    assert not Learner.objects.exists()
+
+    job_threads.open()
+    jobs_local_wait()
+    page = coordinator_client.get(response.url).content.decode()
+    assert 'data-job-status="succeeded"' in page and "Learners created: 2; updated: 0." in page

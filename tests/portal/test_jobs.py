@@ -3,11 +3,13 @@
 import uuid
 
 import pytest
+from django.db import connections
 from django.urls import reverse
 
+from portal import jobs
 from portal.audit import audit_context
 from portal.integrations import NotConfigured
-from portal.jobs import job_handler, job_launch
+from portal.jobs import job_handler, job_launch, jobs_local_wait
 from portal.models import AuditEvent, Job
 
 pytestmark = pytest.mark.django_db
@@ -68,3 +70,56 @@ def test_a_job_needing_an_unconfigured_system_is_not_started():
     with pytest.raises(NotConfigured, match="aNewSpring is not configured"):
         job_launch(kind="test_counts", title="Needs aNewSpring", params={}, requires="anewspring")
     assert not Job.objects.exists() and not AuditEvent.objects.exists()
+
+
+# --- without a broker: background threads of the web process --------------------------------------
+@pytest.mark.django_db(transaction=True)
+def test_without_a_broker_a_job_runs_after_the_request_on_a_thread_of_its_own(job_threads, coordinator):
+    with audit_context(user=coordinator) as request_context:
+        job = job_threads.launch(user=coordinator)
+
+    job.refresh_from_db()
+    assert not job.finished  # the launch returned with the job still to run
+    job_threads.open()
+    jobs_local_wait()
+    job.refresh_from_db()
+    assert job.status == Job.SUCCEEDED and job.result == {"summary": "The gate opened."}
+    assert [(e.action, e.actor, e.correlation_id) for e in job_events(job)] == [
+        ("job.start", coordinator.username, request_context.correlation_id),
+        ("job.finish", coordinator.username, request_context.correlation_id)]
+    job_connection = job_threads.connections[0]
+    assert job_connection is not connections["default"]
+    if job_connection.vendor == "postgresql":  # Django never closes SQLite's in-memory test database
+        assert job_connection.connection is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_a_broker_a_failing_job_is_recorded_as_failed(job_threads, coordinator_client):
+    job = job_threads.launch(fail=True)
+    job_threads.open()
+    jobs_local_wait()
+
+    job.refresh_from_db()
+    assert job.status == Job.FAILED and job.error == "The file ended in the middle of row 3"
+    failed = job_events(job).get(action="job.fail")
+    assert (failed.outcome, failed.correlation_id) == ("failure", job.correlation_id)
+    page = coordinator_client.get(reverse("job_detail", args=[job.pk])).content.decode()
+    assert 'data-job-status="failed"' in page and "The file ended in the middle of row 3" in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_a_broker_a_new_process_runs_the_jobs_an_earlier_one_left(job_threads):
+    """Without a broker there is no beat: the first request of a process does its sweep, for the jobs the
+    last process cut off (running, their lock free) and those it had still queued in its memory."""
+    cut_off = Job.objects.create(kind=job_threads.KIND, title="Cut off", status=Job.RUNNING)
+    waiting = Job.objects.create(kind=job_threads.KIND, title="Waiting its turn")
+    job_threads.open()
+
+    jobs.local_runner.recover()
+    jobs_local_wait()
+
+    for job in (cut_off, waiting):
+        job.refresh_from_db()
+        assert job.status == Job.SUCCEEDED, job.title
+    assert list(job_events(cut_off).values_list("action", flat=True)) == ["job.resume", "job.finish"]
+    assert list(job_events(waiting).values_list("action", flat=True)) == ["job.finish"]

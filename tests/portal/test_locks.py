@@ -1,15 +1,12 @@
 """Locks per job and per periodic task kind, on whichever database runs the tests (PostgreSQL: advisory
 locks; SQLite: the cache). "Another worker" is a thread with its own database connection."""
 
-import threading
-from contextlib import contextmanager
-
 import pytest
-from django.db import connections
 
 from portal.jobs import job_handler, job_run_now, jobs_resume_interrupted
 from portal.locks import exclusive, lock_free, lock_hold
 from portal.models import AuditEvent, Job
+from tests.doubles import held_elsewhere
 
 pytestmark = pytest.mark.django_db(transaction=True)
 runs = []
@@ -21,30 +18,6 @@ def resumable_job(job, progress) -> dict:
     done = job.result.get("done", [])
     runs.append([item for item in job.params["items"] if item not in done])
     return {"done": job.params["items"]}
-
-
-@contextmanager
-def held_elsewhere(name: str):
-    """``name`` held by another thread (another connection, as another worker would) until the block ends."""
-    taken, release = threading.Event(), threading.Event()
-
-    def hold():
-        try:
-            with lock_hold(name) as got:
-                assert got
-                taken.set()
-                release.wait(10)
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=hold)
-    thread.start()
-    assert taken.wait(10)
-    try:
-        yield
-    finally:
-        release.set()
-        thread.join(10)
 
 
 def job(status=Job.QUEUED, **result) -> Job:

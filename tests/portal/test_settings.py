@@ -37,6 +37,9 @@ def test_check_deploy_is_clean_with_production_settings():
     ("WEB_STATEMENT_TIMEOUT", "-1", "WEB_STATEMENT_TIMEOUT must be 0 or more seconds"),
     ("IMPORT_MAX_ROWS", "0", "IMPORT_MAX_ROWS must be a positive number"),
     ("SESSION_IDLE_MINUTES", "0", "SESSION_IDLE_MINUTES must be a positive number"),
+    ("JOBS_LOCAL_THREADS", "-1", "JOBS_LOCAL_THREADS must be a number from 0 to 16"),
+    ("JOBS_LOCAL_THREADS", "two", "invalid literal"),
+    ("IMPORT_UPLOAD_KEEP_HOURS", "0", "IMPORT_UPLOAD_KEEP_HOURS must be a positive number"),
 ])
 def test_bad_values_stop_the_start(name, value, message):
     result = manage("check", **{**PRODUCTION, name: value})

@@ -14,6 +14,7 @@ from portal.imports.services import (
     learner_import_push_start,
 )
 from portal.integrations import import_hooks, integrations
+from portal.jobs import jobs_local_wait
 
 MAX_PROBLEMS_SHOWN = 50
 
@@ -86,8 +87,10 @@ class Command(BaseCommand):
                 raise CommandError(" ".join(exc.messages)) from exc
             result = learner_import_apply(learner_import=learner_import, progress=TerminalProgress(self.stdout))
             self.stdout.write(self.style.SUCCESS(result["summary"]))
-            for name in push_to:
-                self._print_push(learner_import_push_start(learner_import=learner_import, integration=name))
+            push_jobs = [learner_import_push_start(learner_import=learner_import, integration=name) for name in push_to]
+            jobs_local_wait()  # without a broker the jobs run on this process's threads, which end with it
+            for job in push_jobs:
+                self._print_push(job)
         self.stdout.write(f"Audit events: correlation id {learner_import.correlation_id}")
 
     def _print_push(self, job) -> None:
