@@ -146,9 +146,10 @@ def audit_remote_call(call: RemoteCall) -> AuditEvent:
 def remote_call_fields(call: RemoteCall) -> dict[str, object]:
     """The event fields of one remote call (for :func:`audit_record_many` entries)."""
     failed = call.error or call.status is None or call.status >= 400
+    retried = f" ({call.attempts} attempts)" if call.attempts > 1 else ""
     return {"action": "remote_call", "system": call.system,
             "outcome": AuditEvent.OUTCOME_FAILURE if failed else AuditEvent.OUTCOME_SUCCESS,
-            "summary": f"{call.method} {call.path}"[:500], "error": call.error, "http_method": call.method,
+            "summary": f"{call.method} {call.path}"[:480] + retried, "error": call.error, "http_method": call.method,
             "http_path": call.path[:500], "http_status": call.status, "duration_ms": call.duration_ms,
             "request_summary": call.request_summary, "response_summary": call.response_summary}
 

@@ -1,9 +1,10 @@
 """The one door for outgoing HTTP: every client module builds its session here.
 
 A session from :func:`build_session` always has connect/read timeouts, retries only
-idempotent requests (on connection errors and 502/503/504, honouring Retry-After), and
-reports each call as a :class:`RemoteCall` with secrets redacted, so the caller can
-audit it without ever seeing a key.
+idempotent requests (on connection errors, read timeouts, an answer whose body comes too late,
+and 502/503/504, honouring Retry-After), and reports each call as one :class:`RemoteCall`
+(saying how many attempts it took) with secrets redacted, so the caller can audit it without
+ever seeing a key.
 """
 
 import re
@@ -14,7 +15,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
-from urllib3.exceptions import ReadTimeoutError
+from urllib3.exceptions import MaxRetryError, ReadTimeoutError
 from urllib3.util.retry import Retry
 
 REDACTED = "***"
@@ -45,6 +46,7 @@ class RemoteCall:
     request_summary: str
     response_summary: str
     error: str = ""
+    attempts: int = 1  # the retries of an idempotent call included
 
 
 _SECRET_WORD = re.compile(r"key|password|secret|token|uuid", re.I)
@@ -120,17 +122,20 @@ class PortalSession(requests.Session):
         started = time.monotonic()
         response = None
         error = ""
+        attempts = 1
         try:
             response = super().request(method, url, *args, **kwargs)
+            attempts = getattr(response, "attempts", 1)
             return response
         except requests.RequestException as exc:
             error = redact(f"{type(exc).__name__}: {exc}", self.secrets)
+            attempts = getattr(exc, "attempts", 1)
             raise
         finally:
             if self.on_call is not None:
-                self.on_call(self._describe(method, full_url, response, error, started))
+                self.on_call(self._describe(method, full_url, response, error, started, attempts))
 
-    def _describe(self, method, url, response, error, started) -> RemoteCall:
+    def _describe(self, method, url, response, error, started, attempts) -> RemoteCall:
         parts = urlsplit(url)
         query = "&".join(f"{k}={v}" for k, v in redact_mapping(dict(parse_qsl(parts.query)), self.secrets).items())
         sent = response.request.body if response is not None else None
@@ -143,7 +148,42 @@ class PortalSession(requests.Session):
             request_summary=_summarise_body(sent, self.secrets),
             response_summary=_summarise_body(response.text, self.secrets) if response is not None else "",
             error=error,
+            attempts=attempts,
         )
+
+
+class _RetryingAdapter(HTTPAdapter):
+    """urllib3 retries an idempotent request up to its answer's headers; this adapter reads the body
+    too, so an answer that starts in time and ends late is retried like one that never started
+    (at most its Retry's ``read`` count more times), and it counts the attempts for the audit."""
+
+    def send(self, request, stream=False, **kwargs):
+        retry, attempts = self.max_retries, 0
+        while True:
+            try:
+                response = super().send(request, stream=stream, **kwargs)
+            except requests.RequestException as exc:
+                # Given up after every retry, or failed where no retry is allowed.
+                exhausted = isinstance(exc.args[0] if exc.args else None, MaxRetryError)
+                exc.attempts = attempts + (self.max_retries.total + 1 if exhausted else 1)
+                raise
+            history = getattr(getattr(response.raw, "retries", None), "history", ())
+            attempts += len(history) + 1
+            response.attempts = attempts
+            if stream:
+                return response
+            try:
+                response.content  # noqa: B018 - read here, where a late body can still be retried
+                return response
+            except requests.RequestException as exc:
+                exc.attempts = attempts
+                if request.method not in IDEMPOTENT_METHODS or not read_timed_out(exc):
+                    raise
+                try:
+                    retry = retry.increment(request.method, request.url, error=exc.args[0])
+                except MaxRetryError:
+                    raise exc from None
+                retry.sleep()
 
 
 def build_session(
@@ -172,7 +212,7 @@ def build_session(
         respect_retry_after_header=True,
         raise_on_status=False,
     )
-    adapter = HTTPAdapter(max_retries=retry)
+    adapter = _RetryingAdapter(max_retries=retry)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session

@@ -4,6 +4,7 @@ import weakref
 from django.conf import settings
 from django.db import connection
 from django.http import HttpResponseBadRequest
+from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
@@ -46,7 +47,8 @@ class StatementTimeoutMiddleware:
         self.limited = weakref.WeakSet()  # the database connections (CONN_MAX_AGE keeps them) that have it
 
     def __call__(self, request):
-        if connection.vendor == "postgresql":
+        # The health check runs only SELECT 1, and must answer 503 (not a server error) when the database is down.
+        if connection.vendor == "postgresql" and request.path_info != reverse("health"):
             connection.ensure_connection()
             if connection.connection not in self.limited:
                 with connection.cursor() as cursor:

@@ -5,10 +5,11 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from portal.audit import audit_record, diff
-from portal.models import Activity
+from portal.models import Activity, AuditEvent
 from subscriptions.client import AnewspringError
 from subscriptions.models import ActivityResult, Subscription
 from subscriptions.services.common import SYSTEM, anewspring_client, course_ref, learner_ref, remote_action
@@ -46,6 +47,13 @@ def subscription_update(*, subscription: Subscription, start_date: date | None =
                                               fields=", ".join(changes) or gettext_lazy("nothing"))),
                          changes=changes)
     refresh_quietly(subscription, client)
+    if expire_now and not subscription.expired:
+        # aNewSpring's 2xx counts as done, yet what it shows now is the truth: never report "expired" then.
+        message = _("aNewSpring accepted the expiry, but reading the subscription back shows it is not expired; "
+                    "look at it in aNewSpring and try again.")
+        audit_record(action="subscription.expire", system=SYSTEM, outcome=AuditEvent.OUTCOME_FAILURE, learner=learner,
+                     course=course, obj=subscription, error=message)
+        raise AnewspringError(message, retryable=True)
     return subscription
 
 

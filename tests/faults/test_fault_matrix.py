@@ -5,8 +5,9 @@ The calls are enumerated from the client classes, so a new public method without
 hook the services use) inside the services' failure audit, and checks what a coordinator and an
 operator rely on: only the client's own error family escapes (a view turns it into a message, never
 a server error page), its message is one readable line, the call is in the audit log with the
-failure, a GET is retried on what may pass (503 honouring Retry-After, a read timeout, a gateway's
-error page) and a POST never is. PE-online's row runs the submission service, so it also checks the
+failure (its one event saying how many attempts it took), a GET is retried on what may pass (503
+honouring Retry-After, a read timeout, an answer that ends late, a gateway's error page) and a POST
+never is. PE-online's row runs the submission service, so it also checks the
 award left behind. The outcomes are printed at the end of the run and written to
 ``bench/fault-matrix.md`` when the whole matrix ran.
 """
@@ -108,7 +109,7 @@ FAULTS = [
 # Faults a later attempt may cure: the error says so (retryable) and a GET is retried at the HTTP layer.
 PASSING = {"timeout", "connection refused", "500", "503 Retry-After", "429", "HTML error page", "very slow answer"}
 UNREADABLE = {"malformed body", "2xx unexpected body"}
-GET_ATTEMPTS = {"timeout": 2, "503 Retry-After": 2, "HTML error page": 4}
+GET_ATTEMPTS = {"timeout": 2, "503 Retry-After": 2, "HTML error page": 4, "very slow answer": 2}
 
 
 def _fault_kwargs(fault: Fault, system: str, path: str) -> dict:
@@ -314,6 +315,9 @@ def test_fault_matrix(call: Call, fault: Fault, start_sandbox, settings):
         if not fault.refused and not fault.token_expired:
             expected = GET_ATTEMPTS.get(fault.name, 1) if call.idempotent else 1
             assert len(sent) == expected, f"{len(sent)} attempts"
+            # The one event of the call says how many attempts it took.
+            summary = [e.summary for e in remote if call.path in e.http_path][-1]
+            assert summary.endswith(f"({expected} attempts)") if expected > 1 else "attempts)" not in summary, summary
         if fault.name == "503 Retry-After" and call.idempotent:
             assert error is None and seconds >= 1, "Retry-After honoured, then the retry succeeds"
         # An answer that cannot be read is never taken for data; only aNewSpring's POSTs take any 2xx

@@ -61,6 +61,41 @@ def test_a_slow_server_times_out_and_the_failure_is_reported(echo):
     assert calls[0].status is None and "timed out" in calls[0].error
 
 
+def test_a_get_whose_answer_ends_late_is_retried_and_reported_as_one_call(echo):
+    calls = []
+    echo.app.fail_next(status=200, body="late", body_delay=0.6)
+    response = session(calls, read_timeout=0.3).get(f"{echo.url}/api/getTemplates")
+    assert response.status_code == 200 and response.json()["path"] == "/api/getTemplates"
+    assert len(echo.app.requests) == 2
+    [call] = calls
+    assert (call.status, call.attempts, call.error) == (200, 2, "")
+
+
+def test_late_answers_are_retried_a_bounded_number_of_times(echo):
+    calls = []
+    echo.app.fail_next(status=200, body="late", body_delay=0.6, times=10)
+    with pytest.raises(requests.ConnectionError, match="timed out"):
+        session(calls, read_timeout=0.3, retries=2).get(f"{echo.url}/api/getTemplates")
+    assert len(echo.app.requests) == 3
+    [call] = calls
+    assert call.attempts == 3 and "timed out" in call.error
+
+
+def test_a_post_whose_answer_ends_late_is_not_retried(echo):
+    calls = []
+    echo.app.fail_next(status=200, body="late", body_delay=0.6)
+    with pytest.raises(requests.ConnectionError, match="timed out"):
+        session(calls, read_timeout=0.3).post(f"{echo.url}/api/subscribe/1/2")
+    assert len(echo.app.requests) == 1 and calls[0].attempts == 1
+
+
+def test_the_retries_urllib3_makes_are_counted(echo):
+    calls = []
+    echo.app.fail_next(status=503, times=2)
+    assert session(calls).get(f"{echo.url}/api/getTemplates").status_code == 200
+    assert calls[0].attempts == 3
+
+
 def test_redaction_covers_query_form_json_and_xml():
     text = "userKey=abc&x=1 {\"apiKey\": \"abc\"} <userKey>abc</userKey> <szPassword>pw</szPassword> token: abc"
     assert "abc" not in redact(text) and "pw" not in redact(text) and "x=1" in redact(text)

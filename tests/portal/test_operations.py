@@ -59,6 +59,21 @@ def test_an_unreachable_database_answers_503():
     assert status == "503" and json.loads(body) == {"database": "down", "broker": "not configured"}, result.stderr
 
 
+def test_a_postgresql_host_that_never_answers_is_down_within_seconds():
+    """A database host that takes the connection and says nothing (a hung server, a half-open
+    firewall) must not hold the load balancer's check: the connect timeout ends the wait."""
+    code = "from django.test import Client; r = Client().get('/healthz'); print(r.status_code, r.content.decode())"
+    with socket.create_server(("127.0.0.1", 0)) as silent:
+        started = time.monotonic()
+        result = manage("shell", "-c", code, **{
+            **PRODUCTION, "ALLOWED_HOSTS": "testserver", "CELERY_BROKER_URL": "", "DATABASE_CONNECT_TIMEOUT": "1",
+            "DATABASE_URL": f"postgres://portal@127.0.0.1:{silent.getsockname()[1]}/portal"})
+        seconds = time.monotonic() - started
+    status, body = result.stdout.strip().splitlines()[-1].split(" ", 1)
+    assert status == "503" and json.loads(body) == {"database": "down", "broker": "not configured"}, result.stderr
+    assert seconds < 15, seconds
+
+
 def test_health_is_exempt_from_the_https_redirect_and_the_rest_is_not():
     result = manage("shell", "-c", "from django.conf import settings; import re; "
                     "print([bool(re.match(p, 'healthz')) for p in settings.SECURE_REDIRECT_EXEMPT], "

@@ -40,11 +40,26 @@ def test_check_deploy_is_clean_with_production_settings():
     ("JOBS_LOCAL_THREADS", "-1", "JOBS_LOCAL_THREADS must be a number from 0 to 16"),
     ("JOBS_LOCAL_THREADS", "two", "invalid literal"),
     ("IMPORT_UPLOAD_KEEP_HOURS", "0", "IMPORT_UPLOAD_KEEP_HOURS must be a positive number"),
+    ("DATABASE_CONNECT_TIMEOUT", "0", "DATABASE_CONNECT_TIMEOUT must be a positive number"),
 ])
 def test_bad_values_stop_the_start(name, value, message):
     result = manage("check", **{**PRODUCTION, name: value})
     assert result.returncode != 0 and message in result.stderr
 
+
+
+@pytest.mark.parametrize("url, timeout, expected", [
+    ("postgres://portal@db.example.org:5432/portal", None, 5),
+    ("postgres://portal@db.example.org:5432/portal", "2", 2),
+    ("postgres://portal@db.example.org:5432/portal?connect_timeout=9", "2", 9),  # the URL's own wins
+])
+def test_postgresql_connections_give_up_after_a_connect_timeout(url, timeout, expected):
+    """libpq waits for ever by default: /healthz and every request would hang on a dead database host."""
+    code = "from django.conf import settings as s; print(repr(s.DATABASES['default']['OPTIONS']['connect_timeout']))"
+    extra = {"DATABASE_CONNECT_TIMEOUT": timeout} if timeout else {}
+    result = manage("shell", "--no-imports", "-c", code, **{**PRODUCTION, "DATABASE_URL": url, **extra})
+    assert result.returncode == 0, result.stderr
+    assert eval(result.stdout.strip().splitlines()[-1]) == expected  # noqa: S307 - the repr our own code printed
 
 
 def _production_answer(expression: str):
