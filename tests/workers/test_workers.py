@@ -85,24 +85,31 @@ def test_two_workers_subscribe_each_learner_once_with_a_job_delivered_twice_and_
     assert AuditEvent.objects.filter(correlation_id=first.correlation_id, action="job.finish").count() == 1
 
 
-def test_a_worker_killed_in_the_middle_of_a_bulk_subscribe_is_resumed_without_a_second_subscribe(anewspring,
-                                                                                                 workers):
-    people = learners(12)
-    course = Course.objects.get(external_id=WOUND_COURSE_IDS[0])
-    workers.start("w1")
-    job = subscriptions_bulk_start(learners=people, course=course)
-    wait_for(lambda: sum(remote_writes(anewspring, "subscribe").values()) >= 4, what="4 subscribes")
+def _killed_after_four_writes_and_resumed(workers, job, writes) -> int:
+    """Kill worker w1 once the remote system has had four writes, start w2, resume the job and wait until
+    it succeeded; returns the writes counted at the kill."""
+    wait_for(lambda: writes() >= 4, what="4 remote writes")
     workers.kill("w1")
-    killed_at = sum(remote_writes(anewspring, "subscribe").values())
+    killed_at = writes()
     assert Job.objects.get(pk=job.pk).status == Job.RUNNING
 
     workers.start("w2")
     wait_for(lambda: lock_free(f"job:{job.pk}"), what="PostgreSQL to release the dead worker's lock")
     assert jobs_resume_interrupted() == {"resumed": [job.pk]}
     wait_for(lambda: finished(job), what="the resumed job")
-
     job.refresh_from_db()
     assert job.status == Job.SUCCEEDED, job.error
+    return killed_at
+
+
+def test_a_worker_killed_in_the_middle_of_a_bulk_subscribe_is_resumed_without_a_second_subscribe(anewspring,
+                                                                                                 workers):
+    people = learners(12)
+    course = Course.objects.get(external_id=WOUND_COURSE_IDS[0])
+    workers.start("w1")
+    job = subscriptions_bulk_start(learners=people, course=course)
+    killed_at = _killed_after_four_writes_and_resumed(workers, job,
+                                                     lambda: sum(remote_writes(anewspring, "subscribe").values()))
     assert 4 <= killed_at < 12, "killed in the middle"
     assert remote_writes(anewspring, "subscribe") == Counter(learner.external_id for learner in people)
     statuses = Counter(o["status"] for o in job.result["outcomes"])
@@ -299,18 +306,8 @@ def test_a_worker_killed_in_the_middle_of_a_bulk_enrol_is_resumed_without_a_seco
     workers.start("w1")
     job = enrolments_bulk_start(learners=people, framework=framework, values=common, unit_uuids=[],
                                 send_login_details=False)
-    wait_for(lambda: len(learning_assistant.received("GroupEnrolment")) >= 4, what="4 enrolments")
-    workers.kill("w1")
-    killed_at = len(learning_assistant.received("GroupEnrolment"))
-    assert Job.objects.get(pk=job.pk).status == Job.RUNNING
-
-    workers.start("w2")
-    wait_for(lambda: lock_free(f"job:{job.pk}"), what="PostgreSQL to release the dead worker's lock")
-    assert jobs_resume_interrupted() == {"resumed": [job.pk]}
-    wait_for(lambda: finished(job), what="the resumed job")
-
-    job.refresh_from_db()
-    assert job.status == Job.SUCCEEDED, job.error
+    killed_at = _killed_after_four_writes_and_resumed(workers, job,
+                                                     lambda: len(learning_assistant.received("GroupEnrolment")))
     assert 4 <= killed_at < 12, "killed in the middle"
     sent = Counter(e.find(".//SourceSystemLearnerUUID").text for e in learning_assistant.received("GroupEnrolment"))
     assert len(sent) == 12 and set(sent.values()) == {1}, sent
