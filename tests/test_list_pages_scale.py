@@ -171,3 +171,15 @@ def test_every_filter_and_sort_of_a_list_page_has_an_index(model, filterset, tab
     missing = sorted(what for what, column in _columns_offered(model, filterset, table) if column not in leading)
 
     assert not missing, f"{model.__name__}: no index starts with the column of {missing}"
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db
+@pytest.mark.parametrize(("field", "value"), [("system", "anewspring"), ("outcome", "failure"), ("learner_id", 1)])
+def test_an_audit_filter_reads_its_page_off_an_index_in_the_log_order(field, value):
+    """The newest events of one system come off its index in order, however many newer events another
+    system wrote (a walk down the time index filtering them took 0.4 s behind 590,000 import events)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # an empty table: the planner would read it all
+        plan = AuditEvent.objects.filter(**{field: value}).order_by("-created_at", "-id")[:26].explain()
+    assert "Sort" not in plan and "Filter" not in plan, plan
