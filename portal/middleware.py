@@ -45,10 +45,11 @@ class StatementTimeoutMiddleware:
         self.get_response = get_response
         self.milliseconds = int(settings.WEB_STATEMENT_TIMEOUT * 1000)
         self.limited = weakref.WeakSet()  # the database connections (CONN_MAX_AGE keeps them) that have it
+        # The health check runs only SELECT 1, and must answer 503 (not a server error) when the database is down.
+        self.health_path = reverse("health")
 
     def __call__(self, request):
-        # The health check runs only SELECT 1, and must answer 503 (not a server error) when the database is down.
-        if connection.vendor == "postgresql" and request.path_info != reverse("health"):
+        if connection.vendor == "postgresql" and request.path_info != self.health_path:
             connection.ensure_connection()
             if connection.connection not in self.limited:
                 with connection.cursor() as cursor:
@@ -71,6 +72,9 @@ class NoStoreForUsersMiddleware:
         return response
 
 
+SESSION_REFRESHED_KEY = "_portal_refreshed"
+
+
 class SessionIdleMiddleware:
     """The idle timeout (SESSION_IDLE_MINUTES) without writing the session on every request: the end
     of a session moves on at most once every SESSION_REFRESH_SECONDS, plenty for a timeout of hours.
@@ -88,5 +92,3 @@ class SessionIdleMiddleware:
                 session[SESSION_REFRESHED_KEY] = now  # modified: SessionMiddleware saves it with a new end
         return response
 
-
-SESSION_REFRESHED_KEY = "_portal_refreshed"

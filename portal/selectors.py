@@ -31,14 +31,14 @@ def learner_search(*, query: str, learners: QuerySet[Learner] | None = None) -> 
     exponentially with the number of terms). On PostgreSQL every part of it has an index: a trigram
     index on the names, e-mail and login as one text, an index each on the upper-cased external ID and
     UID, and the learners holding a PE number are looked up first (numbers are digits only)."""
-    learners = Learner.objects.all() if learners is None else learners
+    learners = (Learner.objects.all() if learners is None else learners).alias(search_text=LEARNER_SEARCH_TEXT)
     for term in search_terms(query):
         condition = Q(search_text__icontains=term) | Q(external_id__iexact=term) | Q(uid__iexact=term)
         number = term.rpartition("/")[2]
         if number.isdigit():
             holders = PERegistration.objects.filter(number=number).values_list("learner_id", flat=True)
             condition |= Q(pk__in=list(holders[:SEARCH_MAX_HOLDERS]))
-        learners = learners.alias(search_text=LEARNER_SEARCH_TEXT).filter(condition)
+        learners = learners.filter(condition)
     return learners
 
 
