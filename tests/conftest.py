@@ -3,6 +3,7 @@ import os
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
+from django.core.cache import cache
 from django.db import connection
 
 from portal import jobs
@@ -27,6 +28,12 @@ def pytest_collection_modifyitems(config, items):
     if reporter is not None:
         reporter.write_line(f"{len(marked)} tests marked postgresql deselected: no {' and no '.join(missing)} "
                             "(set DATABASE_URL to PostgreSQL and CELERY_BROKER_URL to Redis to run them)")
+
+
+@pytest.fixture(autouse=True)
+def _cache_cleared():
+    """Each test starts with an empty cache: a chart or token cached by an earlier test is not its data."""
+    cache.clear()
 
 
 @pytest.fixture(scope="session")

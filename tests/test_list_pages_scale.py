@@ -5,6 +5,7 @@ that starts with its column."""
 from collections import Counter
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.db.models.signals import post_init
 from django.test.utils import CaptureQueriesContext
@@ -72,6 +73,7 @@ def _queries(client, urls: dict[str, list[str]]) -> dict[str, int]:
     for page, page_urls in urls.items():
         counts[page] = 0
         for url in page_urls:
+            cache.clear()  # every page counted cold: a chart cached by the last request is not free
             with CaptureQueriesContext(connection) as queries:
                 response = client.get(url)
                 if response.streaming:
@@ -182,4 +184,18 @@ def test_an_audit_filter_reads_its_page_off_an_index_in_the_log_order(field, val
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")  # an empty table: the planner would read it all
         plan = AuditEvent.objects.filter(**{field: value}).order_by("-created_at", "-id")[:26].explain()
+    assert "Sort" not in plan and "Filter" not in plan, plan
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db
+@pytest.mark.parametrize("filters", [{}, {"status": Award.ACCEPTED}], ids=["all", "one status"])
+def test_the_awards_list_reads_its_page_off_an_index_in_its_order(filters):
+    """The rules create thousands of awards in one run, all in the same second: the newest page comes off
+    an index that ends with the id, not from sorting every award of that second (11 ms at 20,000)."""
+    with connection.cursor() as cursor:
+        # A near-empty table: the planner would read it all and sort; with neither allowed, a Sort left
+        # in the plan means no index serves the order.
+        cursor.execute("SET LOCAL enable_seqscan = off; SET LOCAL enable_sort = off")
+        plan = Award.objects.filter(**filters).order_by("-created_at", "-id")[:26].explain()
     assert "Sort" not in plan and "Filter" not in plan, plan

@@ -1,6 +1,8 @@
 """The coordinator's pages: configuration per accreditation type, awards list, award page, learner panel."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accreditation.models import AccreditationType, Award, EventAccreditation, TemplateAccreditation
@@ -67,6 +69,20 @@ def test_the_awards_list_counts_per_status_filters_and_draws_the_weekly_chart(co
 
     filtered = coordinator_client.get("/accreditation/?org_id=52&per_page=100000").text
     assert "bestaat niet in PE" in filtered and filtered.count("<tr data-status=") == 1
+
+
+def test_the_weekly_chart_is_counted_at_most_once_a_minute(coordinator_client):
+    AwardFactory(status=Award.ACCEPTED)
+    first = coordinator_client.get("/accreditation/")
+    assert "(1 in all)" in first.text
+    AwardFactory(status=Award.ACCEPTED)
+
+    with CaptureQueriesContext(connection) as again:
+        second = coordinator_client.get("/accreditation/")
+
+    # The list is current; the chart is the minute-old count, read without counting again.
+    assert second.text.count("<tr data-status=") == 2 and "(1 in all)" in second.text
+    assert not [q for q in again.captured_queries if "_TRUNC(" in q["sql"].upper()]
 
 
 def test_the_award_page_shows_the_line_sent_and_the_answer(coordinator_client):
