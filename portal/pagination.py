@@ -10,7 +10,8 @@ from datetime import UTC, datetime, timedelta
 from typing import ClassVar
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Model, QuerySet
+from django.db.models import CharField, Model, QuerySet, Value
+from django.db.models.functions import Concat
 from django_tables2 import RequestConfig, SingleTableMixin
 from django_tables2.data import TableQuerysetData
 
@@ -53,7 +54,9 @@ class KeysFirstData(TableQuerysetData):
         # Rows that tie on the sort (one company, many learners) keep one order from page to page.
         ordering = self.data.query.order_by
         if ordering and not {"pk", "id", "-pk", "-id"} & set(map(str, ordering)):
-            self.data = self.data.order_by(*ordering, "pk")
+            # In the direction of the sort, so that one index serves it all (by name, descending:
+            # last name, first name, id all descending).
+            self.data = self.data.order_by(*ordering, "-pk" if str(ordering[-1]).startswith("-") else "pk")
 
     def __getitem__(self, key):
         if not isinstance(key, slice) or (key.start or 0) < self.DEEP:
@@ -63,18 +66,42 @@ class KeysFirstData(TableQuerysetData):
         return [rows[pk] for pk in keys if pk in rows]
 
 
+class MatchesFirstData(KeysFirstData):
+    """A search's page sorted from its matches when they are few enough. PostgreSQL would rather walk the
+    list's order index and test every learner until a page of matches turns up, which pays off when
+    matches are spread out; a name's matches sit together in a list sorted by name, so for "Mulder" it
+    tested 70,000 learners (78 ms) to sort 10,000 matches it can find on the search index (14 ms). The
+    count, read first, tells which: up to SORT_FROM_MATCHES the first sort key is made one no index
+    serves, so the planner sorts the matches; beyond, matches are dense and the walk soon finds a page."""
+
+    SORT_FROM_MATCHES = 20_000
+
+    def __getitem__(self, key):
+        query = self.data.query
+        ordering = list(query.order_by or (query.default_ordering and self.data.model._meta.ordering) or ())
+        if ordering and isinstance(ordering[0], str) and len(self) <= self.SORT_FROM_MATCHES:
+            name = ordering[0].lstrip("-")
+            if isinstance(self.data.model._meta.get_field(name), CharField):
+                # The same order (the text with nothing appended), but not an indexed column's.
+                unindexed = Concat(name, Value(""), output_field=CharField())
+                ordering[0] = unindexed.desc() if ordering[0].startswith("-") else unindexed.asc()
+                self.data = self.data.order_by(*ordering)
+        return super().__getitem__(key)
+
+
 class PagedTableMixin(SingleTableMixin):
     """A view's table, paged with a size from PAGE_SIZES (``paginate_by`` when none is asked for); a page
     number below 1 or not a number shows the first page, one past the end the last."""
 
     paginate_by = PAGE_SIZES[0]
+    table_data_class = KeysFirstData
 
     def get_paginate_by(self, table_data):
         return None  # the table pages; Django's list view must not page the same rows again
 
     def get_table(self, **kwargs):
         data = self.get_table_data()
-        table = self.get_table_class()(data=KeysFirstData(data) if TableQuerysetData.validate(data) else data,
+        table = self.get_table_class()(data=self.table_data_class(data) if TableQuerysetData.validate(data) else data,
                                        **kwargs)
         RequestConfig(self.request, paginate=False).configure(table)  # the ordering from ?sort
         # The paginator first: django-tables2 counts a table it knows is paged with one COUNT, and

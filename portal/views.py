@@ -19,7 +19,7 @@ from portal.http import RemoteError
 from portal.integrations import integration_get, integrations, learner_panels
 from portal.jobs import job_result_template
 from portal.models import AuditEvent, Job, Learner
-from portal.pagination import KeysetTableMixin, PagedTableMixin, page_of
+from portal.pagination import KeysetTableMixin, KeysFirstData, MatchesFirstData, PagedTableMixin, page_of
 from portal.pe_numbers import parse_custom1
 from portal.security import PermissionRequiredMixin
 from portal.tables import AuditEventTable, LearnerTable
@@ -80,6 +80,10 @@ class LearnerListView(PermissionRequiredMixin, PagedTableMixin, FilterView):
     table_class = LearnerTable
     filterset_class = LearnerFilter
     template_name = "portal/learner_list.html"
+
+    @property
+    def table_data_class(self):
+        return MatchesFirstData if self.request.GET.get("q", "").strip() else KeysFirstData
 
 
 class LearnerDetailView(PermissionRequiredMixin, DetailView):

@@ -76,3 +76,50 @@ def test_web_requests_get_the_statement_timeout_on_postgresql(client):
             assert cursor.fetchone()[0] == "15s"
     else:
         assert timeouts == []
+
+
+def _learner_page_query(client, url: str) -> str:
+    """The query that read the rows of a learner list page (not its count)."""
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return next(q["sql"] for q in queries
+                if q["sql"].upper().startswith('SELECT "PORTAL_LEARNER"."ID"') and "ORDER BY" in q["sql"].upper())
+
+
+def test_search_results_are_in_name_order_on_every_page(admin_client_):
+    for n in range(60):
+        LearnerFactory(first_name=f"Ann{n:02d}", last_name="Mulder" if n % 2 else "Visser")
+    LearnerFactory(first_name="Zoë", last_name="Aalders", email="mulder@example.org")
+
+    first = admin_client_.get(f"{reverse('learner_list')}?q=mulder&per_page=25").text
+    second = admin_client_.get(f"{reverse('learner_list')}?q=mulder&per_page=25&page=2").text
+    backwards = admin_client_.get(f"{reverse('learner_list')}?q=mulder&per_page=50&sort=-name").text
+
+    names = re.findall(r">(Ann\d\d Mulder|Zoë Aalders)<", first + second)
+    assert names == ["Zoë Aalders"] + [f"Ann{n:02d} Mulder" for n in range(1, 60, 2)]
+    assert re.findall(r">(Ann\d\d Mulder|Zoë Aalders)<", backwards) == names[::-1]
+
+
+@pytest.mark.postgresql
+def test_a_search_page_is_sorted_from_its_matches_not_walked_off_the_name_index(admin_client_):
+    """A name's matches sit together in the name order: walking that index to them tested 70,000
+    learners for "Mulder" (78 ms), sorting its 10,000 matches found on the search index takes 14 ms."""
+    LearnerFactory.create_batch(3, last_name="Mulder")
+    sql = _learner_page_query(admin_client_, f"{reverse('learner_list')}?q=mulder")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_sort = off")  # the planner would take any index that gives the order
+        cursor.execute(f"EXPLAIN {sql}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "learner_name_order" not in plan, plan
+
+
+@pytest.mark.postgresql
+@pytest.mark.parametrize("sort", ["name", "-name"])
+def test_the_learner_list_in_either_direction_reads_off_the_name_index(admin_client_, sort):
+    LearnerFactory.create_batch(3)
+    sql = _learner_page_query(admin_client_, f"{reverse('learner_list')}?sort={sort}")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off; SET LOCAL enable_sort = off")
+        cursor.execute(f"EXPLAIN {sql}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "learner_name_order" in plan and "Sort" not in plan, plan
