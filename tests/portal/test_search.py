@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from portal.models import PERegistration
+from portal.pagination import MatchesFirstData
 from portal.selectors import SEARCH_MAX_TERMS, learner_search
 from tests.factories import LearnerFactory
 
@@ -123,3 +124,20 @@ def test_the_learner_list_in_either_direction_reads_off_the_name_index(admin_cli
         cursor.execute(f"EXPLAIN {sql}")
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "learner_name_order" in plan and "Sort" not in plan, plan
+
+
+def test_a_search_matching_too_many_learners_counts_no_further_and_says_so(admin_client_, monkeypatch):
+    monkeypatch.setattr(MatchesFirstData, "MATCHES_SHOWN", 30)
+    LearnerFactory.create_batch(31, last_name="Mulder")
+    url = f"{reverse('learner_list')}?q=mulder"
+
+    with CaptureQueriesContext(connection) as queries:
+        page = admin_client_.get(url).text
+
+    count = next(q["sql"] for q in queries if "COUNT(" in q["sql"].upper() and "PORTAL_LEARNER" in q["sql"].upper())
+    assert "LIMIT 31" in count.upper()  # the count stops one past what is shown
+    assert 'id="search-more"' in page and "More than 30 learners match" in page
+    last = admin_client_.get(f"{url}&page=99").text  # one past the end: the last page shown
+    assert len(re.findall(r'<a href="/learners/\d+/">', last)) == 5  # 30 shown, 25 on page 1
+    LearnerFactory.create_batch(2, last_name="Visser")
+    assert 'id="search-more"' not in admin_client_.get(f"{reverse('learner_list')}?q=visser").text
