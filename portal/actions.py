@@ -51,4 +51,8 @@ register_actions({
     "auth.group_update": _("Permission group changed"),
     "auth.group_delete": _("Permission group deleted"),
     "auth.access_attempt_delete": _("Login lock-out lifted"),
+    "auth.login": _("Signed in"),
+    "auth.login_failed": _("Sign-in refused"),
+    "auth.logout": _("Signed out"),
+    "auth.password_change": _("Password changed"),
 })

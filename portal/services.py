@@ -9,7 +9,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from portal.audit import audit_record, diff
+from portal.audit import audit_context, audit_record, diff
 from portal.db import bulk_insert
 from portal.http import RemoteError
 from portal.integrations import ConnectionCheck, integration_get
@@ -123,3 +123,31 @@ def integration_connection_test(*, name: str) -> ConnectionCheck:
                  outcome=AuditEvent.OUTCOME_SUCCESS if check.ok else AuditEvent.OUTCOME_FAILURE,
                  summary=check.message[:500], error="" if check.ok else check.message)
     return check
+
+
+# --- sign-in, sign-out and passwords ------------------------------------------------------------------
+# Who came in, who was refused and who changed their password belong in the audit log like any other
+# action. A refused attempt names the user name that was typed (cut to a user name's length), never
+# the password; Django's signal carries it masked anyway.
+def sign_in_record(*, user) -> None:
+    with audit_context(user=user):
+        audit_record(action="auth.login", obj=user, summary=format_lazy(_("{name} signed in"), name=user.get_username()))
+
+
+def sign_in_refused_record(*, username: str) -> None:
+    with audit_context(actor="anonymous"):
+        audit_record(action="auth.login_failed", outcome=AuditEvent.OUTCOME_FAILURE,
+                     summary=format_lazy(_("Sign-in refused for {name}"), name=username[:150] or "—"))
+
+
+def sign_out_record(*, user) -> None:
+    if user is not None:
+        with audit_context(user=user):
+            audit_record(action="auth.logout", obj=user,
+                         summary=format_lazy(_("{name} signed out"), name=user.get_username()))
+
+
+def password_change_record(*, user) -> None:
+    with audit_context(user=user):
+        audit_record(action="auth.password_change", obj=user,
+                     summary=format_lazy(_("{name} changed their password"), name=user.get_username()))

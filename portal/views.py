@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, JsonResponse, StreamingHttpResponse
@@ -229,3 +230,10 @@ class JobDetailView(PermissionRequiredMixin, DetailView):
         outcomes = page_of(self.request, self.object.result.get("outcomes", []), default=50)
         return super().get_context_data(result_template=job_result_template(self.object.kind), outcomes=outcomes,
                                         **kwargs)
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.password_change_record(user=form.user)
+        return response

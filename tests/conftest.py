@@ -3,10 +3,11 @@ import os
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.signals import user_logged_in
 from django.core.cache import cache
 from django.db import connection
 
-from portal import jobs
+from portal import jobs, receivers
 from portal.roles import COORDINATOR_GROUP
 from sandbox.server import serve
 from tests.doubles import job_gate
@@ -71,16 +72,25 @@ def plain_user(db):
     return UserFactory()
 
 
+def signed_in(client, user):
+    """``client`` signed in as ``user`` without the sign-in's audit event (tests/portal/test_sign_in_audit.py
+    covers that), so the events a test finds are those of what it does."""
+    user_logged_in.disconnect(dispatch_uid="portal.audit.login")
+    try:
+        client.force_login(user)
+    finally:
+        user_logged_in.connect(receivers._signed_in, dispatch_uid="portal.audit.login")
+    return client
+
+
 @pytest.fixture
 def coordinator_client(client, coordinator):
-    client.force_login(coordinator)
-    return client
+    return signed_in(client, coordinator)
 
 
 @pytest.fixture
 def admin_client_(client, superuser):
-    client.force_login(superuser)
-    return client
+    return signed_in(client, superuser)
 
 
 @pytest.fixture
