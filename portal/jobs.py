@@ -100,14 +100,29 @@ def job_launch(*, kind: str, title: str, params: dict, user=None, total: int = 0
     return job
 
 
-def _enqueue(job: Job) -> None:
+def _on_local_threads() -> bool:
+    """No broker, and background threads allowed: work goes to :data:`local_runner`."""
     from portal.celery import app
+
+    return bool(app.conf.task_always_eager and settings.JOBS_LOCAL_THREADS)
+
+
+def _enqueue(job: Job) -> None:
     from portal.tasks import job_run
 
-    if app.conf.task_always_eager and settings.JOBS_LOCAL_THREADS:
+    if _on_local_threads():
         local_runner.submit(job.pk)
     else:  # to the broker, or (JOBS_LOCAL_THREADS=0, the tests) here and now
         job_run.apply_async(args=[job.pk], queue=job_queue(job.kind))
+
+
+def task_send(task, *args) -> None:
+    """``task.delay(*args)``; without a broker, on a background thread of this process (see LocalRunner), so
+    the request that sends it (a webhook delivery, answered at once) does not wait for the work."""
+    if _on_local_threads():
+        local_runner.call(partial(task, *args))
+    else:
+        task.delay(*args)
 
 
 class LocalRunner:
@@ -128,7 +143,7 @@ class LocalRunner:
         self._recovered = False
 
     def submit(self, job_id: int) -> None:
-        self._put(partial(self._run, job_id))
+        self.call(partial(self._run, job_id))
 
     def process_started(self, **kwargs) -> None:
         """``request_started`` (without a broker): the first request of a process has it :meth:`recover`."""
@@ -139,14 +154,18 @@ class LocalRunner:
         self.recover()
 
     def recover(self) -> None:
-        """Queue again the jobs an earlier process left behind: cut off, or still waiting their turn."""
-        self._put(partial(jobs_resume_interrupted, queued_before=timezone.now()))
+        """Queue again the jobs an earlier process left behind (cut off, or still waiting their turn), and run
+        the sweeps apps registered for what else it left (:func:`local_sweep_register`)."""
+        self.call(partial(jobs_resume_interrupted, queued_before=timezone.now()))
+        for sweep in _local_sweeps:
+            self.call(sweep)
 
     def join(self) -> None:
         """Wait until everything submitted so far has run (for the tests)."""
         self._queue.join()
 
-    def _put(self, work: Callable[[], object]) -> None:
+    def call(self, work: Callable[[], object]) -> None:
+        """Run ``work`` on one of the threads (started as needed), after what was put before it."""
         with self._starting:
             self._threads = [thread for thread in self._threads if thread.is_alive()]  # none survive a fork
             while len(self._threads) < settings.JOBS_LOCAL_THREADS:
@@ -177,6 +196,13 @@ class LocalRunner:
 
 
 local_runner = LocalRunner()
+_local_sweeps: list[Callable[[], object]] = []
+
+
+def local_sweep_register(sweep: Callable[[], object]) -> None:
+    """A beat sweep an app needs even without a broker (a webhook delivery an exited process never
+    processed): the first request of each process runs it, as it resumes the jobs left behind."""
+    _local_sweeps.append(sweep)
 
 
 def jobs_local_wait() -> None:

@@ -14,7 +14,10 @@ class SubscriptionsConfig(AppConfig):
         from subscriptions.integration import ANEWSPRING
         from subscriptions.services import catalogue, groups, learners, subscribe  # noqa: F401
 
+        from portal.jobs import local_sweep_register
+
         integration_register(ANEWSPRING)
+        local_sweep_register(tasks.webhook_sweep)
         result_provider_register(selectors.result_parts)
         # The audit log's labels for this app's action codes.
         from subscriptions import actions  # noqa: F401

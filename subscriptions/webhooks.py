@@ -25,6 +25,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from portal.audit import audit_context, audit_record
+from portal.jobs import task_send
 from portal.models import AuditEvent, Course, Learner
 from subscriptions.client import AnewspringError, NotSubscribed
 from subscriptions.models import WebhookDelivery
@@ -168,7 +169,7 @@ def _retry_failed(delivery: WebhookDelivery) -> bool:
 def _process_after_commit(delivery: WebhookDelivery) -> None:
     from subscriptions.tasks import webhook_process
 
-    transaction.on_commit(lambda: webhook_process.delay(delivery.pk))
+    transaction.on_commit(lambda: task_send(webhook_process, delivery.pk))
 
 
 def _scopes(payload: dict) -> list[dict]:

@@ -5,6 +5,7 @@ import json
 import pytest
 from django.urls import reverse
 
+from portal.jobs import jobs_local_wait
 from portal.models import AuditEvent, Course
 from sandbox.anewspring import (
     DEFAULT_API_KEY,
@@ -246,3 +247,43 @@ def test_an_oversized_body_is_refused_unread_even_when_signed(client, configured
 @pytest.mark.parametrize("method", ["put", "patch", "delete"])
 def test_other_methods_are_not_allowed(client, configured, method):
     assert getattr(client, method)(reverse("anewspring_webhook")).status_code == 405
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_a_broker_a_delivery_is_answered_at_once_and_processed_after(client, configured, job_threads):
+    learner = LearnerFactory(external_id=DEMO_LEARNER_ID)
+    configured.app.complete_activity(DEMO_LEARNER_ID, WOUND, WOUND_EXTERNAL_ACTIVITY_ID, score=90)
+    job_threads.launch()  # keeps the one background thread busy: the delivery waits its turn
+
+    response = deliver(client, event())
+
+    assert response.status_code == 200
+    assert WebhookDelivery.objects.get().status == WebhookDelivery.RECEIVED  # answered before any work
+    assert not [r for r in configured.app.requests if r.path.startswith("/api/getResults/")]
+    job_threads.open()
+    jobs_local_wait()
+    assert WebhookDelivery.objects.get().status == WebhookDelivery.PROCESSED
+    assert ActivityResult.objects.get(subscription__learner=learner,
+                                      activity__external_id=WOUND_EXTERNAL_ACTIVITY_ID).score == 90
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_a_broker_a_new_process_processes_the_deliveries_an_earlier_one_left(configured, job_threads):
+    """No beat without a broker: the first request of a process runs the sweep, as it resumes jobs."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from portal import jobs
+
+    LearnerFactory(external_id=DEMO_LEARNER_ID)
+    # Stored and answered; the process exited before its thread processed it.
+    WebhookDelivery.objects.create(identity="cut-off", event="activityCompleted", created="cut off",
+                                   payload=event(created="cut off"))
+    WebhookDelivery.objects.update(received_at=timezone.now() - timedelta(hours=1))
+    job_threads.open()
+
+    jobs.local_runner.recover()  # what the first request of the next process does
+    jobs_local_wait()
+
+    assert WebhookDelivery.objects.get().status == WebhookDelivery.PROCESSED
