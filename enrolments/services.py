@@ -187,6 +187,23 @@ def enrolment_create(*, learner: Learner, framework: ReferenceItem, values: dict
     return enrolment
 
 
+def enrolment_enrol(*, learner: Learner, framework: ReferenceItem, values: dict, unit_uuids: list[str],
+                    send_login_details: bool = False, user=None) -> tuple[Enrolment, bool]:
+    """The enrol form: ``(enrolment, enrolled now)``. A learner sent to Learning Assistant before (their UUID
+    exists) may be enrolled there by an attempt whose answer was lost (a timeout after Learning Assistant
+    acted): GetCandidates is asked first, and a candidate found is linked, not enrolled twice."""
+    client = learning_assistant_client()
+    if LearnerIdentity.objects.filter(learner=learner).exists():
+        sent = str(source_learner_uuid(learner=learner))
+        found = next((c for c in client.get_candidates(course_qan=framework.data.get("qan", ""))
+                      if c.source_learner_uuid == sent), None)
+        if found is not None:
+            return _enrolment_link(learner=learner, framework=framework, candidate=found, values=values,
+                                   user=user), False
+    return enrolment_create(learner=learner, framework=framework, values=values, unit_uuids=unit_uuids,
+                            send_login_details=send_login_details, user=user, client=client), True
+
+
 def enrolment_changes(*, enrolment: Enrolment, values: dict) -> dict[str, str]:
     """The updatable fields whose value differs from what was sent before (text, as sent)."""
     before = enrolment.values

@@ -101,7 +101,7 @@ class EnrolView(PermissionRequiredMixin, FormView):
     def form_valid(self, form):
         data = form.cleaned_data
         try:
-            enrolment = services.enrolment_create(
+            enrolment, enrolled = services.enrolment_enrol(
                 learner=self.learner, framework=data["framework"], values=form.values(), unit_uuids=data["units"],
                 send_login_details=data["send_login_details"], user=self.request.user)
         except LearningAssistantRejected as exc:
@@ -111,8 +111,10 @@ class EnrolView(PermissionRequiredMixin, FormView):
         except RemoteError as exc:
             messages.error(self.request, exc.message)
             return self.form_invalid(form)
-        messages.success(self.request, _("%(learner)s is enrolled on %(framework)s.")
-                         % {"learner": self.learner, "framework": enrolment.framework})
+        messages.success(self.request, (
+            _("%(learner)s is enrolled on %(framework)s.") if enrolled else
+            _("Learning Assistant had %(learner)s on %(framework)s already (an earlier attempt whose answer was "
+              "lost): linked, not enrolled twice.")) % {"learner": self.learner, "framework": enrolment.framework})
         return redirect(enrolment)
 
 

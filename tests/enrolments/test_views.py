@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from enrolments import services
 from enrolments.models import Enrolment, ReferenceItem
+from portal.models import AuditEvent
 from tests.enrolments.factories import EnrolmentFactory, FrameworkFactory
 from tests.factories import LearnerFactory
 
@@ -105,6 +106,20 @@ def test_a_successful_enrolment_stores_the_candidate_and_opens_its_page(coordina
     assert sent.fields["NINumber"] == "AB123456C"
     assert sent.fields["SourceSystemLearnerUUID"] == str(learner.la_identity.source_uuid)
     assert enrolment.candidate_uuid == sent.candidate_uuid and enrolment.uln == "9276308686"
+
+
+def test_enrolling_again_after_an_answer_was_lost_links_what_learning_assistant_has(coordinator_client, synced,
+                                                                                     learner):
+    coordinator_client.post(reverse("enrolment_create", args=[learner.pk]), enrol_data())
+    candidate = Enrolment.objects.get().candidate_uuid
+    Enrolment.objects.all().delete()  # as if the answer never reached the portal: the page said it failed
+
+    page = coordinator_client.post(reverse("enrolment_create", args=[learner.pk]), enrol_data(), follow=True)
+
+    assert group_enrolments(synced) == 1 and len(synced.app.enrolments) == 1
+    assert Enrolment.objects.get().candidate_uuid == candidate
+    assert "linked, not enrolled twice" in page.content.decode()
+    assert AuditEvent.objects.filter(action="enrolment.link", learner=learner).exists()
 
 
 def test_a_learner_is_not_enrolled_twice_on_one_framework(coordinator_client, synced, learner):
