@@ -49,6 +49,10 @@ class EnrolmentFieldsForm(forms.Form):
     department = forms.CharField(label=gettext_lazy("Department"), required=False, max_length=150)
     employee_reference = forms.CharField(label=gettext_lazy("Employee reference number"), required=False,
                                          max_length=50)
+    employment_status = forms.CharField(label=gettext_lazy("Employment status"), required=False, max_length=100,
+                                        help_text=gettext_lazy("As Learning Assistant records it, e.g. Employed."))
+    awarding_body_registration = forms.CharField(label=gettext_lazy("Awarding body registration number"),
+                                                 required=False, max_length=50)
     line_manager = forms.CharField(label=gettext_lazy("Line manager"), required=False, max_length=150)
     line_manager_email = forms.EmailField(label=gettext_lazy("Line manager's e-mail address"), required=False)
     line_manager_phone = forms.CharField(label=gettext_lazy("Line manager's phone number"), required=False,
@@ -109,6 +113,9 @@ class EnrolForm(EnrolmentFieldsForm):
     send_login_details = forms.BooleanField(
         label=gettext_lazy("Send login details"), required=False,
         help_text=gettext_lazy("Learning Assistant e-mails the learner a login link that expires after 24 hours."))
+    assign_evaluation = forms.BooleanField(
+        label=gettext_lazy("Assign the evaluation"), required=False,
+        help_text=gettext_lazy("Learning Assistant assigns the framework's evaluation to the learner on enrolment."))
 
     def __init__(self, *args, units_url: str = "", learner=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -150,7 +157,8 @@ class BulkEnrolForm(EnrolForm):
     """One framework, trainers, company and dates for many learners; personal fields come from each learner."""
 
     PERSONAL = ("forename", "surname", "birth_date", "gender", "email", "uln", "ni_number", "job_title",
-                "employee_reference", "address_line1", "address_line2", "town", "postcode")
+                "employee_reference", "employment_status", "awarding_body_registration", "address_line1",
+                "address_line2", "town", "postcode")
 
     learners = forms.ModelMultipleChoiceField(queryset=None, widget=forms.MultipleHiddenInput)
 

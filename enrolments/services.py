@@ -156,22 +156,23 @@ REQUEST_VALUES = (frozenset(la.EnrolmentRequest.__dataclass_fields__) & SENT_NAM
 
 
 def enrolment_request(*, framework: ReferenceItem, values: dict, unit_uuids: list[str], send_login_details: bool,
-                      source_uuid) -> la.EnrolmentRequest:
+                      source_uuid, assign_evaluation: bool = False) -> la.EnrolmentRequest:
     """The GroupEnrolment request: the form's values plus the framework, units and our learner UUID."""
     return la.EnrolmentRequest(**{k: v for k, v in values.items() if k in REQUEST_VALUES},
                                course_uuid=framework.key, course_qan=framework.data.get("qan", ""),
                                source_learner_uuid=str(source_uuid), unit_uuids=tuple(unit_uuids),
-                               send_login_details=send_login_details)
+                               send_login_details=send_login_details, assign_evaluation=assign_evaluation)
 
 
 def enrolment_create(*, learner: Learner, framework: ReferenceItem, values: dict, unit_uuids: list[str],
-                     send_login_details: bool = False, user=None,
+                     send_login_details: bool = False, assign_evaluation: bool = False, user=None,
                      client: LearningAssistantClient | None = None) -> Enrolment:
     """GroupEnrolment; a refusal raises :class:`~enrolments.client.LearningAssistantRejected` (its
     ``issues`` name the fields) and changes nothing here."""
     source_uuid = source_learner_uuid(learner=learner)
     request = enrolment_request(framework=framework, values=values, unit_uuids=unit_uuids,
-                                send_login_details=send_login_details, source_uuid=source_uuid)
+                                send_login_details=send_login_details, assign_evaluation=assign_evaluation,
+                                source_uuid=source_uuid)
     with _action("enrolment.create", learner=learner):
         result = (client or learning_assistant_client()).group_enrolment(request)
     stored = {name: _text(value) for name, value in values.items() if value not in (None, "")}
@@ -188,7 +189,8 @@ def enrolment_create(*, learner: Learner, framework: ReferenceItem, values: dict
 
 
 def enrolment_enrol(*, learner: Learner, framework: ReferenceItem, values: dict, unit_uuids: list[str],
-                    send_login_details: bool = False, user=None) -> tuple[Enrolment, bool]:
+                    send_login_details: bool = False, assign_evaluation: bool = False,
+                    user=None) -> tuple[Enrolment, bool]:
     """The enrol form: ``(enrolment, enrolled now)``. A learner sent to Learning Assistant before (their UUID
     exists) may be enrolled there by an attempt whose answer was lost (a timeout after Learning Assistant
     acted): GetCandidates is asked first, and a candidate found is linked, not enrolled twice."""
@@ -201,7 +203,8 @@ def enrolment_enrol(*, learner: Learner, framework: ReferenceItem, values: dict,
             return _enrolment_link(learner=learner, framework=framework, candidate=found, values=values,
                                    user=user), False
     return enrolment_create(learner=learner, framework=framework, values=values, unit_uuids=unit_uuids,
-                            send_login_details=send_login_details, user=user, client=client), True
+                            send_login_details=send_login_details, assign_evaluation=assign_evaluation, user=user,
+                            client=client), True
 
 
 def enrolment_changes(*, enrolment: Enrolment, values: dict) -> dict[str, str]:
@@ -293,11 +296,12 @@ ENROLLED, ALREADY, FAILED = "enrolled", "already_enrolled", "failed"
 
 
 def enrolments_bulk_start(*, learners: list[Learner], framework: ReferenceItem, values: dict,
-                          unit_uuids: list[str], send_login_details: bool, user=None) -> Job:
+                          unit_uuids: list[str], send_login_details: bool, assign_evaluation: bool = False,
+                          user=None) -> Job:
     """Enrol several learners on one framework with the same trainers, company and dates."""
     params = {"learner_ids": [learner.pk for learner in learners], "framework_id": framework.pk,
               "values": {k: _text(v) for k, v in values.items()}, "unit_uuids": list(unit_uuids),
-              "send_login_details": send_login_details}
+              "send_login_details": send_login_details, "assign_evaluation": assign_evaluation}
     return job_launch(kind="learning_assistant_bulk_enrol", params=params, user=user, total=len(learners),
                       title=_("Enrol %(count)s learners on %(framework)s")
                       % {"count": len(learners), "framework": framework}, requires=SYSTEM)
@@ -361,7 +365,9 @@ def enrolments_bulk_job(job: Job, progress: JobProgress) -> dict:
             try:
                 enrolment = enrolment_create(learner=learner, framework=framework, values=values,
                                              unit_uuids=params["unit_uuids"],
-                                             send_login_details=params["send_login_details"], user=job.created_by,
+                                             send_login_details=params["send_login_details"],
+                                             assign_evaluation=params.get("assign_evaluation", False),
+                                             user=job.created_by,
                                              client=client)
                 outcome = {"status": ENROLLED, "message": _("Enrolled."), "enrolment_id": enrolment.pk}
             except LearningAssistantError as exc:

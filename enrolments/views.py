@@ -103,7 +103,8 @@ class EnrolView(PermissionRequiredMixin, FormView):
         try:
             enrolment, enrolled = services.enrolment_enrol(
                 learner=self.learner, framework=data["framework"], values=form.values(), unit_uuids=data["units"],
-                send_login_details=data["send_login_details"], user=self.request.user)
+                send_login_details=data["send_login_details"], assign_evaluation=data["assign_evaluation"],
+                user=self.request.user)
         except LearningAssistantRejected as exc:
             form.add_issues(exc.issues)
             messages.error(self.request, _("Learning Assistant did not accept the enrolment: see the marked fields."))
@@ -222,7 +223,8 @@ class BulkEnrolView(PermissionRequiredMixin, BoundedTableMixin, FilterView):
             try:
                 job = services.enrolments_bulk_start(
                     learners=list(data["learners"]), framework=data["framework"], values=form.values(),
-                    unit_uuids=data["units"], send_login_details=data["send_login_details"], user=request.user)
+                    unit_uuids=data["units"], send_login_details=data["send_login_details"],
+                    assign_evaluation=data["assign_evaluation"], user=request.user)
             except RemoteError as exc:
                 messages.error(request, exc.message)
             else:

@@ -122,6 +122,20 @@ def test_enrolling_again_after_an_answer_was_lost_links_what_learning_assistant_
     assert AuditEvent.objects.filter(action="enrolment.link", learner=learner).exists()
 
 
+@pytest.mark.parametrize("assign", [True, False])
+def test_employment_status_awarding_body_number_and_the_evaluation_go_to_learning_assistant(
+        coordinator_client, synced, learner, assign):
+    data = enrol_data(employment_status="Employed", awarding_body_registration="CG-4471")
+    coordinator_client.post(reverse("enrolment_create", args=[learner.pk]),
+                            {**data, **({"assign_evaluation": "on"} if assign else {})})
+
+    sent = synced.app.enrolments[0]
+    assert (sent.fields["EmploymentStatus"], sent.fields["AwardingBodyRegistrationNo"]) == ("Employed", "CG-4471")
+    [envelope] = synced.app.received("GroupEnrolment")
+    flag = next(e for e in envelope.iter() if e.tag.endswith("blnAssignEvaluationOnEnroll"))
+    assert flag.text.strip() == ("true" if assign else "false")
+
+
 def test_a_learner_is_not_enrolled_twice_on_one_framework(coordinator_client, synced, learner):
     coordinator_client.post(reverse("enrolment_create", args=[learner.pk]), enrol_data())
     page = coordinator_client.post(reverse("enrolment_create", args=[learner.pk]), enrol_data())
