@@ -134,12 +134,11 @@ LIST_PAGES = [
     (Enrolment, EnrolmentFilter, EnrolmentTable),
     (AuditEvent, AuditEventFilter, AuditEventTable),
 ]
-# Free-text searches (icontains / the learner search) no b-tree index serves, and the learners'
-# active flag (nearly every learner is active), which the name index serves while it walks the list.
+# Free-text searches (icontains / the learner search) no b-tree index serves.
 # A subscription's status is a combination of four flags (no column to index); most subscriptions share
 # one of few statuses, so the list's ordered index walk finds a page of them.
 # Listed here on purpose: a new filter must have an index or be added here with its reason.
-NOT_INDEXED = {(Learner, "q"), (Learner, "company"), (Learner, "active"), (AuditEvent, "actor"),
+NOT_INDEXED = {(Learner, "q"), (Learner, "company"), (AuditEvent, "actor"),
                (AuditEvent, "action"), (Award, "learner"), (Enrolment, "q"), (Subscription, "learner"),
                (Subscription, "status")}
 
