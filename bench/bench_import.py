@@ -26,7 +26,8 @@ HEADER = ["Gender", "Title", "ExternalID", "FirstName", "MiddleName", "LastName"
           "TelephoneNumber", "CellPhoneNumber", "Address", "Zip", "Residence", "Country", "Custom1"]
 FIRST_NAMES = ["Jan", "Piet", "Anna", "Sanne", "Jérôme", "Fatima", "Mohammed", "Eva", "Daan", "Lotte"]
 LAST_NAMES = ["Vries", "Jansen", "Bakker", "Visser", "Müller-Öztürk", "Smit", "Meijer", "Mulder", "Bos", "Dekker"]
-TIME_LIMIT_S, MEMORY_LIMIT_MB, SPEED_RATIO = 20, 300, 10
+TIME_LIMITS_S = {"postgresql": 20, "sqlite": 30}
+MEMORY_LIMIT_MB, SPEED_RATIO = 300, 10
 
 
 def generate(rows: int, prefix: str) -> bytes:
@@ -123,10 +124,11 @@ def main() -> None:
     peak = peak_rss_mb()
     ie_extrapolated = ie_s * args.rows / ie_rows
     ours = preview_s + import_s
+    time_limit = TIME_LIMITS_S[connection.vendor]
 
     print(f"database: {connection.vendor}{' (DEBUG is on: queries are logged)' if settings.DEBUG else ''}")
     print(f"rows: {args.rows} ({len(data) / 1e6:.1f} MB); created {result['created']}")
-    print(f"preview: {preview_s:.1f} s   import: {import_s:.1f} s   total: {ours:.1f} s (aim ≤ {TIME_LIMIT_S} s)")
+    print(f"preview: {preview_s:.1f} s   import: {import_s:.1f} s   total: {ours:.1f} s (aim ≤ {time_limit} s)")
     print(f"peak memory (process RSS): {peak:.0f} MB, {rss_before:.0f} MB before the import "
           f"(aim ≤ {MEMORY_LIMIT_MB} MB)")
     extrapolated = f", extrapolated to {args.rows} rows: {ie_extrapolated:.0f} s" if ie_rows < args.rows else ""
@@ -134,10 +136,10 @@ def main() -> None:
     print(f"speed ratio: {ie_extrapolated / ours:.0f}× (aim ≥ {SPEED_RATIO}×)")
     ratio = ie_extrapolated / ours
     record(f"CSV import of {args.rows:,} learners, preview + import ({connection.vendor})",
-           f"≤ {TIME_LIMIT_S} s; peak RSS ≤ {MEMORY_LIMIT_MB} MB; ≥ {SPEED_RATIO}× django-import-export",
+           f"≤ {time_limit} s; peak RSS ≤ {MEMORY_LIMIT_MB} MB; ≥ {SPEED_RATIO}× django-import-export",
            f"{preview_s:.1f} s + {import_s:.1f} s = {ours:.1f} s; peak RSS {peak:.0f} MB; "
            f"{ratio:.0f}× django-import-export ({ie_extrapolated:.0f} s from {ie_rows:,} rows)",
-           ours <= TIME_LIMIT_S and peak <= MEMORY_LIMIT_MB and ratio >= SPEED_RATIO)
+           ours <= time_limit and peak <= MEMORY_LIMIT_MB and ratio >= SPEED_RATIO)
 
 if __name__ == "__main__":
     main()

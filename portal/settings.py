@@ -139,9 +139,12 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", DATABASE_CONNECT_TIMEOUT)
 else:
     # SQLite: wait for a writer instead of failing with "database is locked".
-    # WAL: pages read while a background job writes (see JOBS_LOCAL_THREADS).
-    DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE",
-                                                           "init_command": "PRAGMA journal_mode=WAL"})
+    # WAL: pages read while a background job writes (see JOBS_LOCAL_THREADS). In WAL mode synchronous=NORMAL
+    # cannot corrupt the database; a power cut may lose the last commits, which FULL would have waited on
+    # the disk for (SQLite's own recommendation for WAL).
+    DATABASES["default"].setdefault("OPTIONS", {}).update({
+        "timeout": 20, "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL"})
 # Seconds a web request's query may run on PostgreSQL before it is cancelled (0: no limit).
 WEB_STATEMENT_TIMEOUT = env.float("WEB_STATEMENT_TIMEOUT", default=15.0)
 if WEB_STATEMENT_TIMEOUT < 0:
