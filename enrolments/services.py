@@ -195,10 +195,9 @@ def enrolment_enrol(*, learner: Learner, framework: ReferenceItem, values: dict,
     exists) may be enrolled there by an attempt whose answer was lost (a timeout after Learning Assistant
     acted): GetCandidates is asked first, and a candidate found is linked, not enrolled twice."""
     client = learning_assistant_client()
-    if LearnerIdentity.objects.filter(learner=learner).exists():
-        sent = str(source_learner_uuid(learner=learner))
-        found = next((c for c in client.get_candidates(course_qan=framework.data.get("qan", ""))
-                      if c.source_learner_uuid == sent), None)
+    identity = LearnerIdentity.objects.filter(learner=learner).first()
+    if identity is not None:
+        found = _candidates_by_source(client, framework).get(str(identity.source_uuid))
         if found is not None:
             return _enrolment_link(learner=learner, framework=framework, candidate=found, values=values,
                                    user=user), False
@@ -316,6 +315,11 @@ def learner_values(*, learner: Learner) -> dict:
             "postcode": learner.zip}
 
 
+def _candidates_by_source(client: LearningAssistantClient, framework: ReferenceItem) -> dict[str, la.Candidate]:
+    """Learning Assistant's candidates on ``framework`` (GetCandidates), by our learner UUID."""
+    return {c.source_learner_uuid: c for c in client.get_candidates(course_qan=framework.data.get("qan", ""))}
+
+
 def _enrolment_link(*, learner: Learner, framework: ReferenceItem, candidate: la.Candidate, values: dict,
                     user=None) -> Enrolment:
     """Keep an enrolment Learning Assistant already has (GetCandidates) without enrolling again."""
@@ -341,7 +345,7 @@ def enrolments_bulk_job(job: Job, progress: JobProgress) -> dict:
               for k, v in params["values"].items()}
     learners = Learner.objects.in_bulk(params["learner_ids"])
     client = learning_assistant_client()
-    remote = {c.source_learner_uuid: c for c in client.get_candidates(course_qan=framework.data.get("qan", ""))}
+    remote = _candidates_by_source(client, framework)
     # A job resumed after its worker died keeps the outcomes it published and goes on with the rest.
     outcomes = list(job.result.get("outcomes", []))
     handled = {o["learner_id"] for o in outcomes}
