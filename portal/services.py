@@ -130,8 +130,7 @@ def integration_connection_test(*, name: str) -> ConnectionCheck:
 # action. A refused attempt names the user name that was typed (cut to a user name's length), never
 # the password; Django's signal carries it masked anyway.
 def sign_in_record(*, user) -> None:
-    with audit_context(user=user):
-        audit_record(action="auth.login", obj=user, summary=format_lazy(_("{name} signed in"), name=user.get_username()))
+    _account_record(user=user, action="auth.login", summary=_("{name} signed in"))
 
 
 def sign_in_refused_record(*, username: str) -> None:
@@ -142,12 +141,14 @@ def sign_in_refused_record(*, username: str) -> None:
 
 def sign_out_record(*, user) -> None:
     if user is not None:
-        with audit_context(user=user):
-            audit_record(action="auth.logout", obj=user,
-                         summary=format_lazy(_("{name} signed out"), name=user.get_username()))
+        _account_record(user=user, action="auth.logout", summary=_("{name} signed out"))
 
 
 def password_change_record(*, user) -> None:
+    _account_record(user=user, action="auth.password_change", summary=_("{name} changed their password"))
+
+
+def _account_record(*, user, action: str, summary) -> None:
+    """An event of ``user``'s own account, by them; ``summary`` names them as ``{name}``."""
     with audit_context(user=user):
-        audit_record(action="auth.password_change", obj=user,
-                     summary=format_lazy(_("{name} changed their password"), name=user.get_username()))
+        audit_record(action=action, obj=user, summary=format_lazy(summary, name=user.get_username()))
