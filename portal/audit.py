@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from functools import lru_cache, partial
+from json.encoder import encode_basestring as _json_text  # a str as JSON, as ensure_ascii=False writes it
 
 from django.db import models
 from django.utils import translation
@@ -27,6 +28,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from portal.actions import register_actions  # noqa: F401  (re-exported: the apps register through here)
+from portal.db import EncodedJSON
 from portal.http import REDACTED, SECRET_NAMES, RemoteCall, redact
 from portal.models import (
     AUDIT_CHAIN_GENESIS,
@@ -103,6 +105,14 @@ def diff(before: Mapping[str, object], after: Mapping[str, object]) -> dict[str,
         for name in sorted(before.keys() | after.keys())
         if before.get(name) != after.get(name)
     }
+
+
+def created_changes(values: Mapping[str, str]) -> EncodedJSON:
+    """``changes`` for an object created with these text values (``{field: {"before": None, "after":
+    value}}``, no secrets among them), serialised as the audit log's hash serialises it, in half the
+    time of building and encoding the dicts: an import of 100,000 learners writes one per learner."""
+    return EncodedJSON("{" + ",".join(f'{_json_text(name)}:{{"after":{_json_text(values[name])},"before":null}}'
+                                      for name in sorted(values)) + "}")
 
 
 def audit_record(

@@ -347,7 +347,8 @@ class AuditEventManager(models.Manager.from_queryset(AppendOnlyQuerySet)):
                     if field.attname not in row:
                         values[field.attname] = field.get_default()
                 # Serialised once, for the hash and for COPY (an import's events each carry every field).
-                values["changes"] = EncodedJSON(_encode(values["changes"]))
+                if not isinstance(values["changes"], EncodedJSON):
+                    values["changes"] = EncodedJSON(_encode(values["changes"]))
                 head.link(values)
                 chained.append(values)
             pks = bulk_insert(self.model, chained)

@@ -30,17 +30,13 @@ def learner_snapshot(learner: Learner) -> dict[str, object]:
 def pe_registrations_replace(*, numbers_by_learner: Mapping[int, Iterable[PENumber]]) -> None:
     """Make each learner's PE registrations exactly the given numbers (two bulk queries in all)."""
     PERegistration.objects.filter(learner_id__in=list(numbers_by_learner)).delete()
-    _pe_registrations_insert(numbers_by_learner)
+    pe_registrations_add_to_new(numbers_by_learner=numbers_by_learner)
     pe_registrations_changed.send(sender=PERegistration, learner_ids=list(numbers_by_learner))
 
 
-def pe_registrations_add(*, numbers_by_learner: Mapping[int, Iterable[PENumber]]) -> None:
-    """Give learners without PE registrations yet (new ones) the given numbers."""
-    _pe_registrations_insert(numbers_by_learner)
-    pe_registrations_changed.send(sender=PERegistration, learner_ids=list(numbers_by_learner))
-
-
-def _pe_registrations_insert(numbers_by_learner: Mapping[int, Iterable[PENumber]]) -> None:
+def pe_registrations_add_to_new(*, numbers_by_learner: Mapping[int, Iterable[PENumber]]) -> None:
+    """Give learners created in this transaction their PE registrations. No award can be waiting for a
+    learner this new, so nobody needs to hear of it (``pe_registrations_changed`` is not sent)."""
     bulk_insert(PERegistration, [
         {"learner_id": learner_id, "org_id": n.org_id, "number": n.number, "kind": n.kind,
          "check_digit_ok": n.check_digit_ok}

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.utils.translation import ngettext
 
-from portal.audit import audit_context, audit_record, audit_record_many, diff
+from portal.audit import audit_context, audit_record, audit_record_many, created_changes, diff
 from portal.db import bulk_insert, gc_paused
 from portal.http import RemoteError
 from portal.imports.models import LearnerImport, LearnerImportChunk, LearnerImportRow
@@ -34,7 +34,7 @@ from portal.jobs import JobProgress, job_fail, job_handler, job_launch
 from portal.locks import lock_hold
 from portal.models import Job, Learner, external_id_generate
 from portal.pe_numbers import PENumber
-from portal.services import learner_snapshot, pe_registrations_add, pe_registrations_replace
+from portal.services import learner_snapshot, pe_registrations_add_to_new, pe_registrations_replace
 
 BATCH_SIZE = 5000
 _FIELDS = [name for name in COLUMNS.values() if name]
@@ -316,8 +316,7 @@ def _apply_batch(batch: list[tuple]) -> tuple[int, int]:
     for learner_id, new_values, (line, values, pe_numbers) in zip(created, new_learners, new_rows, strict=True):
         name = " ".join(values[part] for part in ("first_name", "middle_name", "last_name") if values.get(part))
         # The learner's new values are the file's cells (and a generated external ID): no snapshot and diff.
-        changes = {field: {"before": None, "after": value}
-                   for field, value in {**values, "external_id": new_values["external_id"]}.items()}
+        changes = created_changes({**values, "external_id": new_values["external_id"]})
         audit_entries.append(_audit_entry("learner.create", learner_id, name, changes,
                                           f"Created {name} (import row {line})"))
         if "custom1" in values:
@@ -342,7 +341,7 @@ def _apply_batch(batch: list[tuple]) -> tuple[int, int]:
                 numbers[learner.pk] = _pe_numbers(pe_numbers)
     fields = sorted({name for _line, values, _learner_id, _numbers in update_rows for name in values} | {"updated_at"})
     Learner.objects.bulk_update(changed, fields, batch_size=500)
-    pe_registrations_add(numbers_by_learner=new_numbers)
+    pe_registrations_add_to_new(numbers_by_learner=new_numbers)
     pe_registrations_replace(numbers_by_learner=numbers)
     audit_record_many(audit_entries)
     return len(created), len(changed)
@@ -371,7 +370,7 @@ def _lazy_counts(learner_import: LearnerImport):
 
 
 # The bulk path's summaries are plain English: 100,000 lazy strings would cost the import time for nothing.
-def _audit_entry(action: str, learner_id: int, name: str, changes: dict, summary: str) -> dict:
+def _audit_entry(action: str, learner_id: int, name: str, changes: Mapping, summary: str) -> dict:
     return {"action": action, "learner_id": learner_id, "object_type": Learner._meta.label_lower,
             "object_id": str(learner_id), "object_repr": name[:255], "summary": summary[:500],
             "changes": changes}

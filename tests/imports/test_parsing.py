@@ -1,5 +1,6 @@
 """Every file of the corpus (made by make_corpus.py) against the message it must give."""
 
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -194,6 +195,22 @@ def test_a_repeated_value_keeps_a_few_row_numbers_whatever_the_file():
     assert holders.count == 2000 and holders.first == [2, 3, 4, 5, 6, 7]
     last = list(parsed.rows())[-1]
     assert last.errors[0]["message"] == "'same' is also on row 2, 3, 4, 5, 6…; each learner may appear only once."
+
+
+def test_reading_a_file_holds_little_more_than_its_text():
+    """The peak while a file is checked and read row by row: its text, and one entry per value of the
+    columns that must be unique (a copy of the text at four bytes a character, or an object per value,
+    pushed a 100,000-row import over its memory budget)."""
+    data = ("ExternalID;FirstName;LastName;Login;Email\r\n" + "".join(
+        f"E{n:06d};Jérôme;Müller;login.{n};login.{n}@example.org\r\n" for n in range(20_000))).encode()
+    tracemalloc.start()
+    try:
+        parsed = parse_file(data, max_bytes=LIMIT, max_rows=MAX_ROWS, default_org_id=None)
+        assert sum(1 for _row in parsed.rows()) == 20_000
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 6 * len(data)
 
 
 def test_a_file_over_the_row_cap_is_refused_with_the_cap_named():

@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.urls import reverse
 
-from portal.audit import audit_chain_verify, audit_context, audit_record, audit_record_many
+from portal.audit import audit_chain_verify, audit_context, audit_record, audit_record_many, created_changes
 from portal.db import audit_log_protect
 from portal.models import AUDIT_HASHED_FIELDS, AuditEvent, audit_event_digest
 from portal.tasks import audit_verify
@@ -58,6 +58,17 @@ def test_an_untouched_log_passes_and_the_verdict_is_recorded():
     recorded = AuditEvent.objects.get(action="audit.verify")
     assert recorded.outcome == "success" and recorded.actor == "command"
     assert "All 6 events are intact" in verify()  # the verdict itself is part of the chain
+
+
+def test_a_created_objects_changes_written_as_text_verify_from_what_the_database_gives_back():
+    """The import writes a new learner's changes as JSON text itself (for speed); the chain must verify
+    whatever the values hold."""
+    values = {"last_name": 'Ünal "de" <b>\\', "first_name": "Zoë\n\t\x01\u2028", "custom1": "52/1, 19/39054148101"}
+    with audit_context(actor="import"):
+        audit_record_many([{"action": "learner.create", "summary": "Imported", "changes": created_changes(values)}])
+    assert AuditEvent.objects.get().changes == {name: {"before": None, "after": value} for name, value in values.items()}
+    verdict = audit_chain_verify()
+    assert verdict.ok and verdict.checked == 1
 
 
 def test_an_update_made_with_the_trigger_disabled_is_named():
