@@ -38,6 +38,9 @@ def top_up(*, learners: int, audit_events: int, subscriptions: int, awards: int,
     from portal.models import Activity, AuditChainHead, AuditEvent, Course, Learner, Template
     from subscriptions.models import Subscription
 
+    # Loading is no web request: a new connection, without the statement timeout that the requests
+    # measured before left on this one (a million events take longer than a request may).
+    connection.close()
     stamp = f"{time.time_ns():x}"
     if (missing := learners - Learner.objects.count()) > 0:
         bulk_insert(Learner, [{"external_id": f"PG{stamp}-{n}", "login": f"pg{stamp}.{n}", "first_name": "Anna",
