@@ -30,13 +30,14 @@ def learner_snapshot(learner: Learner) -> dict[str, object]:
 def pe_registrations_replace(*, numbers_by_learner: Mapping[int, Iterable[PENumber]]) -> None:
     """Make each learner's PE registrations exactly the given numbers (two bulk queries in all)."""
     PERegistration.objects.filter(learner_id__in=list(numbers_by_learner)).delete()
-    pe_registrations_add_to_new(numbers_by_learner=numbers_by_learner)
+    pe_registrations_insert(numbers_by_learner=numbers_by_learner)
     pe_registrations_changed.send(sender=PERegistration, learner_ids=list(numbers_by_learner))
 
 
-def pe_registrations_add_to_new(*, numbers_by_learner: Mapping[int, Iterable[PENumber]]) -> None:
-    """Give learners created in this transaction their PE registrations. No award can be waiting for a
-    learner this new, so nobody needs to hear of it (``pe_registrations_changed`` is not sent)."""
+def pe_registrations_insert(*, numbers_by_learner: Mapping[int, Iterable[PENumber]]) -> None:
+    """Add these PE registrations, telling nobody (``pe_registrations_changed`` is not sent): for learners
+    created in this transaction, for whom no award can be waiting yet. Any other caller sends the signal
+    itself, as :func:`pe_registrations_replace` does."""
     bulk_insert(PERegistration, [
         {"learner_id": learner_id, "org_id": n.org_id, "number": n.number, "kind": n.kind,
          "check_digit_ok": n.check_digit_ok}

@@ -34,7 +34,7 @@ from portal.jobs import JobProgress, job_fail, job_handler, job_launch
 from portal.locks import lock_hold
 from portal.models import Job, Learner, external_id_generate
 from portal.pe_numbers import PENumber
-from portal.services import learner_snapshot, pe_registrations_add_to_new, pe_registrations_replace
+from portal.services import learner_snapshot, pe_registrations_insert, pe_registrations_replace
 
 BATCH_SIZE = 5000
 _FIELDS = [name for name in COLUMNS.values() if name]
@@ -341,7 +341,7 @@ def _apply_batch(batch: list[tuple]) -> tuple[int, int]:
                 numbers[learner.pk] = _pe_numbers(pe_numbers)
     fields = sorted({name for _line, values, _learner_id, _numbers in update_rows for name in values} | {"updated_at"})
     Learner.objects.bulk_update(changed, fields, batch_size=500)
-    pe_registrations_add_to_new(numbers_by_learner=new_numbers)
+    pe_registrations_insert(numbers_by_learner=new_numbers)
     pe_registrations_replace(numbers_by_learner=numbers)
     audit_record_many(audit_entries)
     return len(created), len(changed)
