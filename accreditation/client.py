@@ -16,7 +16,7 @@ from datetime import datetime
 import requests
 from defusedxml import ElementTree as SafeET
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from portal.http import RemoteCall, RemoteError, build_session, read_timed_out
 
@@ -181,8 +181,9 @@ def _cross_check(attendances: Sequence[Attendance], counts: tuple, errors: list[
     whole = text[:ANSWER_LIMIT]
     # The specification: one Error per rejected line ("een foutmelding per foute regel").
     if None in counts or accepted_rows + rejected_rows != total or total != lines or len(errors) != rejected_rows:
-        return _all_unknown(lines, _("PE-online's totals do not add up for the %(lines)s lines sent.")
-                            % {"lines": lines}, errors, whole)
+        reason = ngettext("PE-online's totals do not add up for the %(lines)s line sent: check in PE-online.",
+                          "PE-online's totals do not add up for the %(lines)s lines sent: check in PE-online.", lines)
+        return _all_unknown(lines, reason % {"lines": lines}, errors, whole)
     rejected: dict[int, list[str]] = {}
     doubtful: set[int] = set()  # named by an Error that disagrees with the line
     unplaced: list[str] = []
@@ -204,7 +205,8 @@ def _cross_check(attendances: Sequence[Attendance], counts: tuple, errors: list[
         if index not in rejected and index not in doubtful and elements:
             marked[index] = elements.pop(0)
     if any(pool.values()) or len(marked) != accepted_rows:
-        return _all_unknown(lines, _("PE-online's Accepted list does not match the lines sent."), errors, whole)
+        reason = _("PE-online's Accepted list does not match the lines sent: check in PE-online.")
+        return _all_unknown(lines, reason, errors, whole)
     results = (f"<Results><rejected_rows>{rejected_rows}</rejected_rows><accepted_rows>{accepted_rows}"
                f"</accepted_rows><total_rows>{total}</total_rows></Results>")
     outcomes = []
@@ -227,7 +229,7 @@ def _names_line(message: str, attendance: Attendance) -> bool:
 
 
 def _all_unknown(lines: int, reason: str, errors: list[tuple[str, str]], whole: str) -> tuple[LineOutcome, ...]:
-    message = "; ".join([reason, _("Check in PE-online."), *(label for label, _message in errors)])
+    message = "; ".join([reason, *(label for label, _message in errors)])
     return tuple(LineOutcome(UNKNOWN, message, whole) for _line in range(lines))
 
 

@@ -154,8 +154,9 @@ def test_an_error_naming_no_course_nor_person_on_a_line_leaves_it_unknown():
 
 @pytest.mark.parametrize("mode", sandbox.ANSWER_MODES)
 def test_the_sandbox_answers_each_malformed_summary_and_no_line_is_taken_for_accepted(make_client, pe_sandbox, mode):
-    lines = [Attendance(course_id="8001", person_id="39054148101", end_date=datetime.fromisoformat("2026-01-05T10:00:00+01:00")),
-             Attendance(course_id="9999", person_id="59059671101", end_date=datetime.fromisoformat("2026-01-05T10:00:00+01:00"))]
+    end = datetime.fromisoformat("2026-01-05T10:00:00+01:00")
+    lines = [Attendance(course_id="8001", person_id="39054148101", end_date=end),
+             Attendance(course_id="9999", person_id="59059671101", end_date=end)]
     pe_sandbox.app.answer_mode = mode
 
     summary = make_client().process_xml(org_id=19, attendances=lines)
