@@ -214,3 +214,37 @@ def test_more_than_100_lines_are_never_sent(make_client, pe_sandbox):
     with pytest.raises(ValueError):
         make_client().process_xml(org_id=19, attendances=[EXAMPLE_LINES[1]] * 101)
     assert pe_sandbox.app.requests == []
+
+
+SANDBOX_LINE = ("<Attendance><PECourseID>{course}</PECourseID><externalPersonID>39054148101</externalPersonID>"
+                "<endDate>{end}</endDate></Attendance>")
+
+
+@pytest.mark.parametrize("settings,line,invalid", [
+    ("<userRole>EDU</userRole><languageID>1</languageID><defaultLanguageID>1</defaultLanguageID>", {}, False),
+    ("<languageID>6</languageID><defaultLanguageID>6</defaultLanguageID>", {}, True),  # no userRole
+    ("<userRole>ADMIN</userRole>", {}, True),
+    ("<userRole>EDU</userRole><languageID>1</languageID><defaultLanguageID>6</defaultLanguageID>", {}, True),
+    ("<userRole>EDU</userRole><languageID>1</languageID>", {}, True),
+    ("<userRole>EDU</userRole><languageID>2</languageID><defaultLanguageID>2</defaultLanguageID>", {}, True),
+    ("<userRole>EDU</userRole>", {"course": "٨٠٠١"}, True),
+    ("<userRole>EDU</userRole>", {"course": "+8001"}, True),
+    ("<userRole>EDU</userRole>", {"course": "8_001"}, True),
+    ("<userRole>EDU</userRole>", {"end": "2026-01-05"}, True),
+    ("<userRole>EDU</userRole>", {"end": "2026-01-05T10:00"}, True),
+    ("<userRole>EDU</userRole>", {"end": "20260105T100000"}, True),
+    ("<userRole>EDU</userRole>", {"end": "2008-06-08T13:08:13.9422087+02:00"}, False),
+    ("<userRole>EDU</userRole>", {"end": "2026-01-05T10:00:00Z"}, False),
+], ids=["as specified", "no userRole", "userRole ADMIN", "languages differ", "no defaultLanguageID", "language 2",
+        "arabic-indic digits", "sign", "underscore", "date only", "no seconds", "basic format", "vendor example",
+        "UTC"])
+def test_the_sandbox_checks_settings_integers_and_date_times_as_the_specification_states(
+        pe_sandbox, settings, line, invalid):
+    body = (f"<Entry><Settings><userID>{DEFAULT_USER_ID}</userID>{settings}<userKey>{DEFAULT_USER_KEY}</userKey>"
+            f"<orgID>19</orgID></Settings>"
+            + SANDBOX_LINE.format(**{"course": "8001", "end": "2026-01-05T10:00:00+01:00", **line}) + "</Entry>")
+
+    answer = requests.post(pe_sandbox.url + BASE_PATH + "/ProcessXML", data={"sXML": body}, timeout=5).text
+
+    assert ("<errorNR>505</errorNR>" in answer) is invalid
+    assert ("<accepted_rows>1</accepted_rows>" in answer) is not invalid
