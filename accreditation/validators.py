@@ -9,7 +9,7 @@ ALLOWED_SIGNS = frozenset("0123456789-_.")
 
 
 def validate_pe_id(value: str) -> None:
-    if any(not (char in ALLOWED_SIGNS or (char.isalpha() and not char.isdigit())) for char in value):
+    if any(not (char in ALLOWED_SIGNS or char.isalpha()) for char in value):
         raise ValidationError(_("A PE ID holds only letters, digits 0-9, “-”, “_” and “.”: %(value)s"),
                               code="pe_id_characters", params={"value": value})
 
