@@ -16,7 +16,7 @@ from datetime import datetime
 import requests
 from defusedxml import ElementTree as SafeET
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from portal.http import RemoteCall, RemoteError, build_session, read_timed_out
 
@@ -36,7 +36,12 @@ SETTING_OUTPUT, EMAIL_OUTPUT = "0", ""
 # "op regel n": in the vendor's example the first Attendance is "regel 2" (the error names course 9471,
 # the first line, and both other lines are accepted), so line n is Attendance number n - 1.
 FIRST_ATTENDANCE_LINE = 2
-# A number is PE-online's own ID (PECourseID), anything else the provider's own code (externalCourseID).
+# An error maps to its line only when what it names agrees with that line: the course ("Cursus [ID]", as
+# sent: PE-online's number or the external code) and the person ("Professional [ID]"); a message that
+# names neither (e.g. "Professional op regel n niet opgegeven", which we never send) maps to no line.
+# An Accepted element names the person and the course as sent (the vendor's example answer).
+# ASCII digits (0-9) are PE-online's own ID (PECourseID), anything else the provider's own code
+# (externalCourseID): the specification types PE*ID as Integer.
 ID_ELEMENTS = {
     "course": ("PECourseID", "externalCourseID"),
     "module": ("PEModuleID", "externalmoduleID"),
@@ -46,7 +51,12 @@ ID_ELEMENTS = {
 # The connection test posts an Entry without Attendance: a wrong key still answers 400.
 # ----------------------------------------------------------------------------------------------
 
-LINE_NUMBER = re.compile(r"\bop regel (\d+)\b", re.I)
+LINE_NUMBER = re.compile(r"\bop regel ([0-9]+)\b", re.I)
+NAMED_COURSE = re.compile(r"\bCursus (?!op regel\b)(\S+)", re.I)
+NAMED_PERSON = re.compile(r"\bProfessional (?!op regel\b)(\S+)", re.I)
+PE_NUMBER = re.compile(r"[0-9]+")
+INVALID_XML = 505
+ANSWER_LIMIT = 32_000  # characters of a whole answer kept on an award whose line it cannot be pinned to
 BATCH_ERRORS = {
     400: gettext_lazy("No access: PE-online does not accept this userID and userKey (or the web service is not set up for "
            "the account)."),
@@ -95,43 +105,31 @@ class Attendance:
 
 def _id(parent: ET.Element, kind: str, value: str) -> None:
     pe_name, external_name = ID_ELEMENTS[kind]
-    ET.SubElement(parent, pe_name if value.isdigit() else external_name).text = value
+    ET.SubElement(parent, pe_name if PE_NUMBER.fullmatch(value) else external_name).text = value
+
+
+ACCEPTED, REJECTED, UNKNOWN = "accepted", "rejected", "unknown"
 
 
 @dataclass(frozen=True)
 class LineOutcome:
-    accepted: bool
+    status: str  # ACCEPTED, REJECTED or UNKNOWN (the answer does not account for the line: check in PE-online)
     message: str = ""
+    answer: str = ""  # what PE-online answered about this line; the whole answer when it cannot be pinned down
+
+    @property
+    def accepted(self) -> bool:
+        return self.status == ACCEPTED
 
 
 @dataclass(frozen=True)
 class Summary:
-    total_rows: int
-    accepted_rows: int
-    rejected_rows: int
-    # line index (0-based, as sent) -> PE-online's message, for every rejected line
-    rejected: dict[int, str]
-    # errors PE-online gave without a line we could map (kept so nothing is silently lost)
-    unmapped_errors: tuple[str, ...]
-    # (person, course) -> the Accepted element, as PE-online wrote it
-    accepted: dict[tuple[str, str], str]
+    """PE-online's answer, cross-checked against the lines sent: one outcome per line, in order."""
 
-    def outcome(self, index: int, attendance: Attendance) -> LineOutcome:
-        if index in self.rejected:
-            return LineOutcome(False, self.rejected[index])
-        if self.unmapped_errors and (attendance.person_id, attendance.course_id) not in self.accepted:
-            # An error without a line we could read, and this line is not among the Accepted ones.
-            return LineOutcome(False, "; ".join(self.unmapped_errors))
-        return LineOutcome(True)
-
-    def line_answer(self, index: int, attendance: Attendance) -> str:
-        """What PE-online answered about one line: its Error or its Accepted element, and the totals."""
-        totals = (f"<Results><rejected_rows>{self.rejected_rows}</rejected_rows><accepted_rows>{self.accepted_rows}"
-                  f"</accepted_rows><total_rows>{self.total_rows}</total_rows></Results>")
-        outcome = self.outcome(index, attendance)
-        if not outcome.accepted:
-            return f"{totals}\n{outcome.message}"
-        return f"{totals}\n{self.accepted.get((attendance.person_id, attendance.course_id), '')}".rstrip()
+    total_rows: int | None
+    accepted_rows: int | None
+    rejected_rows: int | None
+    lines: tuple[LineOutcome, ...]
 
 
 def entry_xml(*, user_id: str, user_key: str, org_id: int, attendances: Sequence[Attendance]) -> bytes:
@@ -146,39 +144,93 @@ def entry_xml(*, user_id: str, user_key: str, org_id: int, attendances: Sequence
     return ET.tostring(entry, encoding="utf-8", xml_declaration=True)
 
 
-def _int(node, path: str) -> int:
-    text = node.findtext(path)
-    return int(text.strip()) if text and text.strip().isdigit() else 0
+def _count(node, path: str) -> int | None:
+    text = (node.findtext(path) or "").strip()
+    return int(text) if PE_NUMBER.fullmatch(text) else None
 
 
-def summary_parse(text: str, *, lines: int) -> Summary:
+def summary_parse(text: str, *, attendances: Sequence[Attendance]) -> Summary:
     """Read a Summary; raises :class:`PEOnlineError` for an answer that processed nothing (400/500/505)."""
     try:
-        root = SafeET.fromstring(text.encode("utf-8") if isinstance(text, str) else text)
+        root = SafeET.fromstring(text.encode("utf-8"))
     except (SafeET.ParseError, ValueError) as exc:
         raise PEOnlineError(_("PE-online's answer is not XML: %(error)s") % {"error": exc}, retryable=True,
                             answer=text[:2000]) from exc
     summary = root if root.tag == "Summary" else root.find(".//Summary")
     if summary is None:
         raise PEOnlineError(_("PE-online answered without a Summary."), retryable=True, answer=text[:2000])
-    rejected: dict[int, str] = {}
-    unmapped: list[str] = []
+    errors: list[tuple[str, str]] = []  # (label "errorNR: errorMsg", errorMsg)
     for error in summary.findall("Error"):
-        number = _int(error, "errorNR")
+        number = _count(error, "errorNR")
         message = " ".join((error.findtext("errorMsg") or "").split())
         if number in BATCH_ERRORS:
-            raise PEOnlineError(f"{BATCH_ERRORS[number]} ({number}: {message})", status=number, answer=text)
+            raise PEOnlineError(f"{BATCH_ERRORS[number]} ({number}: {message})", status=number, answer=text[:2000])
+        errors.append((f"{'?' if number is None else number}: {message}", message))
+    accepted = [((node.findtext("person") or "").strip(), (node.findtext("course") or "").strip(),
+                 ET.tostring(node, encoding="unicode").strip()) for node in summary.findall("Accepted")]
+    counts = tuple(_count(summary, f"Results/{name}") for name in ("total_rows", "accepted_rows", "rejected_rows"))
+    return Summary(*counts, lines=_cross_check(attendances, counts, errors, accepted, text))
+
+
+def _cross_check(attendances: Sequence[Attendance], counts: tuple, errors: list[tuple[str, str]],
+                 accepted: list[tuple[str, str, str]], text: str) -> tuple[LineOutcome, ...]:
+    """A line is accepted only when the whole answer accounts for it; rejected only when an Error names it
+    and agrees with it; otherwise unknown. Doubt never turns into *accepted*."""
+    total, accepted_rows, rejected_rows = counts
+    lines = len(attendances)
+    whole = text[:ANSWER_LIMIT]
+    # The specification: one Error per rejected line ("een foutmelding per foute regel").
+    if None in counts or accepted_rows + rejected_rows != total or total != lines or len(errors) != rejected_rows:
+        reason = ngettext("PE-online's totals do not add up for the %(lines)s line sent: check in PE-online.",
+                          "PE-online's totals do not add up for the %(lines)s lines sent: check in PE-online.", lines)
+        return _all_unknown(lines, reason % {"lines": lines}, errors, whole)
+    rejected: dict[int, list[str]] = {}
+    doubtful: set[int] = set()  # named by an Error that disagrees with the line
+    unplaced: list[str] = []
+    for label, message in errors:
         match = LINE_NUMBER.search(message)
         index = int(match[1]) - FIRST_ATTENDANCE_LINE if match else -1
+        if 0 <= index < lines and _names_line(message, attendances[index]):
+            rejected.setdefault(index, []).append(label)
+            continue
         if 0 <= index < lines:
-            rejected[index] = f"{number}: {message}"
+            doubtful.add(index)
+        unplaced.append(label)
+    pool: dict[tuple[str, str], list[str]] = {}
+    for person, course, element in accepted:
+        pool.setdefault((person, course), []).append(element)
+    marked: dict[int, str] = {}
+    for index, attendance in enumerate(attendances):
+        elements = pool.get((attendance.person_id, attendance.course_id))
+        if index not in rejected and index not in doubtful and elements:
+            marked[index] = elements.pop(0)
+    if any(pool.values()) or len(marked) != accepted_rows:
+        reason = _("PE-online's Accepted list does not match the lines sent: check in PE-online.")
+        return _all_unknown(lines, reason, errors, whole)
+    results = (f"<Results><rejected_rows>{rejected_rows}</rejected_rows><accepted_rows>{accepted_rows}"
+               f"</accepted_rows><total_rows>{total}</total_rows></Results>")
+    outcomes = []
+    for index in range(lines):
+        if index in rejected:
+            message = "; ".join(rejected[index])
+            outcomes.append(LineOutcome(REJECTED, message, f"{results}\n{message}"))
+        elif index in marked:
+            outcomes.append(LineOutcome(ACCEPTED, "", f"{results}\n{marked[index]}"))
         else:
-            unmapped.append(f"{number}: {message}")
-    accepted = {((node.findtext("person") or "").strip(), (node.findtext("course") or "").strip()):
-                ET.tostring(node, encoding="unicode").strip() for node in summary.findall("Accepted")}
-    return Summary(total_rows=_int(summary, "Results/total_rows"), accepted_rows=_int(summary, "Results/accepted_rows"),
-                   rejected_rows=_int(summary, "Results/rejected_rows"), rejected=rejected,
-                   unmapped_errors=tuple(unmapped), accepted=accepted)
+            message = _("PE-online's answer does not account for this line: check in PE-online.")
+            outcomes.append(LineOutcome(UNKNOWN, "; ".join([message, *unplaced]), whole))
+    return tuple(outcomes)
+
+
+def _names_line(message: str, attendance: Attendance) -> bool:
+    course, person = NAMED_COURSE.search(message), NAMED_PERSON.search(message)
+    return bool(course or person) and (course is None or course[1] == attendance.course_id) and (
+        person is None or person[1] == attendance.person_id)
+
+
+def _all_unknown(lines: int, reason: str, errors: list[tuple[str, str]], whole: str) -> tuple[LineOutcome, ...]:
+    message = "; ".join([reason, *(label for label, _message in errors)])
+    return tuple(LineOutcome(UNKNOWN, message, whole) for _line in range(lines))
 
 
 def pe_online_session(user_key: str, *, connect_timeout: float = 5.0, read_timeout: float = 30.0,
@@ -217,7 +269,7 @@ class PEOnlineClient:
                                 retryable=response.status_code >= 500 or response.status_code == 429,
                                 answer=response.text[:2000])
         try:
-            return summary_parse(response.text, lines=len(attendances))
+            return summary_parse(response.text, attendances=attendances)
         except PEOnlineError as exc:
             # A 200 we cannot read (retryable) may come after PE-online wrote the lines; a Summary saying
             # that nothing was processed (400/500/505, final) is certain.

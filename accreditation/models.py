@@ -9,6 +9,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from accreditation.validators import validate_pe_id, validate_pe_ids
 from portal.models import Activity, Course, Event, Learner, Template
 
 
@@ -35,7 +36,7 @@ PE_ID_HELP = _("PE-online's number, or your own code as registered in PE-online.
 
 
 def _pe_id(label):
-    return models.CharField(label, max_length=50, blank=True, help_text=PE_ID_HELP)
+    return models.CharField(label, max_length=50, blank=True, help_text=PE_ID_HELP, validators=[validate_pe_id])
 
 
 class PEConfiguration(models.Model):
@@ -108,7 +109,7 @@ class EventAccreditation(PEConfiguration):
     event = models.OneToOneField(Event, on_delete=models.CASCADE, related_name="accreditation")
     pe_edition_id = _pe_id(_("PE Edition ID"))
     # One award per meeting ID: an event may cover several PE-online meetings.
-    pe_meeting_ids = models.JSONField(_("PE Meeting IDs"), default=list)
+    pe_meeting_ids = models.JSONField(_("PE Meeting IDs"), default=list, validators=[validate_pe_ids])
     assessment = models.CharField(_("assessment"), max_length=10, choices=Assessment.choices, default=Assessment.NONE)
     threshold = models.DecimalField(_("threshold (%)"), max_digits=5, decimal_places=2, null=True, blank=True)
 

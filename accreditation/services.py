@@ -20,6 +20,7 @@ from django.forms.models import model_to_dict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accreditation import client as pe
 from accreditation.client import Attendance, PEOnlineClient, PEOnlineError
 from accreditation.models import (
     TYPES_WITH_END_DATE, Award, CertificateAccreditation, CourseAccreditation, EventAccreditation,
@@ -223,19 +224,41 @@ def _send(client: PEOnlineClient, org_id: int, awards: list[Award]) -> Counter:
     try:
         summary = client.process_xml(org_id=org_id, attendances=attendances)
     except PEOnlineError as exc:
-        for award in awards:
-            _failed(award, exc, now)
+        if exc.status == pe.INVALID_XML and len(awards) > 1:
+            _send_each(client, org_id, awards, attendances, now)
+        else:
+            for award in awards:
+                _failed(award, exc, now)
     else:
-        for index, award in enumerate(awards):
-            outcome = summary.outcome(index, attendances[index])
-            award.status = Award.ACCEPTED if outcome.accepted else Award.REJECTED
-            award.message = outcome.message
-            award.answer = summary.line_answer(index, attendances[index])
+        _outcomes(awards, summary)
     with transaction.atomic():
         _record(awards)
         statuses = {code: str(label) for code, label in Award.STATUS_CHOICES}
         audit_record_many([_submit_audit(a, statuses) for a in awards])
     return Counter(a.status for a in awards)
+
+
+def _send_each(client: PEOnlineClient, org_id: int, awards: list[Award], attendances: list[Attendance], now) -> None:
+    """PE-online found the batch invalid XML (505) and processed none of it: send each line once on its
+    own, so one bad line cannot keep the others from PE-online."""
+    for position, (award, attendance) in enumerate(zip(awards, attendances, strict=True)):
+        # The calls may outlast PE_ONLINE_SENDING_TIMEOUT_SECONDS: keep the lines not yet sent from recovery.
+        Award.objects.filter(pk__in=[a.pk for a in awards[position:]], status=Award.SENDING).update(
+            sending_since=timezone.now())
+        try:
+            summary = client.process_xml(org_id=org_id, attendances=[attendance])
+        except PEOnlineError as exc:
+            _failed(award, exc, now)
+        else:
+            _outcomes([award], summary)
+
+
+STATUS_OF_OUTCOME = {pe.ACCEPTED: Award.ACCEPTED, pe.REJECTED: Award.REJECTED, pe.UNKNOWN: Award.UNKNOWN}
+
+
+def _outcomes(awards: list[Award], summary: pe.Summary) -> None:
+    for award, outcome in zip(awards, summary.lines, strict=True):
+        award.status, award.message, award.answer = STATUS_OF_OUTCOME[outcome.status], outcome.message, outcome.answer
 
 
 RECORDED = ("status", "message", "answer", "sent_xml", "sent_at", "next_attempt_at")

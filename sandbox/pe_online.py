@@ -7,10 +7,20 @@ Attendance on its own with the specification's messages per course type; lines a
 the vendor's example answer, where the first Attendance is "regel 2". Accepted attendances are kept;
 for types 2 and 3 person + course (+ module) + endDate is unique, as PE-online promises.
 
+Settings are checked as the specification states them: ``userRole`` is ``EDU``, ``languageID`` equals
+``defaultLanguageID`` (1, 3 or 6); Integer elements (``orgID``, every ``PE*ID``) hold ASCII digits only
+and ``endDate`` is a date-time (``xs:dateTime``, seconds required), else the structure is invalid (505).
+
+``answer_mode`` makes it answer as a faulty PE-online might (one of ``ANSWER_MODES``), after processing
+the lines as usual: a bare ``<Summary/>``, totals that do not add up (no Error, two rejected rows too
+many), every Error naming another course than the line's, or an Accepted list naming other persons.
+
 Choices where the documents are silent: GET is refused (405: the key would travel in the URL), a
-missing ``sXML`` answers HTTP 500 as ASP.NET does, a course belongs to one register (orgID).
+missing ``sXML`` answers HTTP 500 as ASP.NET does, a course belongs to one register (orgID), a
+wrong userRole or language is an invalid structure (505).
 """
 
+import re
 import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
@@ -27,7 +37,12 @@ FIRST_LINE = 2  # the vendor's example: the first Attendance is reported as "reg
 
 SETTINGS = {"userID": int, "userRole": str, "userKey": str, "orgID": int, "settingOutput": int, "emailOutput": str,
             "languageID": int, "defaultLanguageID": int}
-REQUIRED_SETTINGS = ("userID", "userKey", "orgID")
+REQUIRED_SETTINGS = ("userID", "userRole", "userKey", "orgID")
+LANGUAGES = (1, 3, 6)  # NL, FR, EN
+INTEGER = re.compile(r"[0-9]+")
+DATE_TIME = re.compile(r"-?[0-9]{4,}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})?")
+BARE, UNBALANCED, WRONG_COURSE, OTHER_PERSONS = "bare", "unbalanced", "wrong_course", "other_persons"
+ANSWER_MODES = (BARE, UNBALANCED, WRONG_COURSE, OTHER_PERSONS)
 ATTENDANCE = {"PECourseID": int, "externalCourseID": str, "externalPersonID": str, "PEModuleID": int,
               "externalmoduleID": str, "endDate": datetime, "PEEditionID": int, "externalEditionID": str,
               "PEMeetingID": int, "externalMeetingID": str}
@@ -70,6 +85,8 @@ class PEOnlineSandbox(SandboxApp):
         self._written: set[Accepted] = set()  # types 2 and 3: written once
         # Seconds to wait after processing, before answering: a client can die between send and answer.
         self.answer_delay = 0.0
+        # "" answers as the specification says; one of ANSWER_MODES answers a malformed Summary.
+        self.answer_mode = ""
 
     @classmethod
     def with_demo_data(cls, **kwargs) -> "PEOnlineSandbox":
@@ -118,6 +135,9 @@ class PEOnlineSandbox(SandboxApp):
             settings, lines = _read_entry(sxml)
         except InvalidStructure:
             return _summary(0, 0, 0, [(505, "Invalid XML structure")], [])
+        if settings["userRole"] != "EDU" or settings.get("languageID") != settings.get("defaultLanguageID") or (
+                settings.get("languageID", 1) not in LANGUAGES):
+            return _summary(0, 0, 0, [(505, "Invalid XML structure")], [])
         if settings["userID"] != self.user_id or settings["userKey"] != self.user_key:
             return _summary(0, 0, 0, [(400, "No access; incorrect key / Geen toegang; onjuiste sleutel")], [])
         if len(lines) > MAX_ATTENDANCES:
@@ -132,7 +152,18 @@ class PEOnlineSandbox(SandboxApp):
                 continue
             self._keep(org_id, line)
             accepted.append(line)
-        return _summary(len(errors), len(accepted), len(lines), errors, accepted)
+        return self._answer(len(errors), len(accepted), len(lines), errors, accepted)
+
+    def _answer(self, rejected: int, accepted: int, total: int, errors: list, lines: list[dict]) -> str:
+        if self.answer_mode == BARE:
+            return '<?xml version="1.0" standalone="yes"?><Summary/>'
+        if self.answer_mode == UNBALANCED:
+            return _summary(rejected + 2, accepted, total, [], lines)
+        if self.answer_mode == WRONG_COURSE:
+            errors = [(number, re.sub(r"^Cursus \S+", "Cursus 999999", message)) for number, message in errors]
+        if self.answer_mode == OTHER_PERSONS:
+            lines = [{**line, "externalPersonID": "0" + line["externalPersonID"]} for line in lines]
+        return _summary(rejected, accepted, total, errors, lines)
 
     def _course(self, line: dict) -> Course | None:
         if "PECourseID" in line:
@@ -198,8 +229,12 @@ def _typed(name: str, text: str, kind):
     text = (text or "").strip()
     try:
         if kind is int:
+            if not INTEGER.fullmatch(text):  # int() would take " 5", "+5", "1_0" and other scripts' digits
+                raise ValueError("not an integer")
             return int(text)
         if kind is datetime:
+            if not DATE_TIME.fullmatch(text):  # fromisoformat would take a date alone, or no seconds
+                raise ValueError("not a date-time")
             moment = datetime.fromisoformat(text)
             return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     except ValueError as exc:

@@ -10,7 +10,7 @@ from accreditation import services
 from accreditation.models import Award
 from portal.integrations import integration_get
 from portal.models import AuditEvent
-from sandbox.pe_online import DEFAULT_USER_KEY
+from sandbox.pe_online import ANSWER_MODES, DEFAULT_USER_KEY, WRONG_COURSE
 from tests.accreditation.factories import AwardFactory
 from tests.factories import LearnerFactory
 
@@ -109,3 +109,42 @@ def test_the_connection_check_says_plainly_when_the_key_is_wrong(pe_online, sett
     settings.PE_ONLINE_USER_KEY = "wrong"
     check = integration.check_connection()
     assert not check.ok and "userID and userKey" in check.message and "400" in check.message
+
+
+@pytest.mark.parametrize("mode", ANSWER_MODES)
+def test_an_answer_that_does_not_account_for_the_lines_leaves_them_unknown_with_the_answer(pe_online, mode):
+    awards = [AwardFactory(pe_course_id="8001", end_date=timezone.now()),
+              AwardFactory(pe_course_id="9999", person_number="59059671101", end_date=timezone.now())]
+    pe_online.answer_mode = mode
+
+    counts = services.awards_submit()
+
+    good, bad = (Award.objects.get(pk=a.pk) for a in awards)
+    assert bad.status == Award.UNKNOWN and "<Summary" in bad.answer and "check in PE-online" in bad.message
+    if mode == WRONG_COURSE:  # only the line the Error cannot be tied to is in doubt
+        assert counts == {"accepted": 1, "unknown": 1} and good.status == Award.ACCEPTED
+    else:
+        assert counts == {"unknown": 2} and good.status == Award.UNKNOWN and good.answer == bad.answer
+    assert not services.awards_claimable().exists()  # unknown: resent only by a coordinator
+
+
+def test_a_batch_pe_online_finds_invalid_xml_is_sent_again_line_by_line_once(pe_online):
+    good = [AwardFactory(learner=LearnerFactory(), pe_course_id="8001", end_date=timezone.now()) for _ in range(2)]
+    # A control character from a learner's Custom1 makes the whole Entry invalid XML (505).
+    bad = AwardFactory(learner=LearnerFactory(), pe_course_id="8001", person_number="3905\x01", end_date=timezone.now())
+
+    assert services.awards_submit() == {"accepted": 2, "failed": 1}
+
+    assert [r.form["sXML"][0].count("<Attendance>") for r in pe_online.requests] == [3, 1, 1, 1]
+    assert [Award.objects.get(pk=a.pk).status for a in good] == [Award.ACCEPTED, Award.ACCEPTED]
+    bad.refresh_from_db()
+    assert bad.status == Award.FAILED and bad.next_attempt_at is None and "505" in bad.message
+    assert len(pe_online.attendances) == 2
+
+
+def test_a_single_line_pe_online_finds_invalid_xml_is_not_sent_again(pe_online):
+    award = AwardFactory(pe_course_id="8001", person_number="3905\x01", end_date=timezone.now())
+
+    assert services.awards_submit() == {"failed": 1}
+
+    assert len(pe_online.requests) == 1 and Award.objects.get(pk=award.pk).next_attempt_at is None
