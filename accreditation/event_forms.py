@@ -20,6 +20,7 @@ class EventForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.instance.course = course
         self.fields["activity"].queryset = selectors.event_activities(course)
+        self.fields["activity"].label = _("Activity")  # the model field has no label of its own
         self.fields["activity"].help_text = _("The template's event activity: its results say who attended.")
         self.fields["external_id"].help_text = _("Your own code for this event, unique within the course.")
 
