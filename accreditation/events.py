@@ -16,6 +16,7 @@ from django.db.models import ProtectedError
 from django.forms.models import model_to_dict
 from django.urls import reverse
 from django.utils.text import format_lazy
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -100,13 +101,16 @@ def event_import_start(*, course: Course, upload, user=None) -> Job:
         raise ValidationError(str(exc)) from exc
     return job_launch(kind="event_import_preview",
                       title=_("Check of %(file)s (events of %(course)s)") % {"file": upload.name, "course": course},
-                      params={"course_id": course.pk, "file_name": upload.name[:255], "text": text}, user=user)
+                      params={"course_id": course.pk, "file_name": upload.name[:255], "text": text,
+                              "language": translation.get_language()}, user=user)
 
 
 @job_handler("event_import_preview")
 def event_import_preview_job(job: Job, progress) -> dict:
     course = Course.objects.select_related("template").get(pk=job.params["course_id"])
-    rows = events_csv_check(course=course, text=job.params["text"])
+    # The row errors are kept as text, in the language of the coordinator who reads them.
+    with translation.override(job.params.get("language")):
+        rows = events_csv_check(course=course, text=job.params["text"])
     errors = sum(1 for row in rows if row["errors"])
     # The file is read: keep only its outcome.
     Job.objects.filter(pk=job.pk).update(params={k: v for k, v in job.params.items() if k != "text"})

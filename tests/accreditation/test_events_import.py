@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 
 from accreditation import events
 from accreditation.models import EventAccreditation
@@ -104,3 +105,15 @@ def test_the_file_is_bounded_in_rows_and_size(coordinator_client, course, django
     assert response.status_code == 200 and "over the limit of 256.0\xa0KB" in response.text
     assert Job.objects.filter(kind="event_import_preview").count() == 1
     assert not Event.objects.exists()
+
+
+def test_the_row_errors_are_in_the_language_of_the_coordinator_who_uploaded(course, coordinator,
+                                                                             django_capture_on_commit_callbacks):
+    """The check runs later, in a worker speaking English; a Dutch coordinator still reads Dutch errors."""
+    text = "Name;Date;Activity;ExternalID\nDay;2026-02-30;SKILLS-DAY;E1\n"
+    with django_capture_on_commit_callbacks(execute=True):
+        with translation.override("nl"):
+            job = events.event_import_start(course=course, upload=SimpleUploadedFile("e.csv", text.encode()),
+                                            user=coordinator)
+    job.refresh_from_db()
+    assert job.result["rows"][0]["errors"] == ["Date: '2026-02-30' is geen datum (verwacht: jjjj-mm-dd)"]
