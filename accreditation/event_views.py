@@ -35,7 +35,7 @@ class EventCreateView(PermissionRequiredMixin, FormView):
 
     def form_valid(self, form):
         try:
-            event = services.event_create(course=self.course, data=form.cleaned_data, user=self.request.user)
+            event = services.event_create(course=self.course, data=form.cleaned_data)
         except ValidationError as exc:
             form.add_error(None, exc)
             return self.form_invalid(form)
@@ -80,7 +80,7 @@ class EventDeleteView(PermissionRequiredMixin, View):
     def post(self, request, pk):
         event = get_object_or_404(Event.objects.select_related("course"), pk=pk)
         try:
-            services.event_delete(event=event, user=request.user)
+            services.event_delete(event=event)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             return redirect("event_accreditation", pk)

@@ -9,7 +9,6 @@ its event activity (see ``accreditation/rules.py``).
 import re
 from datetime import date, time
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError
@@ -35,7 +34,7 @@ def _snapshot(event: Event) -> dict:
     return model_to_dict(event, fields=EVENT_AUDIT_FIELDS)
 
 
-def event_create(*, course: Course, data: dict, user=None) -> Event:
+def event_create(*, course: Course, data: dict) -> Event:
     event = Event(course=course, **data)
     with transaction.atomic():
         event.full_clean()
@@ -63,7 +62,7 @@ def event_update(*, event: Event, data: dict, user=None) -> Event:
     return event
 
 
-def event_delete(*, event: Event, user=None) -> None:
+def event_delete(*, event: Event) -> None:
     """Delete an event and its PE configuration; refused while an award refers to it."""
     refused = _("An award refers to this event, so it cannot be deleted.")
     with transaction.atomic():
@@ -177,7 +176,7 @@ def _row_check(row: dict, activities: dict, taken: set, seen: set) -> dict:
     external_id = values["external_id"]
     if external_id in taken:
         error("ExternalID", _("The course has an event with this external ID already."))
-    elif external_id in seen:
+    elif external_id and external_id in seen:
         error("ExternalID", _("Another row of the file has this external ID."))
     seen.add(external_id)
     day = _parse_date(row["Date"])

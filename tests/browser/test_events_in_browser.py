@@ -38,6 +38,7 @@ def test_a_coordinator_records_an_event_configures_it_and_sees_two_awards(logged
     page.locator(f"#template-{woundcare.pk}").get_by_role("link", name="PE configuration").click()
     page.get_by_label("Accreditation type").select_option(label="Course with physical events, accreditation per event")
     page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("alert")).to_contain_text("PE configuration saved")
     page.locator("#course-configurations").get_by_role("link", name=course.name).click()
 
     page.get_by_role("link", name="Add event").click()
