@@ -8,7 +8,7 @@ class AccreditationConfig(AppConfig):
     verbose_name = _("PE-online accreditation")
 
     def ready(self):
-        from accreditation import receivers, services, tasks  # noqa: F401  (job handlers, tasks, receivers)
+        from accreditation import events, receivers, services, tasks  # noqa: F401  (job handlers, tasks, receivers)
         from accreditation import actions  # noqa: F401  (the audit log's labels for this app's codes)
         from portal.integrations import Integration, integration_register
 

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accreditation.models import (
     AccreditationType, Assessment, CertificateAccreditation, CourseAccreditation, EventAccreditation,
-    TemplateAccreditation)
+    TemplateAccreditation, meeting_ids_check)
 from accreditation.validators import validate_pe_ids
 from portal.models import Activity
 
@@ -93,6 +93,7 @@ class EventAccreditationForm(forms.ModelForm):
             raise ValidationError(_("A meeting ID is listed twice."))
         if any(len(m) > 50 for m in meetings):
             raise ValidationError(_("A meeting ID has at most 50 characters."))
+        meeting_ids_check(meetings)
         validate_pe_ids(meetings)
         return meetings
 

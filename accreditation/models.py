@@ -5,9 +5,12 @@ PE IDs are kept as text: a number is sent as PE-online's own ID (``PECourseID``)
 the provider's external code (``externalCourseID``); see ``accreditation/client.py``.
 """
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from accreditation.validators import validate_pe_id, validate_pe_ids
 from portal.models import Activity, Course, Event, Learner, Template
@@ -119,6 +122,19 @@ class EventAccreditation(PEConfiguration):
 
     def __str__(self) -> str:
         return str(self.event)
+
+    def clean(self):
+        meeting_ids_check(self.pe_meeting_ids)
+
+
+def meeting_ids_check(meeting_ids: list) -> None:
+    """At most ``PE_ONLINE_MAX_MEETING_IDS``: each ID is an award per learner registration."""
+    limit = settings.PE_ONLINE_MAX_MEETING_IDS
+    if len(meeting_ids) > limit:
+        raise ValidationError(ngettext(
+            "An event has at most %(limit)d PE Meeting ID; this one lists %(count)d.",
+            "An event has at most %(limit)d PE Meeting IDs; this one lists %(count)d.", limit)
+            % {"limit": limit, "count": len(meeting_ids)})
 
 
 class Award(models.Model):

@@ -8,7 +8,7 @@ from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from accreditation.models import Award
-from portal.models import Learner
+from portal.models import Activity, Course, Event, Learner
 
 CHART_WEEKS = 12
 # The chart counts every award of its weeks (tens of thousands at a national provider); a list paged
@@ -46,3 +46,13 @@ def _awards_per_week_count(start) -> list[tuple]:
 
 def learner_awards(*, learner: Learner, limit: int = LEARNER_PANEL_LIMIT) -> QuerySet[Award]:
     return learner.pe_awards.select_related("course", "activity")[:limit]
+
+
+# --- events -------------------------------------------------------------------------------------------
+def event_activities(course: Course) -> QuerySet[Activity]:
+    """The activities an event of ``course`` may belong to: its template's event activities."""
+    return Activity.objects.filter(template_id=course.template_id, type="Event").order_by("part_id", "name")
+
+
+def course_events(course: Course) -> QuerySet[Event]:
+    return course.events.select_related("activity", "accreditation").order_by("date", "name", "pk")

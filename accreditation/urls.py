@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accreditation import views
+from accreditation import event_views, views
 
 urlpatterns = [
     path("", views.AwardListView.as_view(), name="award_list"),
@@ -13,4 +13,11 @@ urlpatterns = [
     path("courses/<int:pk>/", views.CourseConfigurationView.as_view(), name="course_accreditation"),
     path("certificates/<int:pk>/", views.CertificateConfigurationView.as_view(), name="certificate_accreditation"),
     path("events/<int:pk>/", views.EventConfigurationView.as_view(), name="event_accreditation"),
+    path("courses/<int:pk>/events/add/", event_views.EventCreateView.as_view(), name="event_create"),
+    path("events/<int:pk>/edit/", event_views.EventUpdateView.as_view(), name="event_update"),
+    path("events/<int:pk>/delete/", event_views.EventDeleteView.as_view(), name="event_delete"),
+    path("courses/<int:pk>/events/import/", event_views.EventImportUploadView.as_view(), name="event_import"),
+    path("events/import/<int:pk>/", event_views.EventImportPreviewView.as_view(), name="event_import_preview"),
+    path("events/import/<int:pk>/confirm/", event_views.EventImportConfirmView.as_view(),
+         name="event_import_confirm"),
 ]

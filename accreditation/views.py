@@ -151,9 +151,15 @@ class TemplateConfigurationView(ConfigurationView):
 class CourseConfigurationView(ConfigurationView):
     model, config_model, config_field = Course, CourseAccreditation, "course"
     form_class = CourseAccreditationForm
+    template_name = "accreditation/course_configuration.html"
 
     def save(self, data):
         services.course_accreditation_save(course=self.object, data=data, user=self.request.user)
+
+    def get_context_data(self, **kwargs):
+        events = selectors.course_events(self.object)
+        return super().get_context_data(events=events[:RELATED_LIMIT], event_count=events.count(),
+                                        related_limit=RELATED_LIMIT, **kwargs)
 
 
 class CertificateConfigurationView(ConfigurationView):
@@ -175,6 +181,7 @@ class CertificateConfigurationView(ConfigurationView):
 class EventConfigurationView(ConfigurationView):
     model, config_model, config_field = Event, EventAccreditation, "event"
     form_class = EventAccreditationForm
+    template_name = "accreditation/event_configuration.html"
 
     def save(self, data):
         services.event_accreditation_save(event=self.object, data=data, user=self.request.user)

@@ -55,4 +55,7 @@ register_actions({
     "auth.login_failed": _("Sign-in refused"),
     "auth.logout": _("Signed out"),
     "auth.password_change": _("Password changed"),
+    "event.admin_create": _("Event added in the admin"),
+    "event.admin_update": _("Event changed in the admin"),
+    "event.admin_delete": _("Event deleted in the admin"),
 })

@@ -101,9 +101,15 @@ class ActivityAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Event)
-class EventAdmin(ReadOnlyAdmin):
+class EventAdmin(AuditedAdmin):
+    """Coordinators record events on the course pages; superusers may correct them here too (audited; an
+    event an award refers to is protected)."""
+
+    audit_prefix = "event.admin"
     list_display = ["name", "external_id", "course", "activity", "date"]
+    list_select_related = ["course", "activity"]
     search_fields = ["name", "external_id"]
+    raw_id_fields = ["course", "activity"]  # there may be thousands of each
 
 
 @admin.register(Job)

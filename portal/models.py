@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models, router, transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Concat, Upper
@@ -241,6 +242,8 @@ class Event(models.Model):
     external_id = models.CharField(_("external ID"), max_length=100)
     name = models.CharField(_("name"), max_length=255)
     date = models.DateField(_("date"))
+    end_time = models.TimeField(_("end time"), null=True, blank=True)
+    location = models.CharField(_("location"), max_length=255, blank=True)
 
     class Meta:
         ordering = ["date", "name"]
@@ -252,6 +255,12 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.date:%Y-%m-%d})"
+
+    def clean(self):
+        # Only the course's template's event activities: their results say who attended.
+        if self.course_id and self.activity_id and (
+                self.activity.template_id != self.course.template_id or self.activity.type != "Event"):
+            raise ValidationError({"activity": _("Choose an event activity of the course's template.")})
 
 
 class AppendOnlyQuerySet(models.QuerySet):

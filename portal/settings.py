@@ -312,6 +312,8 @@ PE_ONLINE_USER_KEY = env.str("PE_ONLINE_USER_KEY", default="")
 PE_ONLINE_ORG_ID = env.int("PE_ONLINE_ORG_ID", default=None)
 # An award still *sending* this long after it was claimed belongs to a worker that died between send and record.
 PE_ONLINE_SENDING_TIMEOUT_SECONDS = env_positive_int("PE_ONLINE_SENDING_TIMEOUT_SECONDS", 600)
+# PE Meeting IDs one event may name: each makes an award (and an audit event) per learner registration.
+PE_ONLINE_MAX_MEETING_IDS = env_positive_int("PE_ONLINE_MAX_MEETING_IDS", 20)
 
 # Learning Assistant has one public address; it counts as configured once the user name and password are set.
 LEARNING_ASSISTANT_URL = env_url("LEARNING_ASSISTANT_URL") or "https://api.learningassistant.com"

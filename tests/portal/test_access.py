@@ -23,6 +23,10 @@ ANYONE = "anyone"          # no login needed
 LOGGED_IN = "logged_in"    # any logged-in user
 COORDINATOR = "coordinator"  # coordinators and superusers
 
+def _event_import_job():
+    return JobFactory(kind="event_import_preview", params={"course_id": CourseFactory().pk, "file_name": "e.csv"})
+
+
 # name -> (who may open it, how to build its kwargs)
 PAGES = {
     "login": (ANYONE, dict),
@@ -71,6 +75,12 @@ PAGES = {
     "course_accreditation": (COORDINATOR, lambda: {"pk": CourseFactory().pk}),
     "certificate_accreditation": (COORDINATOR, lambda: {"pk": ActivityFactory(type="Certificate").pk}),
     "event_accreditation": (COORDINATOR, lambda: {"pk": EventFactory().pk}),
+    "event_create": (COORDINATOR, lambda: {"pk": CourseFactory().pk}),
+    "event_update": (COORDINATOR, lambda: {"pk": EventFactory().pk}),
+    "event_delete": (COORDINATOR, lambda: {"pk": EventFactory().pk}),
+    "event_import": (COORDINATOR, lambda: {"pk": CourseFactory().pk}),
+    "event_import_preview": (COORDINATOR, lambda: {"pk": _event_import_job().pk}),
+    "event_import_confirm": (COORDINATOR, lambda: {"pk": _event_import_job().pk}),  # POST only
     "enrolment_list": (COORDINATOR, dict),
     "enrolment_reference": (COORDINATOR, dict),
     "enrolment_reference_sync": (COORDINATOR, dict),  # POST only
@@ -86,7 +96,8 @@ PAGES = {
 }
 POST_ONLY = {"logout", "set_language", "integration_connection_test", "import_confirm", "catalogue_sync",
              "learner_subscriptions_refresh", "subscription_refresh", "group_sync", "anewspring_webhook",
-             "awards_submit", "awards_resend", "award_resend", "enrolment_reference_sync", "enrolment_progress"}
+             "awards_submit", "awards_resend", "award_resend", "enrolment_reference_sync", "enrolment_progress",
+             "event_import_confirm"}
 # Downloads and the health check answer with no HTML page.
 NOT_HTML = {"audit_export", "subscription_export", "health"}
 # Signed by aNewSpring instead of carrying a CSRF token.
