@@ -161,7 +161,8 @@ class TemplateConfigurationView(ConfigurationView):
             course_count=template.courses.count(),
             certificates=template.activities.filter(type="Certificate").select_related("accreditation")[:RELATED_LIMIT],
             events=Event.objects.filter(course__template=template).select_related("course", "accreditation")[:RELATED_LIMIT],
-            related_limit=RELATED_LIMIT, **kwargs)
+            related_limit=RELATED_LIMIT, basis_counts=selectors.template_award_basis_counts(template=template),
+            **kwargs)
 
 
 class CourseConfigurationView(ConfigurationView):
