@@ -54,3 +54,17 @@ def test_every_status_has_a_colour_in_the_chart_and_its_legend():
     missing = [status for status, _label in Award.STATUS_CHOICES
                if f".chart-{status} " not in css or f".legend-swatch.chart-{status} " not in css]
     assert missing == []
+
+
+def test_the_chart_draws_in_dutch_with_plain_numbers(coordinator_client):
+    """Dutch writes 671,8 for 671.8: an SVG coordinate written so is no number and the bar is not drawn."""
+    AwardFactory(status=Award.WITHDRAWN)
+    AwardFactory(status=Award.ACCEPTED)
+    coordinator_client.cookies["django_language"] = "nl"
+
+    page = coordinator_client.get("/accreditation/", HTTP_ACCEPT_LANGUAGE="nl").text
+
+    assert '<html lang="nl">' in page and "ingetrokken" in page
+    svg = page[page.index("<svg"):page.index("</svg>")]
+    coordinates = re.findall(r' (?:x|y|x1|x2|y1|y2|width|height)="([^"]*)"', svg)
+    assert coordinates and [c for c in coordinates if not re.fullmatch(r"\d+(\.\d+)?%?", c)] == []
