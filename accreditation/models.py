@@ -144,14 +144,18 @@ class Award(models.Model):
 
     BLOCKED, DUE, SENDING, ACCEPTED, REJECTED, FAILED, UNKNOWN = (
         "blocked", "due", "sending", "accepted", "rejected", "failed", "unknown")
+    NO_DATE, WITHDRAWN, SUPERSEDED = "no_date", "withdrawn", "superseded"
     STATUS_CHOICES = [
         (BLOCKED, _("blocked: no PE number")),
+        (NO_DATE, _("blocked: no completion date")),
         (DUE, _("due")),
         (SENDING, _("sending")),
         (ACCEPTED, _("accepted")),
+        (SUPERSEDED, _("accepted under earlier PE IDs")),
         (REJECTED, _("rejected")),
         (FAILED, _("failed")),
         (UNKNOWN, _("unknown: check in PE-online")),
+        (WITHDRAWN, _("withdrawn")),
     ]
     COMPLETION, CERTIFICATE, EVENT = "completion", "certificate", "event"
     TRIGGER_CHOICES = [(COMPLETION, _("course completing activity")), (CERTIFICATE, _("certificate")),

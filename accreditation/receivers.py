@@ -27,8 +27,8 @@ def registrations_changed(sender, learner_ids, **kwargs) -> None:
 
 
 def learner_awards_panel(*, learner, user) -> LearnerPanel | None:
-    """The learner page's list of the learner's awards, for users who may see awards."""
+    """The learner page's awards, by register, for users who may see awards."""
     if not user.has_perm("accreditation.view_award"):
         return None
     return LearnerPanel(title=_("PE-online awards"), template_name="accreditation/_learner_awards.html",
-                        context={"awards": selectors.learner_awards(learner=learner)})
+                        context={"registers": selectors.learner_awards_by_register(learner=learner)})

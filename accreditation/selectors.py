@@ -1,20 +1,26 @@
 """Reads for the accreditation pages."""
 
+from collections.abc import Iterator
 from datetime import timedelta
+from operator import attrgetter
 
 from django.core.cache import cache
-from django.db.models import Count, QuerySet
-from django.db.models.functions import TruncWeek
+from django.db.models import Count, F, QuerySet, Window
+from django.db.models.functions import RowNumber, TruncWeek
 from django.utils import timezone
 
 from accreditation.models import Award
-from portal.models import Activity, Course, Event, Learner
+from portal.models import Activity, Course, Event, Learner, Template
+from portal.spreadsheet import csv_export_lines
 
 CHART_WEEKS = 12
 # The chart counts every award of its weeks (tens of thousands at a national provider); a list paged
 # through many times a minute shows the same counts, so they are counted at most once a minute.
 CHART_CACHE_SECONDS = 60
-LEARNER_PANEL_LIMIT = 20
+# The learner page shows the newest awards of each register, and of at most this many registers (a learner
+# has one or two): the rest is one click away on the awards list.
+LEARNER_PANEL_PER_REGISTER = 10
+LEARNER_PANEL_REGISTERS = 10
 
 
 def awards_list() -> QuerySet[Award]:
@@ -44,8 +50,71 @@ def _awards_per_week_count(start) -> list[tuple]:
                 .values_list("week", "status").annotate(n=Count("id")))
 
 
-def learner_awards(*, learner: Learner, limit: int = LEARNER_PANEL_LIMIT) -> QuerySet[Award]:
-    return learner.pe_awards.select_related("course", "activity")[:limit]
+# (header, attribute): the award's learner, registration, PE IDs, trigger (basis), status, when it was sent
+# and PE-online's message, as codes and raw values like the other exports.
+AWARD_EXPORT_COLUMNS = [
+    ("award_id", "pk"), ("created", "created_at"), ("learner_external_id", "learner.external_id"),
+    ("learner", "learner.full_name"), ("org_id", "org_id"), ("pe_number", "person_number"), ("trigger", "trigger"),
+    ("course", "course.name"), ("pe_type", "pe_type"), ("pe_course_id", "pe_course_id"),
+    ("pe_module_id", "pe_module_id"), ("pe_edition_id", "pe_edition_id"), ("pe_meeting_id", "pe_meeting_id"),
+    ("end_date", "end_date"), ("status", "status"), ("sent", "sent_at"), ("message", "message"),
+]
+_award_row = attrgetter(*(attribute for _header, attribute in AWARD_EXPORT_COLUMNS))
+
+
+def awards_export_lines(*, awards: QuerySet[Award]) -> Iterator[str]:
+    """The awards as CSV lines (the audit export's format), read in chunks and without the XML sent and the
+    raw answer: it streams."""
+    awards = awards.select_related("learner", "course").defer("sent_xml", "answer")
+    return csv_export_lines(header=[header for header, _attribute in AWARD_EXPORT_COLUMNS],
+                            rows=(_award_row(award) for award in awards.iterator(chunk_size=2000)))
+
+
+def learner_awards_by_register(*, learner: Learner, per_register: int = LEARNER_PANEL_PER_REGISTER) -> list[dict]:
+    """The learner's registers (OrgID; 0: none yet) with their count per status and their newest awards.
+
+    Two queries whatever the number of awards: the counts grouped by register and status, and the newest
+    ``per_register`` of each register ranked in the database."""
+    registers: dict[int, dict] = {}
+    counts = learner.pe_awards.order_by("org_id").values_list("org_id", "status").annotate(n=Count("id"))
+    for org_id, status, n in counts:
+        register = registers.setdefault(org_id, {"org_id": org_id, "counts": {}, "total": 0, "awards": []})
+        register["counts"][status] = n
+        register["total"] += n
+    shown = dict(list(registers.items())[:LEARNER_PANEL_REGISTERS])
+    newest = (learner.pe_awards.filter(org_id__in=shown).select_related("course").defer("sent_xml", "answer")
+              .annotate(rank=Window(RowNumber(), partition_by=F("org_id"),
+                                    order_by=[F("created_at").desc(), F("id").desc()]))
+              .filter(rank__lte=per_register).order_by("org_id", "rank"))
+    for award in newest:
+        shown[award.org_id]["awards"].append(award)
+    labels = dict(Award.STATUS_CHOICES)
+    for register in shown.values():
+        register["counts"] = [(status, labels[status], register["counts"][status])
+                              for status, _label in Award.STATUS_CHOICES if status in register["counts"]]
+    return list(shown.values())
+
+
+# The template page's counts per basis: the statuses a coordinator acts on, and the rest together.
+BASIS_COLUMNS = {"due": [Award.DUE], "accepted": [Award.ACCEPTED], "rejected": [Award.REJECTED],
+                 "blocked": [Award.BLOCKED, Award.NO_DATE]}
+
+
+def template_award_basis_counts(*, template: Template) -> list[dict]:
+    """Per award basis (trigger) of the template's courses: how many awards are due, accepted, rejected,
+    blocked and other; one grouped count."""
+    counts = dict(((trigger, status), n) for trigger, status, n in
+                  Award.objects.filter(course__template=template).order_by()
+                  .values_list("trigger", "status").annotate(n=Count("id")))
+    rows = []
+    for trigger, label in Award.TRIGGER_CHOICES:
+        row = {"trigger": trigger, "label": label,
+               "total": sum(n for (t, _status), n in counts.items() if t == trigger)}
+        row.update({column: sum(counts.get((trigger, status), 0) for status in statuses)
+                    for column, statuses in BASIS_COLUMNS.items()})
+        row["other"] = row["total"] - sum(row[column] for column in BASIS_COLUMNS)
+        rows.append(row)
+    return rows
 
 
 # --- events -------------------------------------------------------------------------------------------

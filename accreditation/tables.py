@@ -8,8 +8,9 @@ from portal.models import Template
 from portal.tables import DateTimeColumn
 
 STATUS_BADGES = {
-    Award.BLOCKED: "warning", Award.DUE: "info", Award.SENDING: "primary", Award.ACCEPTED: "success",
-    Award.REJECTED: "danger", Award.FAILED: "danger", Award.UNKNOWN: "dark",
+    Award.BLOCKED: "warning", Award.NO_DATE: "warning", Award.DUE: "info", Award.SENDING: "primary",
+    Award.ACCEPTED: "success", Award.SUPERSEDED: "warning", Award.REJECTED: "danger", Award.FAILED: "danger",
+    Award.UNKNOWN: "dark", Award.WITHDRAWN: "secondary",
 }
 
 

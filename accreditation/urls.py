@@ -5,6 +5,7 @@ from accreditation import event_views, views
 urlpatterns = [
     path("", views.AwardListView.as_view(), name="award_list"),
     path("submit/", views.AwardsSubmitView.as_view(), name="awards_submit"),
+    path("export.csv", views.AwardExportView.as_view(), name="award_export"),
     path("resend/", views.AwardsResendView.as_view(), name="awards_resend"),
     path("awards/<int:pk>/", views.AwardDetailView.as_view(), name="award_detail"),
     path("awards/<int:pk>/resend/", views.AwardResendView.as_view(), name="award_resend"),

@@ -2,8 +2,10 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import DetailView, FormView
@@ -41,6 +43,20 @@ class AwardListView(PermissionRequiredMixin, PagedTableMixin, FilterView):
         return {**context, "status_counts": [(s, label, counts[s]) for s, label in Award.STATUS_CHOICES],
                 "chart": charts.weekly_status_chart(selectors.awards_per_week()),
                 "per_page_choices": PAGE_SIZES, "pe_online_configured": services.pe_online_configured()}
+
+
+class AwardExportView(PermissionRequiredMixin, View):
+    """The filtered awards as CSV, streamed (as the audit log's export)."""
+
+    permission_required = "accreditation.view_award"
+
+    def get(self, request):
+        awards = AwardFilter(request.GET, queryset=Award.objects.all()).qs
+        response = StreamingHttpResponse(selectors.awards_export_lines(awards=awards),
+                                         content_type="text/csv; charset=utf-8")
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        response["Content-Disposition"] = f'attachment; filename="pe-awards-{stamp}.csv"'
+        return response
 
 
 class AwardDetailView(PermissionRequiredMixin, DetailView):
@@ -145,7 +161,8 @@ class TemplateConfigurationView(ConfigurationView):
             course_count=template.courses.count(),
             certificates=template.activities.filter(type="Certificate").select_related("accreditation")[:RELATED_LIMIT],
             events=Event.objects.filter(course__template=template).select_related("course", "accreditation")[:RELATED_LIMIT],
-            related_limit=RELATED_LIMIT, **kwargs)
+            related_limit=RELATED_LIMIT, basis_counts=selectors.template_award_basis_counts(template=template),
+            **kwargs)
 
 
 class CourseConfigurationView(ConfigurationView):

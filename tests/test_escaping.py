@@ -84,7 +84,7 @@ def test_every_page_shows_learner_fields_as_text(coordinator_client, hostile, dj
         assert ESCAPED in html, f"{label}: the learner's field is not shown at all"
 
 
-@pytest.mark.parametrize("export", ["audit_export", "subscription_export"])
+@pytest.mark.parametrize("export", ["audit_export", "subscription_export", "award_export"])
 def test_an_export_is_a_download_whose_cells_cannot_run(coordinator_client, hostile, export):
     with audit_context(actor="import"):
         audit_record(action="learner_update", learner=hostile["learner"], summary='=HYPERLINK("https://evil.example")')

@@ -61,6 +61,7 @@ def _urls(learner: Learner) -> dict[str, list[str]]:
                                                              "&sort=-learner&page=2"],
         "subscription export": [reverse("subscription_export") + "?status=not_started"],
         "awards": [reverse("award_list"), reverse("award_list") + f"?status={Award.DUE}&sort=-created_at"],
+        "award export": [reverse("award_export") + f"?status={Award.DUE}"],
         "enrolments": [reverse("enrolment_list"), reverse("enrolment_list") + "?q=a&sort=-start_date"],
         "audit log": [reverse("audit_list"), reverse("audit_list") + f"?system=portal&learner={learner.pk}",
                       reverse("audit_list") + f"?older={cursor}&per_page=25", reverse("audit_list") + f"?newer={cursor}"],

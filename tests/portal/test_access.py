@@ -66,6 +66,7 @@ PAGES = {
     "group_edit": (COORDINATOR, lambda: {"pk": LearnerGroupFactory().pk}),
     "group_sync": (COORDINATOR, lambda: {"pk": LearnerGroupFactory().pk}),  # POST only
     "award_list": (COORDINATOR, dict),
+    "award_export": (COORDINATOR, dict),
     "awards_submit": (COORDINATOR, dict),  # POST only
     "awards_resend": (COORDINATOR, dict),  # POST only
     "award_detail": (COORDINATOR, lambda: {"pk": AwardFactory().pk}),
@@ -99,7 +100,7 @@ POST_ONLY = {"logout", "set_language", "integration_connection_test", "import_co
              "awards_submit", "awards_resend", "award_resend", "enrolment_reference_sync", "enrolment_progress",
              "event_import_confirm"}
 # Downloads and the health check answer with no HTML page.
-NOT_HTML = {"audit_export", "subscription_export", "health"}
+NOT_HTML = {"audit_export", "subscription_export", "award_export", "health"}
 # Signed by aNewSpring instead of carrying a CSRF token.
 CSRF_EXEMPT = {"anewspring_webhook"}
 
