@@ -8,18 +8,24 @@ go back to *due* (PE-online writes person + course (+ module) + endDate once), t
 *unknown: check in PE-online*, resent only by a coordinator.
 """
 
+import copy
+import operator
 from collections import Counter
 from collections.abc import Sequence
 from datetime import timedelta
+from functools import reduce
 from itertools import batched, groupby
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.forms.models import model_to_dict
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from accreditation import selectors
 from accreditation.client import Attendance, PEOnlineClient, PEOnlineError
 from accreditation.models import (
     TYPES_WITH_END_DATE, Award, CertificateAccreditation, CourseAccreditation, EventAccreditation,
@@ -63,17 +69,49 @@ def pe_online_check_connection() -> ConnectionCheck:
 CONFIG_AUDIT_EXCLUDE = {"id", "updated_at"}
 
 
+WITHDRAWN_REASON = "Withdrawn: its PE IDs no longer apply after a change of the PE configuration."
+SUPERSEDED_REASON = ("Accepted under PE IDs that no longer apply after a change of the PE configuration: settle it "
+                     "in PE-online, or resend it under the new IDs.")
+
+
+def configuration_preview(config, data: dict) -> selectors.ConfigurationChange:
+    """What saving ``data`` into ``config`` would do to the existing awards; changes nothing."""
+    changed = copy.copy(config)
+    for name, value in data.items():
+        setattr(changed, name, value)
+    return selectors.configuration_change(changed)
+
+
 def _config_save(config, data: dict, *, action: str, template: Template, user=None) -> object:
-    """Save one PE configuration, audit its before/after and run the rules again over stored results."""
+    """Save one PE configuration and audit its before/after; awards under PE IDs that no longer apply are
+    withdrawn (not yet accepted) or marked accepted under earlier PE IDs, both pointing at this change's
+    audit event; the background job then runs the rules again over stored results to make the new awards.
+    Refused while an award of the template is sending or unknown: its outcome decides what to withdraw."""
     fields = [f.name for f in config._meta.concrete_fields if f.name not in CONFIG_AUDIT_EXCLUDE]
     before = model_to_dict(config, fields=fields) if config.pk else {}
     for name, value in data.items():
         setattr(config, name, value)
     with transaction.atomic():
         config.full_clean()
+        change = selectors.configuration_change(config)
+        if change.settling:
+            raise ValidationError(ngettext(
+                "%(count)s award of this template is being sent or unknown: settle it before changing the PE "
+                "configuration.",
+                "%(count)s awards of this template are being sent or unknown: settle them before changing the PE "
+                "configuration.", change.settling) % {"count": change.settling})
         config.save()
-        audit_record(action=action, system=SYSTEM, obj=config, summary=str(config)[:500],
-                     changes=diff(before, model_to_dict(config, fields=fields)))
+        event = audit_record(action=action, system=SYSTEM, obj=config,
+                             summary=f"{config}: {change.withdraw} withdrawn, {change.supersede} accepted under "
+                                     f"earlier PE IDs, {change.make} to make"[:500],
+                             changes=diff(before, model_to_dict(config, fields=fields)))
+        for status, reason, groups in (
+                (Award.WITHDRAWN, WITHDRAWN_REASON, [(s, g) for s, g in change.retired if s != Award.ACCEPTED]),
+                (Award.SUPERSEDED, SUPERSEDED_REASON, [(s, g) for s, g in change.retired if s == Award.ACCEPTED])):
+            for chunk in batched(groups, 100):  # one UPDATE per 100 groups of equal PE IDs, no rows loaded
+                match = reduce(operator.or_, (Q(status=s, **group) for s, group in chunk))
+                Award.objects.filter(match).update(status=status, message=reason, configuration_event=event,
+                                                   next_attempt_at=None)
         awards_rules_rerun_start(template=template, user=user)
     return config
 
@@ -118,7 +156,7 @@ def awards_rules_rerun(*, activity_ids: Sequence[int]) -> int:
 
 
 # --- a learner's Custom1 changed ------------------------------------------------------------------------
-OPEN_STATUSES = (Award.BLOCKED, Award.DUE, Award.REJECTED, Award.FAILED)
+OPEN_STATUSES = (Award.BLOCKED, Award.NO_DATE, Award.DUE, Award.REJECTED, Award.FAILED)
 
 
 def awards_registrations_refresh(*, learner_ids: Sequence[int]) -> int:
@@ -140,12 +178,14 @@ def _registrations_apply(awards: list[Award], registrations: dict[int, list[tupl
         if award.org_id == 0:  # blocked, and its configuration names no OrgID: every registration earns one
             first, *others = awards_for(_due_of(award), registrations.get(award.learner_id, []))
             if first["person_number"]:
-                award.org_id, award.person_number, award.status = first["org_id"], first["person_number"], Award.DUE
+                award.org_id, award.person_number, award.status = first["org_id"], first["person_number"], first["status"]
                 created.extend(Award(**row) for row in others)
         else:
             number = next((n for org, n in registrations.get(award.learner_id, []) if org == award.org_id), "")
             award.person_number = number
-            if not number:
+            if award.status == Award.NO_DATE:
+                pass  # stays until a refresh brings the completion date
+            elif not number:
                 award.status = Award.BLOCKED
             elif award.status == Award.BLOCKED:
                 award.status = Award.DUE
