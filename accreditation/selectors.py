@@ -96,6 +96,10 @@ def configuration_awards(config) -> QuerySet[Award]:
     return Award.objects.filter(course_id=config.event.course_id, activity_id=config.event.activity_id)
 
 
+def awards_superseded(*, template: Template) -> int:
+    return Award.objects.filter(activity__template_id=template.pk, status=Award.SUPERSEDED).count()
+
+
 def awards_settling(*, template: Template) -> int:
     return Award.objects.filter(activity__template_id=template.pk, status__in=SETTLING).count()
 

@@ -18,7 +18,7 @@ from itertools import batched, groupby
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.forms.models import model_to_dict
 from django.utils import timezone
@@ -32,7 +32,7 @@ from accreditation.models import (
     TemplateAccreditation)
 from accreditation.rules import Configuration, Due, awards_for, awards_from_results, registrations_of
 from portal.audit import audit_record, audit_record_many, audit_remote_call, diff
-from portal.integrations import ConnectionCheck, stored_results
+from portal.integrations import ConnectionCheck, ResultPart, stored_results
 from portal.jobs import JobProgress, job_handler, job_launch
 from portal.models import Activity, Job, Template
 
@@ -360,3 +360,53 @@ def awards_resend(*, awards: QuerySet[Award]) -> int:
                             "changes": diff({"status": status}, {"status": Award.DUE})}
                            for pk, status, learner_id, course_id in rows])
     return len(rows)
+
+
+# --- accepted under earlier PE IDs: resent under the new ones only on purpose -----------------------------------
+RESENT_NOTE = "Resent under the new PE IDs as award %(pk)s."
+
+
+def award_resend_under_new_ids(*, award: Award) -> int:
+    if award.status != Award.SUPERSEDED:
+        raise ValueError(_("Only awards accepted under earlier PE IDs can be resent under the new ones."))
+    return awards_resend_under_new_ids(awards=Award.objects.filter(pk=award.pk))
+
+
+def awards_resend_under_new_ids(*, awards: QuerySet[Award]) -> int:
+    """For up to 1,000 awards accepted under earlier PE IDs, make the award the current configuration gives
+    the same result and registration (due; blocked without a number or date); one audit event each.
+    Returns how many were made: none where the current configuration awards nothing for that result."""
+    superseded = list(awards.filter(status=Award.SUPERSEDED).order_by("id")[:RESEND_LIMIT])
+    configuration = Configuration()
+    configuration.load({a.activity_id for a in superseded}, {a.course_id for a in superseded})
+    registrations = registrations_of({a.learner_id for a in superseded})
+    made, entries = 0, []
+    with transaction.atomic():
+        for award in superseded:
+            part = ResultPart(learner_id=award.learner_id, course_id=award.course_id, activity_id=award.activity_id,
+                              completed=True, passed=True, score=None, completed_at=award.end_date)
+            mine = [(org, number) for org, number in registrations.get(award.learner_id, []) if org == award.org_id]
+            rows = [row for due in configuration.dues(part)
+                    if due.event_id == award.event_id and due.org_id in (None, award.org_id)
+                    for row in awards_for(due, mine)]
+            new = [_made(row) for row in rows]
+            new = [pk for pk in new if pk is not None]
+            if not new:
+                continue
+            made += len(new)
+            note = RESENT_NOTE % {"pk": ", ".join(map(str, new))}
+            Award.objects.filter(pk=award.pk).update(message=f"{award.message}\n{note}".strip())
+            entries.append({"action": "award.resend_new_ids", "system": SYSTEM, "learner_id": award.learner_id,
+                            "course_id": award.course_id, "object_type": Award._meta.label_lower,
+                            "object_id": str(award.pk), "object_repr": _repr(award), "summary": note})
+        audit_record_many(entries)
+    return made
+
+
+def _made(row: dict) -> int | None:
+    """Insert one award; None when an award under these PE IDs exists already (resent before)."""
+    try:
+        with transaction.atomic():
+            return Award.objects.create(**row).pk
+    except IntegrityError:
+        return None
