@@ -5,8 +5,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from accreditation.models import (
-    BASIS_TYPES, AccreditationType, Assessment, AwardBasis, CertificateAccreditation, CourseAccreditation, EventAccreditation,
-    TemplateAccreditation)
+    BASIS_TYPES, AccreditationType, Assessment, AwardBasis, CertificateAccreditation, CourseAccreditation,
+    EventAccreditation, TemplateAccreditation)
 from portal.models import Activity
 
 REQUIRED = _("Required for this accreditation type.")

@@ -153,7 +153,8 @@ AWARD_FIELDS = ("learner_id", "trigger", "course_id", "activity_id", "event_id",
 NO_REGISTRATION = "No PE registration for this OrgID in the learner's Custom1."
 
 
-NO_COMPLETION_DATE = "aNewSpring gave no completion date; PE-online needs it as endDate. A refresh that brings it makes the award due."
+NO_COMPLETION_DATE = ("aNewSpring gave no completion date; PE-online needs it as endDate. A refresh that brings it "
+                      "makes the award due.")
 
 
 def awards_for(due: Due, registrations: list[tuple[int, str]]) -> list[dict]:
@@ -216,10 +217,11 @@ def _create(dues: list[Due]) -> int:
     for due in dues:
         for row in awards_for(due, registrations.get(due.learner_id, [])):
             candidates.setdefault(_key(row), row)
-    mine = Award.objects.filter(learner_id__in={d.learner_id for d in dues}, activity_id__in={d.activity_id for d in dues})
+    learner_ids = {d.learner_id for d in dues}
+    mine = Award.objects.filter(learner_id__in=learner_ids, activity_id__in={d.activity_id for d in dues})
     existing = set(mine.exclude(status__in=Award.RETIRED).values_list(*KEY_FIELDS))
     # Accepted under earlier PE IDs: the coordinator settles it in PE-online, or resends it on purpose.
-    held = set(Award.objects.filter(learner_id__in={d.learner_id for d in dues}, course_id__in={d.course_id for d in dues},
+    held = set(Award.objects.filter(learner_id__in=learner_ids, course_id__in={d.course_id for d in dues},
                                     status=Award.SUPERSEDED).values_list(*HOLD_FIELDS))
     _dated(mine, candidates)
     new = [row for key, row in candidates.items()
