@@ -74,6 +74,15 @@ SUPERSEDED_REASON = ("Accepted under PE IDs that no longer apply after a change 
                      "in PE-online, or resend it under the new IDs.")
 
 
+def _refuse_while_settling(settling: int) -> None:
+    if settling:
+        raise ValidationError(ngettext(
+            "%(count)s award of this template is being sent or unknown: settle it before changing the PE "
+            "configuration.",
+            "%(count)s awards of this template are being sent or unknown: settle them before changing the PE "
+            "configuration.", settling) % {"count": settling})
+
+
 def configuration_preview(config, data: dict) -> selectors.ConfigurationChange:
     """What saving ``data`` into ``config`` would do to the existing awards; changes nothing."""
     changed = copy.copy(config)
@@ -94,12 +103,7 @@ def _config_save(config, data: dict, *, action: str, template: Template, user=No
     with transaction.atomic():
         config.full_clean()
         change = selectors.configuration_change(config)
-        if change.settling:
-            raise ValidationError(ngettext(
-                "%(count)s award of this template is being sent or unknown: settle it before changing the PE "
-                "configuration.",
-                "%(count)s awards of this template are being sent or unknown: settle them before changing the PE "
-                "configuration.", change.settling) % {"count": change.settling})
+        _refuse_while_settling(change.settling)
         config.save()
         event = audit_record(action=action, system=SYSTEM, obj=config,
                              summary=f"{config}: {change.withdraw} withdrawn, {change.supersede} accepted under "
@@ -112,6 +116,8 @@ def _config_save(config, data: dict, *, action: str, template: Template, user=No
                 match = reduce(operator.or_, (Q(status=s, **group) for s, group in chunk))
                 Award.objects.filter(match).update(status=status, message=reason, configuration_event=event,
                                                    next_attempt_at=None)
+        # A submission may have claimed one of them since the count: its update skipped it, so undo it all.
+        _refuse_while_settling(selectors.awards_settling(template=template))
         awards_rules_rerun_start(template=template, user=user)
     return config
 
