@@ -15,7 +15,7 @@ from accreditation.filters import AwardFilter, TemplateFilter
 from accreditation.forms import (
     CertificateAccreditationForm, CourseAccreditationForm, EventAccreditationForm, TemplateAccreditationForm)
 from accreditation.models import (
-    Award, CertificateAccreditation, CourseAccreditation, EventAccreditation, TemplateAccreditation)
+    Award, AwardBasis, CertificateAccreditation, CourseAccreditation, EventAccreditation, TemplateAccreditation)
 from accreditation.tables import AwardTable, TemplateTable
 from portal.models import Activity, Course, Event, Template
 from portal.pagination import PAGE_SIZES, PagedTableMixin
@@ -218,6 +218,13 @@ class EventConfigurationView(ConfigurationView):
 
     def save(self, data):
         services.event_accreditation_save(event=self.object, data=data, user=self.request.user)
+
+    def get_context_data(self, **kwargs):
+        template_config = TemplateAccreditation.objects.filter(template_id=self.object.activity.template_id).first()
+        per_event = template_config is not None and template_config.basis == AwardBasis.EVENT
+        return super().get_context_data(basis_note=None if per_event else _(
+            "Events earn awards only when the template's award basis is a positive assessment on an event; "
+            "saved here, these IDs wait until it is."), **kwargs)
 
 
 class TemplateChoiceView(PermissionRequiredMixin, PagedTableMixin, FilterView):
