@@ -5,14 +5,17 @@ accepted under earlier PE IDs, never sent again by themselves; new awards come f
 from datetime import UTC, datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from accreditation.models import AccreditationType, Assessment, Award, AwardBasis, TemplateAccreditation
 from accreditation.services import (
-    award_resend_under_new_ids, awards_claimable, certificate_accreditation_save, event_accreditation_save,
-    template_accreditation_save)
+    award_resend_under_new_ids, awards_claimable, certificate_accreditation_save, configuration_preview,
+    event_accreditation_save, template_accreditation_save)
 from portal.models import AuditEvent
 from portal.services import learner_create
 from subscriptions.models import ActivityResult, Subscription
+from tests.accreditation.factories import AwardFactory
 from tests.factories import ActivityFactory, CourseFactory, EventFactory
 from tests.subscriptions.factories import SubscriptionFactory
 
@@ -194,3 +197,18 @@ def test_resend_under_new_ids_one_and_in_bulk_is_audited(ledger, save, coordinat
     assert Award.objects.get(learner=dora, pe_course_id="8002").status == Award.DUE
     assert AuditEvent.objects.filter(action="award.resend_new_ids").count() == 2
     assert Award.objects.filter(status=Award.SUPERSEDED).count() == 2  # still listed: settled in PE-online
+
+
+def test_the_preview_costs_the_same_queries_however_many_awards(ledger):
+    """Counted per group of equal PE IDs, never per award: the web request loads no award rows."""
+    course, completing, _people = ledger
+    config = TemplateAccreditation.objects.get()
+    with CaptureQueriesContext(connection) as few:
+        configuration_preview(config, {"pe_course_id": "8002"})
+    AwardFactory.create_batch(40, course=course, activity=completing, pe_course_id="8001")
+
+    with CaptureQueriesContext(connection) as many:
+        change = configuration_preview(config, {"pe_course_id": "8002"})
+
+    assert len(many) == len(few)
+    assert (change.withdraw, change.supersede) == (42, 1)
