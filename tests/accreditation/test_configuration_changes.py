@@ -212,3 +212,22 @@ def test_the_preview_costs_the_same_queries_however_many_awards(ledger):
 
     assert len(many) == len(few)
     assert (change.withdraw, change.supersede) == (42, 1)
+
+
+def test_each_basis_requires_what_it_needs_and_nothing_else(coordinator_client):
+    course = CourseFactory()
+    lesson = ActivityFactory(template=course.template)
+    url = f"/accreditation/templates/{course.template.pk}/"
+
+    response = coordinator_client.post(url, {"basis": AwardBasis.CERTIFICATE, "type": AccreditationType.EXPERTISE,
+                                             "completing_activity": lesson.pk, "pe_course_id": "8001",
+                                             "confirm": "1"})
+
+    assert response.status_code == 302  # no completing activity or Course ID needed, and none kept
+    config = TemplateAccreditation.objects.get()
+    assert (config.basis, config.completing_activity, config.pe_course_id) == (AwardBasis.CERTIFICATE, None, "")
+
+    page = coordinator_client.post(url, {"basis": AwardBasis.EVENT, "type": AccreditationType.EXPERTISE}).text
+    assert "This accreditation type is not awarded on this basis" in page
+    page = coordinator_client.post(url, {"basis": AwardBasis.COMPLETION, "type": AccreditationType.EXPERTISE}).text
+    assert page.count("Required for this accreditation type.") == 2  # the activity and the Course ID

@@ -269,3 +269,25 @@ def test_a_type_3_award_without_completion_time_waits_for_the_date(course, compl
     award.refresh_from_db()
     assert (award.status, award.end_date, award.message) == (Award.DUE, DONE, "")
     assert Award.objects.count() == 1
+
+
+def test_existing_configurations_get_the_basis_they_were_set_up_for():
+    """The data migration: per event -> events; certificates with PE IDs -> certificates; else completion."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("accreditation.migrations.0005_award_basis_and_configuration_changes")
+    per_event, certified, plain = CourseFactory(), CourseFactory(), CourseFactory()
+    TemplateAccreditation.objects.create(template=per_event.template, type=AccreditationType.EVENTS_PER_EVENT)
+    TemplateAccreditation.objects.create(template=certified.template, type=AccreditationType.ELEARNING,
+                                         pe_course_id="9471", pe_module_id="Module_A")
+    certificate = ActivityFactory(template=certified.template, type="Certificate", sub_type="Certificate")
+    CertificateAccreditation.objects.create(activity=certificate, pe_course_id="9471", pe_module_id="Module_A")
+    TemplateAccreditation.objects.create(template=plain.template, type=AccreditationType.EXPERTISE, pe_course_id="8001")
+
+    migration.choose_basis(apps, None)
+
+    assert dict(TemplateAccreditation.objects.values_list("template", "basis")) == {
+        per_event.template_id: AwardBasis.EVENT, certified.template_id: AwardBasis.CERTIFICATE,
+        plain.template_id: AwardBasis.COMPLETION}
