@@ -109,17 +109,23 @@ def _config_save(config, data: dict, *, action: str, template: Template, user=No
                              summary=f"{config}: {change.withdraw} withdrawn, {change.supersede} accepted under "
                                      f"earlier PE IDs, {change.make} to make"[:500],
                              changes=diff(before, model_to_dict(config, fields=fields)))
-        for status, reason, groups in (
-                (Award.WITHDRAWN, WITHDRAWN_REASON, [(s, g) for s, g in change.retired if s != Award.ACCEPTED]),
-                (Award.SUPERSEDED, SUPERSEDED_REASON, [(s, g) for s, g in change.retired if s == Award.ACCEPTED])):
-            for chunk in batched(groups, 100):  # one UPDATE per 100 groups of equal PE IDs, no rows loaded
-                match = reduce(operator.or_, (Q(status=s, **group) for s, group in chunk))
-                Award.objects.filter(match).update(status=status, message=reason, configuration_event=event,
-                                                   next_attempt_at=None)
+        _retire(change, event.pk)
         # A submission may have claimed one of them since the count: its update skipped it, so undo it all.
         _refuse_while_settling(selectors.awards_settling(template=template))
-        awards_rules_rerun_start(template=template, user=user)
+        awards_rules_rerun_start(template=template, user=user, configuration_event=event)
     return config
+
+
+def _retire(change: selectors.ConfigurationChange, event_id: int | None) -> None:
+    """Withdraw or supersede the groups of awards whose PE IDs no longer apply: one UPDATE per 100 groups
+    of equal PE IDs, no rows loaded; each matches its status, so an award claimed meanwhile is left alone."""
+    for status, reason, groups in (
+            (Award.WITHDRAWN, WITHDRAWN_REASON, [(s, g) for s, g in change.retired if s != Award.ACCEPTED]),
+            (Award.SUPERSEDED, SUPERSEDED_REASON, [(s, g) for s, g in change.retired if s == Award.ACCEPTED])):
+        for chunk in batched(groups, 100):
+            match = reduce(operator.or_, (Q(status=s, **group) for s, group in chunk))
+            Award.objects.filter(match).update(status=status, message=reason, configuration_event_id=event_id,
+                                               next_attempt_at=None)
 
 
 def template_accreditation_save(*, template: Template, data: dict, user=None) -> TemplateAccreditation:
@@ -144,14 +150,21 @@ def event_accreditation_save(*, event, data: dict, user=None) -> EventAccreditat
 
 
 # --- the rules over stored results --------------------------------------------------------------------
-def awards_rules_rerun_start(*, template: Template, user=None) -> Job:
+def awards_rules_rerun_start(*, template: Template, user=None, configuration_event=None) -> Job:
     return job_launch(kind="pe_awards_rules", title=_("PE-online award rules for %(template)s") % {"template": template},
-                      params={"template_id": template.pk}, user=user)
+                      params={"template_id": template.pk,
+                              "configuration_event_id": configuration_event.pk if configuration_event else None},
+                      user=user)
 
 
 @job_handler("pe_awards_rules")
 def awards_rules_job(job: Job, progress: JobProgress) -> dict:
-    activity_ids = list(Activity.objects.filter(template_id=job.params["template_id"]).values_list("pk", flat=True))
+    template_id = job.params["template_id"]
+    # Awards made under the old configuration by results that arrived while the change was being saved.
+    config = TemplateAccreditation.objects.filter(template_id=template_id).select_related("template").first()
+    if config is not None:
+        _retire(selectors.configuration_change(config), job.params.get("configuration_event_id"))
+    activity_ids = list(Activity.objects.filter(template_id=template_id).values_list("pk", flat=True))
     created = awards_rules_rerun(activity_ids=activity_ids)
     return {"created": created}
 

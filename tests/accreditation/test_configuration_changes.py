@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 
 from accreditation.models import AccreditationType, Assessment, Award, AwardBasis, TemplateAccreditation
 from accreditation.services import (
-    award_resend_under_new_ids, awards_claimable, certificate_accreditation_save, configuration_preview,
-    event_accreditation_save, template_accreditation_save)
+    award_resend_under_new_ids, awards_claimable, awards_rules_rerun_start, certificate_accreditation_save,
+    configuration_preview, event_accreditation_save, template_accreditation_save)
 from portal.models import AuditEvent
 from portal.services import learner_create
 from subscriptions.models import ActivityResult, Subscription
@@ -231,3 +231,15 @@ def test_each_basis_requires_what_it_needs_and_nothing_else(coordinator_client):
     assert "This accreditation type is not awarded on this basis" in page
     page = coordinator_client.post(url, {"basis": AwardBasis.COMPLETION, "type": AccreditationType.EXPERTISE}).text
     assert page.count("Required for this accreditation type.") == 2  # the activity and the Course ID
+
+
+def test_awards_made_under_the_old_ids_while_the_change_was_saved_are_withdrawn_by_the_job(ledger, save):
+    course, completing, people = ledger
+    save(template_accreditation_save, template=course.template, data={"pe_course_id": "8002"})
+    change = AuditEvent.objects.filter(action="accreditation.template_save").latest("id")
+    late = AwardFactory(learner=people["anna"], course=course, activity=completing, pe_course_id="8001", org_id=52)
+
+    save(awards_rules_rerun_start, template=course.template, configuration_event=change)
+
+    late.refresh_from_db()
+    assert (late.status, late.configuration_event_id) == (Award.WITHDRAWN, change.pk)
