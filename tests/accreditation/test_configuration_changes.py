@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from accreditation.models import AccreditationType, Assessment, Award, AwardBasis, TemplateAccreditation
 from accreditation.services import (
     award_resend_under_new_ids, awards_claimable, awards_rules_rerun_start, certificate_accreditation_save,
-    configuration_preview, event_accreditation_save, template_accreditation_save)
+    configuration_preview, course_accreditation_save, event_accreditation_save, template_accreditation_save)
 from portal.models import AuditEvent
 from portal.services import learner_create
 from subscriptions.models import ActivityResult, Subscription
@@ -243,3 +243,19 @@ def test_awards_made_under_the_old_ids_while_the_change_was_saved_are_withdrawn_
 
     late.refresh_from_db()
     assert (late.status, late.configuration_event_id) == (Award.WITHDRAWN, change.pk)
+
+
+def test_a_corrected_course_edition_id_withdraws_the_old_edition(save):
+    """Accreditation of the total: the course carries Course + Edition ID; correcting it is a change too."""
+    course = CourseFactory()
+    completing = ActivityFactory(template=course.template)
+    TemplateAccreditation.objects.create(template=course.template, basis=AwardBasis.COMPLETION,
+                                         type=AccreditationType.EVENTS_TOTAL, completing_activity=completing)
+    save(course_accreditation_save, course=course, data={"pe_course_id": "4001", "pe_edition_id": "40011"})
+    result(learner("L-anna", "19/39054148101"), course, completing)
+    save(course_accreditation_save, course=course, data={})
+
+    save(course_accreditation_save, course=course, data={"pe_edition_id": "40012"})
+
+    assert sorted(Award.objects.values_list("pe_type", "pe_edition_id", "status")) == [
+        (4, "40011", Award.WITHDRAWN), (4, "40012", Award.DUE)]
