@@ -110,8 +110,8 @@ def _config_save(config, data: dict, *, action: str, template: Template, user=No
                                      f"earlier PE IDs, {change.make} to make"[:500],
                              changes=diff(before, model_to_dict(config, fields=fields)))
         _retire(change, event.pk)
-        # A submission may have claimed one of them since the count: its update skipped it, so undo it all.
-        _refuse_while_settling(selectors.awards_settling(template=template))
+        # A submission may have claimed one of them since the count: the update skipped it, so undo it all.
+        _refuse_while_settling(_claimed_meanwhile(change))
         awards_rules_rerun_start(template=template, user=user, configuration_event=event)
     return config
 
@@ -126,6 +126,12 @@ def _retire(change: selectors.ConfigurationChange, event_id: int | None) -> None
             match = reduce(operator.or_, (Q(status=s, **group) for s, group in chunk))
             Award.objects.filter(match).update(status=status, message=reason, configuration_event_id=event_id,
                                                next_attempt_at=None)
+
+
+def _claimed_meanwhile(change: selectors.ConfigurationChange) -> int:
+    groups = [group for _status, group in change.retired]
+    return sum(Award.objects.filter(reduce(operator.or_, (Q(**group) for group in chunk)),
+                                    status__in=selectors.SETTLING).count() for chunk in batched(groups, 100))
 
 
 def template_accreditation_save(*, template: Template, data: dict, user=None) -> TemplateAccreditation:
