@@ -1,14 +1,17 @@
-"""The three award rules (seed 000), from results however they arrive.
+"""The three award rules (seed 000), from results however they arrive; only the template's award basis
+applies, so one result never earns the same points twice.
 
 - The template's course completing activity completed -> an award with the template's PE IDs
-  (types 2, 3) or the course's (type 4), the completion date as endDate for types 2 and 3.
+  (types 2, 3) or the course's (type 4), the completion date as endDate for types 2 and 3 (without
+  it: *blocked: no completion date*, due once a refresh brings the date).
 - A certificate activity received -> an award with the certificate's own PE IDs.
-- An event activity positively assessed (passed, or attended when the event is set to attendance)
+- An event activity positively assessed (aNewSpring's passed; completed when set to attendance)
   -> an award per PE Meeting ID (type 1). An event set to no assessment sends nothing.
 
 Each award goes to every PE registration of the learner whose OrgID matches the configuration's
 (all of them when it names none); a learner without one gets an award *blocked: no PE number*.
-The unique constraint on awards makes re-running the rules harmless.
+The unique constraint on awards makes re-running the rules harmless; an award accepted under earlier
+PE IDs holds back new ones of its learner, OrgID, course and event (a coordinator resends on purpose).
 """
 
 from collections import defaultdict
