@@ -17,4 +17,6 @@ register_actions({
     "award.submit": _("PE-online award sent"),
     "award.recover": _("PE-online award recovered after a stopped worker"),
     "award.resend": _("PE-online award sent again"),
+    "award.dated": _("PE-online award got its completion date"),
+    "award.resend_new_ids": _("PE-online award resent under the new PE IDs"),
 })

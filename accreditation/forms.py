@@ -5,8 +5,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from accreditation.models import (
-    AccreditationType, Assessment, CertificateAccreditation, CourseAccreditation, EventAccreditation,
-    TemplateAccreditation, meeting_ids_check)
+    BASIS_TYPES, AccreditationType, Assessment, AwardBasis, CertificateAccreditation, CourseAccreditation,
+    EventAccreditation, TemplateAccreditation, meeting_ids_check)
 from accreditation.validators import validate_pe_ids
 from portal.models import Activity
 
@@ -20,27 +20,40 @@ def _require(form: forms.Form, *names: str) -> None:
 
 
 class TemplateAccreditationForm(forms.ModelForm):
+    """Each award basis requires what it needs and nothing else; fields another basis uses are cleared, so
+    a stored configuration never carries IDs that make no awards."""
+
     class Meta:
         model = TemplateAccreditation
-        fields = ["type", "completing_activity", "pe_course_id", "pe_module_id", "org_id"]
+        fields = ["basis", "type", "completing_activity", "pe_course_id", "pe_module_id", "org_id"]
 
     def __init__(self, *args, template, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["basis"].widget = forms.RadioSelect(choices=AwardBasis.choices)
         self.fields["completing_activity"].queryset = Activity.objects.filter(template=template).order_by("part_id", "name")
-        self.fields["completing_activity"].help_text = _("Completing it earns the award (not for accreditation per "
-                                                         "event, where each event does).")
+        self.fields["completing_activity"].help_text = _("Award basis course completing activity only: completing it "
+                                                         "earns the award.")
+        self.fields["pe_course_id"].help_text = _("Award basis course completing activity only (accreditation of the "
+                                                  "total: optional, each course has its own).")
+        self.fields["pe_module_id"].help_text = _("E-learning on demand with the course completing activity only.")
 
     def clean(self):
         data = super().clean()
-        kind = data.get("type")
-        if kind in (AccreditationType.EXPERTISE, AccreditationType.ELEARNING):
-            _require(self, "completing_activity", "pe_course_id")
-        if kind == AccreditationType.ELEARNING:
-            _require(self, "pe_module_id")
-        if kind == AccreditationType.EVENTS_TOTAL:
+        basis, kind = data.get("basis"), data.get("type")
+        if basis and kind and kind not in BASIS_TYPES[basis]:
+            self.add_error("type", _("This accreditation type is not awarded on this basis: %(types)s.") % {
+                "types": ", ".join(str(AccreditationType(t).label) for t in BASIS_TYPES[basis])})
+            return data
+        if basis == AwardBasis.COMPLETION:
             _require(self, "completing_activity")
-        if kind in (AccreditationType.EVENTS_TOTAL, AccreditationType.EVENTS_PER_EVENT) and data.get("pe_module_id"):
-            self.add_error("pe_module_id", _("Physical courses have editions and meetings, not modules."))
+            if kind in (AccreditationType.EXPERTISE, AccreditationType.ELEARNING):
+                _require(self, "pe_course_id")
+            if kind == AccreditationType.ELEARNING:
+                _require(self, "pe_module_id")
+            if kind == AccreditationType.EVENTS_TOTAL and data.get("pe_module_id"):
+                self.add_error("pe_module_id", _("Physical courses have editions and meetings, not modules."))
+        else:  # certificates and events carry their own PE IDs
+            data.update(completing_activity=None, pe_course_id="", pe_module_id="")
         return data
 
 
@@ -60,17 +73,17 @@ class CertificateAccreditationForm(forms.ModelForm):
         model = CertificateAccreditation
         fields = ["pe_course_id", "pe_module_id", "org_id"]
 
-    def __init__(self, *args, template_type: str | None, **kwargs):
+    def __init__(self, *args, template_config: TemplateAccreditation | None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.template_type = template_type
+        self.template_config = template_config
 
     def clean(self):
         data = super().clean()
-        if self.template_type not in (AccreditationType.EXPERTISE, AccreditationType.ELEARNING):
-            raise ValidationError(_("Certificates earn awards for templates of type expertise groups or e-learning "
-                                    "on demand: set the template's accreditation type first."))
+        if self.template_config is None or self.template_config.basis != AwardBasis.CERTIFICATE:
+            raise ValidationError(_("Certificates earn awards when the template's award basis is received "
+                                    "certificates: set the template's PE configuration first."))
         _require(self, "pe_course_id")
-        if self.template_type == AccreditationType.ELEARNING:
+        if self.template_config.type == AccreditationType.ELEARNING:
             _require(self, "pe_module_id")
         return data
 
@@ -85,6 +98,10 @@ class EventAccreditationForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["threshold"].help_text = _(
+            "aNewSpring's passed verdict decides (the threshold is set on the activity in aNewSpring); this "
+            "threshold only judges a result that has a score but no verdict. Attendance: the event activity "
+            "is completed.")
         self.fields["meetings"].initial = ", ".join(self.instance.pe_meeting_ids)
 
     def clean_meetings(self):

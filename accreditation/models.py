@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accreditation.validators import validate_pe_id, validate_pe_ids
-from portal.models import Activity, Course, Event, Learner, Template
+from portal.models import Activity, AuditEvent, Course, Event, Learner, Template
 
 
 class AccreditationType(models.TextChoices):
@@ -34,6 +34,22 @@ PE_TYPE = {
 }
 # Types 2 and 3 carry an endDate and PE-online deduplicates them; 1 and 4 have no endDate.
 TYPES_WITH_END_DATE = frozenset({2, 3})
+
+class AwardBasis(models.TextChoices):
+    """Seed 000's three ways to award points; a template uses exactly one."""
+
+    COMPLETION = "completion", _("the course completing activity")
+    CERTIFICATE = "certificate", _("received certificates")
+    EVENT = "event", _("a positive assessment on an event")
+
+
+# The accreditation types each basis serves (seed 000's table): accreditation of the total is awarded on
+# completion of the course (type 4, the course's Edition ID); accreditation per event by the events (type 1).
+BASIS_TYPES = {
+    AwardBasis.COMPLETION: (AccreditationType.EXPERTISE, AccreditationType.ELEARNING, AccreditationType.EVENTS_TOTAL),
+    AwardBasis.CERTIFICATE: (AccreditationType.EXPERTISE, AccreditationType.ELEARNING),
+    AwardBasis.EVENT: (AccreditationType.EVENTS_PER_EVENT,),
+}
 
 PE_ID_HELP = _("PE-online's number, or your own code as registered in PE-online.")
 
@@ -57,6 +73,9 @@ class PEConfiguration(models.Model):
 
 class TemplateAccreditation(PEConfiguration):
     template = models.OneToOneField(Template, on_delete=models.CASCADE, related_name="accreditation")
+    basis = models.CharField(_("award basis"), max_length=12, choices=AwardBasis.choices,
+                             default=AwardBasis.COMPLETION,
+                             help_text=_("Only this basis makes awards: choosing one avoids points twice."))
     type = models.CharField(_("accreditation type"), max_length=20, choices=AccreditationType.choices)
     completing_activity = models.ForeignKey(Activity, on_delete=models.PROTECT, null=True, blank=True,
                                             related_name="+", verbose_name=_("course completing activity"))
@@ -157,9 +176,12 @@ class Award(models.Model):
         (UNKNOWN, _("unknown: check in PE-online")),
         (WITHDRAWN, _("withdrawn")),
     ]
+    # The trigger is the award basis that made the award (AwardBasis's values).
     COMPLETION, CERTIFICATE, EVENT = "completion", "certificate", "event"
     TRIGGER_CHOICES = [(COMPLETION, _("course completing activity")), (CERTIFICATE, _("certificate")),
                        (EVENT, _("event"))]
+    # Off the books: never sent, and no longer holding the unique (learner, OrgID, trigger, PE IDs) slot.
+    RETIRED = (WITHDRAWN, SUPERSEDED)
 
     # The unique constraint and the (learner, status) index both start with the learner: no index of its own.
     learner = models.ForeignKey(Learner, on_delete=models.PROTECT, related_name="pe_awards", db_index=False)
@@ -185,6 +207,10 @@ class Award(models.Model):
     message = models.TextField(_("message"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    # The configuration change that withdrew or superseded this award.
+    configuration_event = models.ForeignKey(AuditEvent, on_delete=models.PROTECT, null=True, blank=True,
+                                            related_name="+", db_index=False,
+                                            verbose_name=_("configuration change"))
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -194,6 +220,7 @@ class Award(models.Model):
             models.UniqueConstraint(
                 fields=["learner", "org_id", "trigger", "course", "activity", "pe_course_id", "pe_module_id",
                         "pe_edition_id", "pe_meeting_id"],
+                condition=~models.Q(status__in=["withdrawn", "superseded"]),
                 name="award_unique_per_registration_trigger_pe_ids"),
             models.CheckConstraint(condition=models.Q(pe_type__in=[1, 2, 3, 4]), name="award_pe_type_known"),
         ]

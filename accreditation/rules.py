@@ -1,14 +1,17 @@
-"""The three award rules (seed 000), from results however they arrive.
+"""The three award rules (seed 000), from results however they arrive; only the template's award basis
+applies, so one result never earns the same points twice.
 
 - The template's course completing activity completed -> an award with the template's PE IDs
-  (types 2, 3) or the course's (type 4), the completion date as endDate for types 2 and 3.
+  (types 2, 3) or the course's (type 4), the completion date as endDate for types 2 and 3 (without
+  it: *blocked: no completion date*, due once a refresh brings the date).
 - A certificate activity received -> an award with the certificate's own PE IDs.
-- An event activity positively assessed (passed, or attended when the event is set to attendance)
+- An event activity positively assessed (aNewSpring's passed; completed when set to attendance)
   -> an award per PE Meeting ID (type 1). An event set to no assessment sends nothing.
 
 Each award goes to every PE registration of the learner whose OrgID matches the configuration's
 (all of them when it names none); a learner without one gets an award *blocked: no PE number*.
-The unique constraint on awards makes re-running the rules harmless.
+The unique constraint on awards makes re-running the rules harmless; an award accepted under earlier
+PE IDs holds back new ones of its learner, OrgID, course and event (a coordinator resends on purpose).
 """
 
 from collections import defaultdict
@@ -20,7 +23,7 @@ from itertools import batched
 from django.db import IntegrityError, transaction
 
 from accreditation.models import (
-    PE_TYPE, TYPES_WITH_END_DATE, AccreditationType, Assessment, Award, CertificateAccreditation,
+    PE_TYPE, TYPES_WITH_END_DATE, AccreditationType, Assessment, Award, AwardBasis, CertificateAccreditation,
     CourseAccreditation, EventAccreditation, TemplateAccreditation)
 from portal.audit import audit_record_many
 from portal.db import bulk_insert, gc_paused
@@ -51,11 +54,14 @@ class Due:
 
 
 class Configuration:
-    """The PE configuration of the activities met so far, loaded once per activity."""
+    """The PE configuration of the activities met so far, loaded once per activity. Only the template's
+    award basis makes awards (seed 000: one of three ways). ``override`` stands in for its stored
+    counterpart: the configuration as it would be after a change (the change's preview)."""
 
-    def __init__(self):
+    def __init__(self, override=None):
+        self.override = override
         self.known: set[int] = set()
-        self.completing: dict[int, TemplateAccreditation] = {}
+        self.template_of: dict[int, int] = {}
         self.by_template: dict[int, TemplateAccreditation] = {}
         self.certificates: dict[int, CertificateAccreditation] = {}
         self.events: dict[tuple[int, int], list[EventAccreditation]] = defaultdict(list)
@@ -65,40 +71,50 @@ class Configuration:
         new = activity_ids - self.known
         if new:
             self.known |= new
-            templates = set(Activity.objects.filter(pk__in=new).values_list("template_id", flat=True))
-            for config in TemplateAccreditation.objects.filter(template_id__in=templates - set(self.by_template)):
+            self.template_of.update(Activity.objects.filter(pk__in=new).values_list("pk", "template_id"))
+            templates = set(self.template_of.values()) - set(self.by_template)
+            for config in self._swap(TemplateAccreditation.objects.filter(template_id__in=templates), "template_id"):
                 self.by_template[config.template_id] = config
-                if config.completing_activity_id:
-                    self.completing[config.completing_activity_id] = config
-            for config in CertificateAccreditation.objects.filter(activity_id__in=new).select_related("activity"):
+            for config in self._swap(CertificateAccreditation.objects.filter(activity_id__in=new), "activity_id"):
                 self.certificates[config.activity_id] = config
-            for config in (EventAccreditation.objects.filter(event__activity_id__in=new)
-                           .exclude(assessment=Assessment.NONE).select_related("event")):
-                self.events[(config.event.course_id, config.event.activity_id)].append(config)
+            for config in self._swap(EventAccreditation.objects.filter(event__activity_id__in=new)
+                                     .select_related("event"), "event_id"):
+                if config.assessment != Assessment.NONE and config.event.activity_id in new:
+                    self.events[(config.event.course_id, config.event.activity_id)].append(config)
         missing = course_ids - set(self.courses)
         if missing:
-            found = {c.course_id: c for c in CourseAccreditation.objects.filter(course_id__in=missing)}
+            found = {c.course_id: c for c in self._swap(CourseAccreditation.objects.filter(course_id__in=missing),
+                                                        "course_id")}
             self.courses.update({course_id: found.get(course_id) for course_id in missing})
 
+    def _swap(self, queryset, owner: str) -> list:
+        """The stored rows, the override in place of its stored self (or added: a first configuration)."""
+        override = self.override
+        if not isinstance(override, queryset.model):
+            return list(queryset)
+        return [c for c in queryset if getattr(c, owner) != getattr(override, owner)] + [override]
+
     def dues(self, part: ResultPart) -> Iterable[Due]:
+        template = self.by_template.get(self.template_of.get(part.activity_id))
+        if template is None:
+            return
         base = {"learner_id": part.learner_id, "course_id": part.course_id, "activity_id": part.activity_id}
-        template = self.completing.get(part.activity_id)
-        if template is not None and part.completed:
-            yield from self._completion(part, template, base)
-        certificate = self.certificates.get(part.activity_id)
-        if certificate is not None and part.completed:
-            template = self.by_template.get(certificate.activity.template_id)
-            pe_type = template.pe_type if template and template.pe_type in TYPES_WITH_END_DATE else PE_TYPE[
-                AccreditationType.EXPERTISE]
-            yield Due(**base, org_id=certificate.org_id, trigger=Award.CERTIFICATE, event_id=None, pe_type=pe_type,
-                      pe_course_id=certificate.pe_course_id, pe_module_id=certificate.pe_module_id,
-                      end_date=part.completed_at)
-        for event in self.events.get((part.course_id, part.activity_id), ()):
-            if _assessed_positively(event, part):
-                for meeting in event.pe_meeting_ids:
-                    yield Due(**base, org_id=event.org_id, trigger=Award.EVENT, event_id=event.event_id,
-                              pe_type=PE_TYPE[AccreditationType.EVENTS_PER_EVENT], pe_course_id=event.pe_course_id,
-                              pe_edition_id=event.pe_edition_id, pe_meeting_id=str(meeting))
+        if template.basis == AwardBasis.COMPLETION:
+            if part.activity_id == template.completing_activity_id and part.completed:
+                yield from self._completion(part, template, base)
+        elif template.basis == AwardBasis.CERTIFICATE:
+            certificate = self.certificates.get(part.activity_id)
+            if certificate is not None and part.completed and template.pe_type in TYPES_WITH_END_DATE:
+                yield Due(**base, org_id=certificate.org_id, trigger=Award.CERTIFICATE, event_id=None,
+                          pe_type=template.pe_type, pe_course_id=certificate.pe_course_id,
+                          pe_module_id=certificate.pe_module_id, end_date=part.completed_at)
+        elif template.type == AccreditationType.EVENTS_PER_EVENT:
+            for event in self.events.get((part.course_id, part.activity_id), ()):
+                if _assessed_positively(event, part):
+                    for meeting in event.pe_meeting_ids:
+                        yield Due(**base, org_id=event.org_id, trigger=Award.EVENT, event_id=event.event_id,
+                                  pe_type=PE_TYPE[AccreditationType.EVENTS_PER_EVENT], pe_course_id=event.pe_course_id,
+                                  pe_edition_id=event.pe_edition_id, pe_meeting_id=str(meeting))
 
     def _completion(self, part: ResultPart, template: TemplateAccreditation, base: dict) -> Iterable[Due]:
         pe_type = template.pe_type
@@ -113,15 +129,16 @@ class Configuration:
                           trigger=Award.COMPLETION, event_id=None, pe_type=pe_type,
                           pe_course_id=course.pe_course_id or template.pe_course_id,
                           pe_edition_id=course.pe_edition_id)
-        # Accreditation per event: the events are the triggers, not the completing activity.
 
 
 def _assessed_positively(event: EventAccreditation, part: ResultPart) -> bool:
+    """Attendance: the event activity is completed. Score with threshold: aNewSpring's ``passed``, as the
+    threshold lives in aNewSpring (seed 000); the portal's threshold only judges a score without a verdict."""
     if event.assessment == Assessment.ATTENDANCE:
         return part.completed
-    if part.score is not None and event.threshold is not None:
-        return part.score >= event.threshold
-    return bool(part.passed)
+    if part.passed is not None:
+        return part.passed
+    return part.score is not None and event.threshold is not None and part.score >= event.threshold
 
 
 def registrations_of(learner_ids: Iterable[int]) -> dict[int, list[tuple[int, str]]]:
@@ -139,19 +156,44 @@ AWARD_FIELDS = ("learner_id", "trigger", "course_id", "activity_id", "event_id",
 NO_REGISTRATION = "No PE registration for this OrgID in the learner's Custom1."
 
 
+NO_COMPLETION_DATE = ("aNewSpring gave no completion date; PE-online needs it as endDate. A refresh that brings it "
+                      "makes the award due.")
+
+
 def awards_for(due: Due, registrations: list[tuple[int, str]]) -> list[dict]:
     """The awards (as rows: field -> value) one Due earns: one per matching registration, or one blocked."""
     fields = {name: getattr(due, name) for name in AWARD_FIELDS}
     fields["end_date"] = due.end_date if due.pe_type in TYPES_WITH_END_DATE else None
     matching = [(org, number) for org, number in registrations if due.org_id is None or org == due.org_id]
     if not matching:
-        return [{**fields, "org_id": due.org_id or 0, "person_number": "", "status": Award.BLOCKED,
+        rows = [{**fields, "org_id": due.org_id or 0, "person_number": "", "status": Award.BLOCKED,
                  "message": NO_REGISTRATION}]
-    return [{**fields, "org_id": org, "person_number": number, "status": Award.DUE} for org, number in matching]
+    else:
+        rows = [{**fields, "org_id": org, "person_number": number, "status": Award.DUE} for org, number in matching]
+    if due.pe_type in TYPES_WITH_END_DATE and due.end_date is None:
+        for row in rows:  # never sent without its endDate; the PE number, if any, is kept for later
+            row["status"], row["message"] = Award.NO_DATE, NO_COMPLETION_DATE
+    return rows
 
 
 def _key(row: dict) -> tuple:
     return tuple(row[name] for name in KEY_FIELDS)
+
+
+def _dated(awards, candidates: dict[tuple, dict]) -> None:
+    """Awards *blocked: no completion date* whose result now has one become due (blocked without a number)."""
+    waiting = awards.filter(status=Award.NO_DATE).values_list("pk", "person_number", *KEY_FIELDS)
+    dated = [(pk, number, candidates[tuple(key)]["end_date"]) for pk, number, *key in waiting
+             if tuple(key) in candidates and candidates[tuple(key)]["end_date"] is not None]
+    if not dated:
+        return
+    for pk, number, end_date in dated:
+        Award.objects.filter(pk=pk, status=Award.NO_DATE).update(
+            end_date=end_date, status=Award.DUE if number else Award.BLOCKED,
+            message="" if number else NO_REGISTRATION)
+    audit_record_many([{"action": "award.dated", "system": "pe_online", "object_type": Award._meta.label_lower,
+                        "object_id": str(pk), "summary": f"no_date -> {'due' if number else 'blocked'}"}
+                       for pk, number, _end in dated])
 
 
 def awards_from_results(*, parts: Iterable[ResultPart], configuration: Configuration | None = None) -> int:
@@ -167,16 +209,26 @@ def awards_from_results(*, parts: Iterable[ResultPart], configuration: Configura
     return created
 
 
+# A superseded award holds back new awards of its learner, OrgID, course and event (none: the course's
+# completion or certificate), so a configuration change never sends the same points under new IDs by itself.
+HOLD_FIELDS = ("learner_id", "org_id", "course_id", "event_id")
+
+
 def _create(dues: list[Due]) -> int:
     registrations = registrations_of({d.learner_id for d in dues})
     candidates: dict[tuple, dict] = {}
     for due in dues:
         for row in awards_for(due, registrations.get(due.learner_id, [])):
             candidates.setdefault(_key(row), row)
-    existing = set(Award.objects.filter(learner_id__in={d.learner_id for d in dues},
-                                        activity_id__in={d.activity_id for d in dues})
-                   .values_list(*KEY_FIELDS))
-    new = [row for key, row in candidates.items() if key not in existing]
+    learner_ids = {d.learner_id for d in dues}
+    mine = Award.objects.filter(learner_id__in=learner_ids, activity_id__in={d.activity_id for d in dues})
+    existing = set(mine.exclude(status__in=Award.RETIRED).values_list(*KEY_FIELDS))
+    # Accepted under earlier PE IDs: the coordinator settles it in PE-online, or resends it on purpose.
+    held = set(Award.objects.filter(learner_id__in=learner_ids, course_id__in={d.course_id for d in dues},
+                                    status=Award.SUPERSEDED).values_list(*HOLD_FIELDS))
+    _dated(mine, candidates)
+    new = [row for key, row in candidates.items()
+           if key not in existing and tuple(row[name] for name in HOLD_FIELDS) not in held]
     try:
         with transaction.atomic():
             pks = bulk_insert(Award, new)

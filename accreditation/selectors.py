@@ -1,6 +1,8 @@
 """Reads for the accreditation pages."""
 
+from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import timedelta
 from operator import attrgetter
 
@@ -9,7 +11,9 @@ from django.db.models import Count, F, QuerySet, Window
 from django.db.models.functions import RowNumber, TruncWeek
 from django.utils import timezone
 
-from accreditation.models import Award
+from accreditation.models import Award, CertificateAccreditation, CourseAccreditation, TemplateAccreditation
+from accreditation.rules import Configuration
+from portal.integrations import ResultPart
 from portal.models import Activity, Course, Event, Learner, Template
 from portal.spreadsheet import csv_export_lines
 
@@ -100,12 +104,26 @@ BASIS_COLUMNS = {"due": [Award.DUE], "accepted": [Award.ACCEPTED], "rejected": [
                  "blocked": [Award.BLOCKED, Award.NO_DATE]}
 
 
-def template_award_basis_counts(*, template: Template) -> list[dict]:
-    """Per award basis (trigger) of the template's courses: how many awards are due, accepted, rejected,
-    blocked and other; one grouped count."""
+@dataclass(frozen=True)
+class TemplateAwards:
+    per_basis: list[dict]  # per award basis (trigger): due, accepted, rejected, blocked, other and total
+    superseded: int  # accepted under earlier PE IDs, to settle in PE-online
+    settling: int  # sending or unknown: a configuration change waits until they are settled
+
+
+def template_awards(*, template: Template) -> TemplateAwards:
+    """The template page's award counts, from one grouped count over the template's courses."""
     counts = dict(((trigger, status), n) for trigger, status, n in
                   Award.objects.filter(course__template=template).order_by()
                   .values_list("trigger", "status").annotate(n=Count("id")))
+    per_status = Counter()
+    for (_trigger, status), n in counts.items():
+        per_status[status] += n
+    return TemplateAwards(per_basis=_per_basis(counts), superseded=per_status[Award.SUPERSEDED],
+                          settling=sum(per_status[status] for status in SETTLING))
+
+
+def _per_basis(counts: dict[tuple[str, str], int]) -> list[dict]:
     rows = []
     for trigger, label in Award.TRIGGER_CHOICES:
         row = {"trigger": trigger, "label": label,
@@ -125,3 +143,92 @@ def event_activities(course: Course) -> QuerySet[Activity]:
 
 def course_events(course: Course) -> QuerySet[Event]:
     return course.events.select_related("activity", "accreditation").order_by("date", "name", "pk")
+
+
+# --- what a configuration change does to the awards ---------------------------------------------------------
+# Awards are counted per group of equal PE IDs: as many groups as the configuration has IDs, whatever the
+# number of learners, so the preview costs a few grouped queries.
+GROUP_FIELDS = ("trigger", "course_id", "activity_id", "event_id", "org_id", "pe_type", "pe_course_id",
+                "pe_module_id", "pe_edition_id", "pe_meeting_id")
+ID_FIELDS = ("trigger", "event_id", "pe_type", "pe_course_id", "pe_module_id", "pe_edition_id", "pe_meeting_id")
+NOT_ACCEPTED = (Award.BLOCKED, Award.NO_DATE, Award.DUE, Award.REJECTED, Award.FAILED)
+SETTLING = (Award.SENDING, Award.UNKNOWN)
+
+
+@dataclass(frozen=True)
+class ConfigurationChange:
+    withdraw: int  # not yet accepted, under PE IDs that no longer apply
+    supersede: int  # accepted under PE IDs that no longer apply
+    make: int  # new awards for the results whose awards are withdrawn (made by the background job)
+    settling: int  # sending or unknown awards of the template: the change waits until they are settled
+    retired: tuple = ()  # (status, group fields) of the groups that no longer apply
+
+    @property
+    def changes_awards(self) -> bool:
+        return bool(self.withdraw or self.supersede or self.make)
+
+
+def configuration_template(config) -> Template:
+    if isinstance(config, TemplateAccreditation):
+        return config.template
+    if isinstance(config, CourseAccreditation):
+        return config.course.template
+    if isinstance(config, CertificateAccreditation):
+        return config.activity.template
+    return config.event.course.template
+
+
+def configuration_awards(config) -> QuerySet[Award]:
+    """The awards a change of this configuration may concern."""
+    if isinstance(config, TemplateAccreditation):
+        return Award.objects.filter(activity__template_id=config.template_id)
+    if isinstance(config, CourseAccreditation):
+        return Award.objects.filter(course_id=config.course_id)
+    if isinstance(config, CertificateAccreditation):
+        return Award.objects.filter(activity_id=config.activity_id)
+    return Award.objects.filter(course_id=config.event.course_id, activity_id=config.event.activity_id)
+
+
+def awards_settling(*, template: Template) -> int:
+    return Award.objects.filter(activity__template_id=template.pk, status__in=SETTLING).count()
+
+
+def configuration_change(config) -> ConfigurationChange:
+    """What saving ``config`` (changed in memory, not saved) does to the existing awards."""
+    groups = list(configuration_awards(config).filter(status__in=NOT_ACCEPTED + (Award.ACCEPTED,)).order_by()
+                  .values_list("status", *GROUP_FIELDS).annotate(n=Count("id")))
+    rows = [(status, dict(zip(GROUP_FIELDS, fields, strict=True)), n) for status, *fields, n in groups]
+    configuration = Configuration(override=config)
+    configuration.load({row["activity_id"] for _s, row, _n in rows}, {row["course_id"] for _s, row, _n in rows})
+    expected: dict[tuple, list] = {}
+    for _status, row, _n in rows:
+        source = (row["course_id"], row["activity_id"])
+        if source not in expected:
+            # A result that earns everything the configuration awards on this activity: its dues are the IDs.
+            part = ResultPart(learner_id=0, course_id=source[0], activity_id=source[1], completed=True, passed=True,
+                              score=None, completed_at=None)
+            expected[source] = list(configuration.dues(part))
+
+    def applies(row: dict) -> bool:
+        ids = tuple(row[name] for name in ID_FIELDS)
+        return any(tuple(getattr(due, name) for name in ID_FIELDS) == ids
+                   and due.org_id in (None, row["org_id"]) for due in expected[(row["course_id"], row["activity_id"])])
+
+    kept = {(row["course_id"], row["activity_id"], tuple(row[name] for name in ID_FIELDS))
+            for _s, row, _n in rows if applies(row)}
+    retired, withdraw, supersede, make = [], 0, 0, 0
+    for status, row, n in rows:
+        if applies(row):
+            continue
+        retired.append((status, row))
+        if status == Award.ACCEPTED:
+            supersede += n
+            continue
+        withdraw += n
+        source = (row["course_id"], row["activity_id"])
+        fresh = {tuple(getattr(due, name) for name in ID_FIELDS) for due in expected[source]
+                 if due.org_id in (None, row["org_id"]) or row["org_id"] == 0}
+        make += n * len({ids for ids in fresh if (*source, ids) not in kept})
+    return ConfigurationChange(withdraw=withdraw, supersede=supersede, make=make,
+                               settling=awards_settling(template=configuration_template(config)),
+                               retired=tuple(retired))

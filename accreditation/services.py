@@ -8,26 +8,32 @@ go back to *due* (PE-online writes person + course (+ module) + endDate once), t
 *unknown: check in PE-online*, resent only by a coordinator.
 """
 
+import copy
+import operator
 from collections import Counter
 from collections.abc import Sequence
 from datetime import timedelta
+from functools import reduce
 from itertools import batched, groupby
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.forms.models import model_to_dict
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accreditation import client as pe
+from accreditation import selectors
 from accreditation.client import Attendance, PEOnlineClient, PEOnlineError
 from accreditation.models import (
     TYPES_WITH_END_DATE, Award, CertificateAccreditation, CourseAccreditation, EventAccreditation,
     TemplateAccreditation)
 from accreditation.rules import Configuration, Due, awards_for, awards_from_results, registrations_of
 from portal.audit import audit_record, audit_record_many, audit_remote_call, diff
-from portal.integrations import ConnectionCheck, stored_results
+from portal.integrations import ConnectionCheck, ResultPart, stored_results
 from portal.jobs import JobProgress, job_handler, job_launch
 from portal.models import Activity, Job, Template
 
@@ -64,19 +70,69 @@ def pe_online_check_connection() -> ConnectionCheck:
 CONFIG_AUDIT_EXCLUDE = {"id", "updated_at"}
 
 
+WITHDRAWN_REASON = "Withdrawn: its PE IDs no longer apply after a change of the PE configuration."
+SUPERSEDED_REASON = ("Accepted under PE IDs that no longer apply after a change of the PE configuration: settle it "
+                     "in PE-online, or resend it under the new IDs.")
+
+
+def _refuse_while_settling(settling: int) -> None:
+    if settling:
+        raise ValidationError(ngettext(
+            "%(count)s award of this template is being sent or unknown: settle it before changing the PE "
+            "configuration.",
+            "%(count)s awards of this template are being sent or unknown: settle them before changing the PE "
+            "configuration.", settling) % {"count": settling})
+
+
+def configuration_preview(config, data: dict) -> selectors.ConfigurationChange:
+    """What saving ``data`` into ``config`` would do to the existing awards; changes nothing."""
+    changed = copy.copy(config)
+    for name, value in data.items():
+        setattr(changed, name, value)
+    return selectors.configuration_change(changed)
+
+
 def _config_save(config, data: dict, *, action: str, template: Template, user=None) -> object:
-    """Save one PE configuration, audit its before/after and run the rules again over stored results."""
+    """Save one PE configuration and audit its before/after; awards under PE IDs that no longer apply are
+    withdrawn (not yet accepted) or marked accepted under earlier PE IDs, both pointing at this change's
+    audit event; the background job then runs the rules again over stored results to make the new awards.
+    Refused while an award of the template is sending or unknown: its outcome decides what to withdraw."""
     fields = [f.name for f in config._meta.concrete_fields if f.name not in CONFIG_AUDIT_EXCLUDE]
     before = model_to_dict(config, fields=fields) if config.pk else {}
     for name, value in data.items():
         setattr(config, name, value)
     with transaction.atomic():
         config.full_clean()
+        change = selectors.configuration_change(config)
+        _refuse_while_settling(change.settling)
         config.save()
-        audit_record(action=action, system=SYSTEM, obj=config, summary=str(config)[:500],
-                     changes=diff(before, model_to_dict(config, fields=fields)))
-        awards_rules_rerun_start(template=template, user=user)
+        event = audit_record(action=action, system=SYSTEM, obj=config,
+                             summary=f"{config}: {change.withdraw} withdrawn, {change.supersede} accepted under "
+                                     f"earlier PE IDs, {change.make} to make"[:500],
+                             changes=diff(before, model_to_dict(config, fields=fields)))
+        _retire(change, event.pk)
+        # A submission may have claimed one of them since the count: the update skipped it, so undo it all.
+        _refuse_while_settling(_claimed_meanwhile(change))
+        awards_rules_rerun_start(template=template, user=user, configuration_event=event)
     return config
+
+
+def _retire(change: selectors.ConfigurationChange, event_id: int | None) -> None:
+    """Withdraw or supersede the groups of awards whose PE IDs no longer apply: one UPDATE per 100 groups
+    of equal PE IDs, no rows loaded; each matches its status, so an award claimed meanwhile is left alone."""
+    for status, reason, groups in (
+            (Award.WITHDRAWN, WITHDRAWN_REASON, [(s, g) for s, g in change.retired if s != Award.ACCEPTED]),
+            (Award.SUPERSEDED, SUPERSEDED_REASON, [(s, g) for s, g in change.retired if s == Award.ACCEPTED])):
+        for chunk in batched(groups, 100):
+            match = reduce(operator.or_, (Q(status=s, **group) for s, group in chunk))
+            Award.objects.filter(match).update(status=status, message=reason, configuration_event_id=event_id,
+                                               next_attempt_at=None)
+
+
+def _claimed_meanwhile(change: selectors.ConfigurationChange) -> int:
+    groups = [group for _status, group in change.retired]
+    return sum(Award.objects.filter(reduce(operator.or_, (Q(**group) for group in chunk)),
+                                    status__in=selectors.SETTLING).count() for chunk in batched(groups, 100))
 
 
 def template_accreditation_save(*, template: Template, data: dict, user=None) -> TemplateAccreditation:
@@ -101,14 +157,21 @@ def event_accreditation_save(*, event, data: dict, user=None) -> EventAccreditat
 
 
 # --- the rules over stored results --------------------------------------------------------------------
-def awards_rules_rerun_start(*, template: Template, user=None) -> Job:
+def awards_rules_rerun_start(*, template: Template, user=None, configuration_event=None) -> Job:
     return job_launch(kind="pe_awards_rules", title=_("PE-online award rules for %(template)s") % {"template": template},
-                      params={"template_id": template.pk}, user=user)
+                      params={"template_id": template.pk,
+                              "configuration_event_id": configuration_event.pk if configuration_event else None},
+                      user=user)
 
 
 @job_handler("pe_awards_rules")
 def awards_rules_job(job: Job, progress: JobProgress) -> dict:
-    activity_ids = list(Activity.objects.filter(template_id=job.params["template_id"]).values_list("pk", flat=True))
+    template_id = job.params["template_id"]
+    # Awards made under the old configuration by results that arrived while the change was being saved.
+    config = TemplateAccreditation.objects.filter(template_id=template_id).select_related("template").first()
+    if config is not None:
+        _retire(selectors.configuration_change(config), job.params.get("configuration_event_id"))
+    activity_ids = list(Activity.objects.filter(template_id=template_id).values_list("pk", flat=True))
     created = awards_rules_rerun(activity_ids=activity_ids)
     return {"created": created}
 
@@ -119,7 +182,7 @@ def awards_rules_rerun(*, activity_ids: Sequence[int]) -> int:
 
 
 # --- a learner's Custom1 changed ------------------------------------------------------------------------
-OPEN_STATUSES = (Award.BLOCKED, Award.DUE, Award.REJECTED, Award.FAILED)
+OPEN_STATUSES = (Award.BLOCKED, Award.NO_DATE, Award.DUE, Award.REJECTED, Award.FAILED)
 
 
 def awards_registrations_refresh(*, learner_ids: Sequence[int]) -> int:
@@ -141,12 +204,14 @@ def _registrations_apply(awards: list[Award], registrations: dict[int, list[tupl
         if award.org_id == 0:  # blocked, and its configuration names no OrgID: every registration earns one
             first, *others = awards_for(_due_of(award), registrations.get(award.learner_id, []))
             if first["person_number"]:
-                award.org_id, award.person_number, award.status = first["org_id"], first["person_number"], Award.DUE
+                award.org_id, award.person_number, award.status = first["org_id"], first["person_number"], first["status"]
                 created.extend(Award(**row) for row in others)
         else:
             number = next((n for org, n in registrations.get(award.learner_id, []) if org == award.org_id), "")
             award.person_number = number
-            if not number:
+            if award.status == Award.NO_DATE:
+                pass  # stays until a refresh brings the completion date
+            elif not number:
                 award.status = Award.BLOCKED
             elif award.status == Award.BLOCKED:
                 award.status = Award.DUE
@@ -343,3 +408,53 @@ def awards_resend(*, awards: QuerySet[Award]) -> int:
                             "changes": diff({"status": status}, {"status": Award.DUE})}
                            for pk, status, learner_id, course_id in rows])
     return len(rows)
+
+
+# --- accepted under earlier PE IDs: resent under the new ones only on purpose -----------------------------------
+RESENT_NOTE = "Resent under the new PE IDs as award %(pk)s."
+
+
+def award_resend_under_new_ids(*, award: Award) -> int:
+    if award.status != Award.SUPERSEDED:
+        raise ValueError(_("Only awards accepted under earlier PE IDs can be resent under the new ones."))
+    return awards_resend_under_new_ids(awards=Award.objects.filter(pk=award.pk))
+
+
+def awards_resend_under_new_ids(*, awards: QuerySet[Award]) -> int:
+    """For up to 1,000 awards accepted under earlier PE IDs, make the award the current configuration gives
+    the same result and registration (due; blocked without a number or date); one audit event each.
+    Returns how many were made: none where the current configuration awards nothing for that result."""
+    superseded = list(awards.filter(status=Award.SUPERSEDED).order_by("id")[:RESEND_LIMIT])
+    configuration = Configuration()
+    configuration.load({a.activity_id for a in superseded}, {a.course_id for a in superseded})
+    registrations = registrations_of({a.learner_id for a in superseded})
+    made, entries = 0, []
+    with transaction.atomic():
+        for award in superseded:
+            part = ResultPart(learner_id=award.learner_id, course_id=award.course_id, activity_id=award.activity_id,
+                              completed=True, passed=True, score=None, completed_at=award.end_date)
+            mine = [(org, number) for org, number in registrations.get(award.learner_id, []) if org == award.org_id]
+            rows = [row for due in configuration.dues(part)
+                    if due.event_id == award.event_id and due.org_id in (None, award.org_id)
+                    for row in awards_for(due, mine)]
+            new = [_made(row) for row in rows]
+            new = [pk for pk in new if pk is not None]
+            if not new:
+                continue
+            made += len(new)
+            note = RESENT_NOTE % {"pk": ", ".join(map(str, new))}
+            Award.objects.filter(pk=award.pk).update(message=f"{award.message}\n{note}".strip())
+            entries.append({"action": "award.resend_new_ids", "system": SYSTEM, "learner_id": award.learner_id,
+                            "course_id": award.course_id, "object_type": Award._meta.label_lower,
+                            "object_id": str(award.pk), "object_repr": _repr(award), "summary": note})
+        audit_record_many(entries)
+    return made
+
+
+def _made(row: dict) -> int | None:
+    """Insert one award; None when an award under these PE IDs exists already (resent before)."""
+    try:
+        with transaction.atomic():
+            return Award.objects.create(**row).pk
+    except IntegrityError:
+        return None

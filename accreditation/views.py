@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import DetailView, FormView
 from django_filters.views import FilterView
@@ -16,7 +17,7 @@ from accreditation.filters import AwardFilter, TemplateFilter
 from accreditation.forms import (
     CertificateAccreditationForm, CourseAccreditationForm, EventAccreditationForm, TemplateAccreditationForm)
 from accreditation.models import (
-    Award, CertificateAccreditation, CourseAccreditation, EventAccreditation, TemplateAccreditation)
+    Award, AwardBasis, CertificateAccreditation, CourseAccreditation, EventAccreditation, TemplateAccreditation)
 from accreditation.tables import AwardTable, TemplateTable
 from portal.models import Activity, Course, Event, Template
 from portal.pagination import PAGE_SIZES, PagedTableMixin
@@ -68,7 +69,8 @@ class AwardDetailView(PermissionRequiredMixin, DetailView):
         return selectors.awards_list().select_related("event")
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(resendable=self.object.status in services.RESENDABLE, **kwargs)
+        return super().get_context_data(resendable=self.object.status in services.RESENDABLE,
+                                        superseded=self.object.status == Award.SUPERSEDED, **kwargs)
 
 
 class AwardResendView(PermissionRequiredMixin, View):
@@ -95,6 +97,42 @@ class AwardsResendView(PermissionRequiredMixin, View):
         count = services.awards_resend(awards=awards)
         messages.success(request, _("%(count)s awards are due again.") % {"count": count})
         return redirect(f"{reverse('award_list')}?{request.GET.urlencode()}")
+
+
+class AwardResendUnderNewIdsView(PermissionRequiredMixin, View):
+    permission_required = "accreditation.submit_award"
+
+    def post(self, request, pk):
+        award = get_object_or_404(Award, pk=pk)
+        try:
+            made = services.award_resend_under_new_ids(award=award)
+        except ValueError as exc:
+            messages.error(request, str(exc))
+        else:
+            _resent_message(request, made)
+        return redirect(award)
+
+
+class TemplateResendUnderNewIdsView(PermissionRequiredMixin, View):
+    """Bulk: the template's awards accepted under earlier PE IDs (at most 1,000 per click)."""
+
+    permission_required = "accreditation.submit_award"
+
+    def post(self, request, pk):
+        template = get_object_or_404(Template, pk=pk)
+        made = services.awards_resend_under_new_ids(awards=Award.objects.filter(activity__template=template))
+        _resent_message(request, made)
+        return redirect("template_accreditation", pk=template.pk)
+
+
+def _resent_message(request, made: int) -> None:
+    if made:
+        messages.success(request, ngettext("%(count)s award made under the new PE IDs; it goes with the next "
+                                           "submission.", "%(count)s awards made under the new PE IDs; they go "
+                                           "with the next submission.", made) % {"count": made})
+    else:
+        messages.warning(request, _("Nothing to resend: the current configuration awards nothing for these "
+                                    "results, or they were resent already."))
 
 
 class AwardsSubmitView(JobStartView):
@@ -127,9 +165,13 @@ class ConfigurationView(PermissionRequiredMixin, FormView):
         return {**super().get_form_kwargs(), "instance": self.config}
 
     def form_valid(self, form):
+        """First a preview of what the change does to the existing awards; saved only once confirmed."""
         data = {name: form.cleaned_data[name] for name in form.Meta.fields if name in form.cleaned_data}
         if isinstance(form, EventAccreditationForm):
             data["pe_meeting_ids"] = data.pop("meetings")
+        if not self.request.POST.get("confirm"):
+            change = services.configuration_preview(self.config, data)
+            return self.render_to_response(self.get_context_data(form=form, change=change))
         try:
             self.save(data)
         except ValidationError as exc:
@@ -140,6 +182,8 @@ class ConfigurationView(PermissionRequiredMixin, FormView):
         return redirect(self.request.path)
 
     def get_context_data(self, **kwargs):
+        if "settling" not in kwargs:
+            kwargs["settling"] = selectors.awards_settling(template=selectors.configuration_template(self.config))
         return super().get_context_data(object=self.object, config=self.config, **kwargs)
 
 
@@ -156,13 +200,14 @@ class TemplateConfigurationView(ConfigurationView):
 
     def get_context_data(self, **kwargs):
         template = self.object
+        awards = selectors.template_awards(template=template)
         return super().get_context_data(
             courses=template.courses.select_related("accreditation")[:RELATED_LIMIT],
             course_count=template.courses.count(),
             certificates=template.activities.filter(type="Certificate").select_related("accreditation")[:RELATED_LIMIT],
             events=Event.objects.filter(course__template=template).select_related("course", "accreditation")[:RELATED_LIMIT],
-            related_limit=RELATED_LIMIT, basis_counts=selectors.template_award_basis_counts(template=template),
-            **kwargs)
+            related_limit=RELATED_LIMIT, superseded=awards.superseded, settling=awards.settling,
+            basis_counts=awards.per_basis, **kwargs)
 
 
 class CourseConfigurationView(ConfigurationView):
@@ -183,13 +228,9 @@ class CertificateConfigurationView(ConfigurationView):
     model, config_model, config_field = Activity, CertificateAccreditation, "activity"
     form_class = CertificateAccreditationForm
 
-    def setup(self, request, *args, **kwargs):
-        super().setup(request, *args, **kwargs)
-        template_config = TemplateAccreditation.objects.filter(template_id=self.object.template_id).first()
-        self.template_type = template_config.type if template_config else None
-
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "template_type": self.template_type}
+        template_config = TemplateAccreditation.objects.filter(template_id=self.object.template_id).first()
+        return {**super().get_form_kwargs(), "template_config": template_config}
 
     def save(self, data):
         services.certificate_accreditation_save(activity=self.object, data=data, user=self.request.user)
@@ -202,6 +243,13 @@ class EventConfigurationView(ConfigurationView):
 
     def save(self, data):
         services.event_accreditation_save(event=self.object, data=data, user=self.request.user)
+
+    def get_context_data(self, **kwargs):
+        template_config = TemplateAccreditation.objects.filter(template_id=self.object.activity.template_id).first()
+        per_event = template_config is not None and template_config.basis == AwardBasis.EVENT
+        return super().get_context_data(basis_note=None if per_event else _(
+            "Events earn awards only when the template's award basis is a positive assessment on an event; "
+            "saved here, these IDs wait until it is."), **kwargs)
 
 
 class TemplateChoiceView(PermissionRequiredMixin, PagedTableMixin, FilterView):

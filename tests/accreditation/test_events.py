@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, time
 import pytest
 from django.core.exceptions import ValidationError
 
-from accreditation.models import Assessment, Award, EventAccreditation
+from accreditation.models import AccreditationType, Assessment, Award, AwardBasis, EventAccreditation
 from accreditation.services import event_accreditation_save
 from portal.models import AuditEvent, Event
 from portal.services import learner_create
@@ -47,9 +47,11 @@ def test_an_event_created_on_a_course_with_two_meeting_ids_and_attendance_makes_
     assert AuditEvent.objects.get(action="event.create").course == course
 
     with django_capture_on_commit_callbacks(execute=True):
+        coordinator_client.post(f"/accreditation/templates/{course.template_id}/", {
+            "basis": AwardBasis.EVENT, "type": AccreditationType.EVENTS_PER_EVENT, "confirm": "1"})
         coordinator_client.post(f"/accreditation/events/{event.pk}/", {
             "meetings": "100111, 100112", "pe_course_id": "1001", "pe_edition_id": "10011",
-            "assessment": Assessment.ATTENDANCE})
+            "assessment": Assessment.ATTENDANCE, "confirm": "1"})
     anna = learner_create(data={"external_id": "L-1", "first_name": "Anna", "last_name": "Jansen",
                                 "custom1": "19/39054148101"})[0]
     subscription = SubscriptionFactory(learner=anna, course=course)
@@ -119,7 +121,8 @@ def test_more_meeting_ids_than_the_cap_are_refused_with_a_clear_message(coordina
     response = coordinator_client.post(f"/accreditation/events/{event.pk}/", {**data, "meetings": "1, 2, 3, 4"})
     assert "An event has at most 3 PE Meeting IDs; this one lists 4." in response.text
     assert not EventAccreditation.objects.exists()
-    assert coordinator_client.post(f"/accreditation/events/{event.pk}/", {**data, "meetings": "1, 2, 3"}).status_code == 302
+    response = coordinator_client.post(f"/accreditation/events/{event.pk}/", {**data, "meetings": "1, 2, 3", "confirm": "1"})
+    assert response.status_code == 302
 
 
 def test_the_cap_holds_for_the_service_too(settings):

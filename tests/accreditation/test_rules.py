@@ -7,7 +7,7 @@ import pytest
 from django.db import IntegrityError
 
 from accreditation.models import (
-    AccreditationType, Assessment, Award, CertificateAccreditation, CourseAccreditation, EventAccreditation,
+    AccreditationType, Assessment, Award, AwardBasis, CertificateAccreditation, CourseAccreditation, EventAccreditation,
     TemplateAccreditation)
 from accreditation.rules import awards_from_results
 from accreditation.services import awards_rules_rerun
@@ -48,6 +48,15 @@ def configure(course, completing, *, type=AccreditationType.EXPERTISE, org_id=No
                                                 pe_course_id=ids.pop("pe_course_id", "8001"), org_id=org_id, **ids)
 
 
+def per_event(course):
+    return TemplateAccreditation.objects.create(template=course.template, basis=AwardBasis.EVENT,
+                                                type=AccreditationType.EVENTS_PER_EVENT)
+
+
+def by_certificates(course, *, type=AccreditationType.EXPERTISE):
+    return TemplateAccreditation.objects.create(template=course.template, basis=AwardBasis.CERTIFICATE, type=type)
+
+
 def test_completing_the_course_completing_activity_earns_a_due_award_with_the_completion_date(course, completing):
     configure(course, completing, type=AccreditationType.ELEARNING, pe_course_id="9471", pe_module_id="Module_A")
     anna = learner("19/39054148101")
@@ -80,6 +89,7 @@ def test_accreditation_of_the_total_takes_the_course_ids_and_sends_no_end_date(c
 
 
 def test_an_event_set_to_no_assessment_sends_nothing(course):
+    per_event(course)
     event = EventFactory(course=course)
     EventAccreditation.objects.create(event=event, pe_course_id="1001", pe_edition_id="10011",
                                       pe_meeting_ids=["100111"], assessment=Assessment.NONE)
@@ -89,6 +99,7 @@ def test_an_event_set_to_no_assessment_sends_nothing(course):
 
 
 def test_an_attended_event_earns_an_award_per_meeting_id(course):
+    per_event(course)
     event = EventFactory(course=course)
     EventAccreditation.objects.create(event=event, pe_course_id="1001", pe_edition_id="10011",
                                       pe_meeting_ids=["100111", "100112"], assessment=Assessment.ATTENDANCE)
@@ -100,7 +111,8 @@ def test_an_attended_event_earns_an_award_per_meeting_id(course):
         ("100111", 1, None), ("100112", 1, None)]
 
 
-def test_a_scored_event_needs_the_threshold(course):
+def test_a_scored_event_without_a_passed_flag_falls_back_on_the_threshold(course):
+    per_event(course)
     event = EventFactory(course=course)
     EventAccreditation.objects.create(event=event, pe_course_id="1001", pe_edition_id="10011",
                                       pe_meeting_ids=["100111"], assessment=Assessment.SCORE, threshold=Decimal(70))
@@ -112,8 +124,8 @@ def test_a_scored_event_needs_the_threshold(course):
     assert list(Award.objects.values_list("learner", flat=True)) == [above.pk]
 
 
-def test_several_certificates_each_go_to_their_own_register(course, completing):
-    configure(course, completing)
+def test_several_certificates_each_go_to_their_own_register(course):
+    by_certificates(course)
     knmg = ActivityFactory(template=course.template, type="Certificate", sub_type="Certificate")
     venvn = ActivityFactory(template=course.template, type="Certificate", sub_type="Certificate")
     CertificateAccreditation.objects.create(activity=knmg, pe_course_id="8001", org_id=19)
@@ -194,3 +206,88 @@ def test_results_arrive_through_the_subscriptions_signal_and_rules_rerun_over_st
     assert awards_rules_rerun(activity_ids=[completing.pk]) == 1
     activity_results_changed.send(sender=type(subscription), subscription=subscription, changed=[row])
     assert Award.objects.get().end_date == DONE
+
+
+# --- one award basis per template (issue 18, section 1) ---------------------------------------------------------
+def test_a_certificate_template_awards_once(course, completing):
+    """A completing activity left in the configuration no longer earns a second attendance."""
+    TemplateAccreditation.objects.create(template=course.template, basis=AwardBasis.CERTIFICATE,
+                                         type=AccreditationType.EXPERTISE, completing_activity=completing,
+                                         pe_course_id="8001")
+    certificate = ActivityFactory(template=course.template, type="Certificate", sub_type="Certificate")
+    CertificateAccreditation.objects.create(activity=certificate, pe_course_id="8001")
+    anna = learner("19/39054148101")
+
+    assert awards_from_results(parts=[part(anna, course, completing), part(anna, course, certificate)]) == 1
+    assert list(Award.objects.values_list("trigger", "activity")) == [(Award.CERTIFICATE, certificate.pk)]
+
+
+def test_a_completing_activity_template_awards_once(course, completing):
+    configure(course, completing)
+    certificate = ActivityFactory(template=course.template, type="Certificate", sub_type="Certificate")
+    CertificateAccreditation.objects.create(activity=certificate, pe_course_id="8001")
+    event = EventFactory(course=course)
+    EventAccreditation.objects.create(event=event, pe_course_id="1001", pe_edition_id="10011",
+                                      pe_meeting_ids=["100111"], assessment=Assessment.ATTENDANCE)
+    anna = learner("19/39054148101")
+
+    assert awards_from_results(parts=[part(anna, course, completing), part(anna, course, certificate),
+                                      part(anna, course, event.activity)]) == 1
+    assert list(Award.objects.values_list("trigger", flat=True)) == [Award.COMPLETION]
+
+
+# --- rules as aNewSpring applies them (section 4) ------------------------------------------------------------
+def test_score_threshold_events_follow_passed(course):
+    """The threshold lives in aNewSpring: its passed flag decides, whatever the portal's own threshold says."""
+    per_event(course)
+    event = EventFactory(course=course)
+    EventAccreditation.objects.create(event=event, pe_course_id="1001", pe_edition_id="10011",
+                                      pe_meeting_ids=["100111"], assessment=Assessment.SCORE, threshold=Decimal(70))
+    failed_high, passed_low = learner("19/39054148101"), learner("19/59059671101")
+
+    awards_from_results(parts=[part(failed_high, course, event.activity, passed=False, score=Decimal(90)),
+                               part(passed_low, course, event.activity, passed=True, score=Decimal(50))])
+
+    assert list(Award.objects.values_list("learner", flat=True)) == [passed_low.pk]
+
+
+def test_a_type_3_award_without_completion_time_waits_for_the_date(course, completing):
+    from accreditation.services import awards_claimable
+
+    configure(course, completing)
+    anna = learner("19/39054148101")
+    undated = ResultPart(learner_id=anna.pk, course_id=course.pk, activity_id=completing.pk, completed=True,
+                         passed=None, score=None, completed_at=None)
+
+    awards_from_results(parts=[undated])
+    award = Award.objects.get()
+    assert (award.status, award.person_number, award.end_date) == (Award.NO_DATE, "39054148101", None)
+    assert "no completion date" in award.message and not awards_claimable().exists()
+
+    awards_from_results(parts=[part(anna, course, completing)])  # a refresh brings the date
+
+    award.refresh_from_db()
+    assert (award.status, award.end_date, award.message) == (Award.DUE, DONE, "")
+    assert Award.objects.count() == 1
+
+
+def test_existing_configurations_get_the_basis_they_were_set_up_for():
+    """The data migration: per event -> events; certificates with PE IDs -> certificates; else completion."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("accreditation.migrations.0006_award_basis_and_configuration_changes")
+    per_event, certified, plain = CourseFactory(), CourseFactory(), CourseFactory()
+    TemplateAccreditation.objects.create(template=per_event.template, type=AccreditationType.EVENTS_PER_EVENT)
+    TemplateAccreditation.objects.create(template=certified.template, type=AccreditationType.ELEARNING,
+                                         pe_course_id="9471", pe_module_id="Module_A")
+    certificate = ActivityFactory(template=certified.template, type="Certificate", sub_type="Certificate")
+    CertificateAccreditation.objects.create(activity=certificate, pe_course_id="9471", pe_module_id="Module_A")
+    TemplateAccreditation.objects.create(template=plain.template, type=AccreditationType.EXPERTISE, pe_course_id="8001")
+
+    migration.choose_basis(apps, None)
+
+    assert dict(TemplateAccreditation.objects.values_list("template", "basis")) == {
+        per_event.template_id: AwardBasis.EVENT, certified.template_id: AwardBasis.CERTIFICATE,
+        plain.template_id: AwardBasis.COMPLETION}

@@ -18,13 +18,14 @@ def test_e_learning_needs_course_and_module_id(coordinator_client):
     lesson = ActivityFactory(template=template)
     url = f"/accreditation/templates/{template.pk}/"
 
-    response = coordinator_client.post(url, {"type": AccreditationType.ELEARNING, "completing_activity": lesson.pk,
-                                             "pe_course_id": "9471"})
+    response = coordinator_client.post(url, {"basis": "completion", "type": AccreditationType.ELEARNING,
+                                             "completing_activity": lesson.pk, "pe_course_id": "9471"})
     assert response.status_code == 200 and "Required for this accreditation type." in response.text
     assert not TemplateAccreditation.objects.exists()
 
-    response = coordinator_client.post(url, {"type": AccreditationType.ELEARNING, "completing_activity": lesson.pk,
-                                             "pe_course_id": "9471", "pe_module_id": "Module_A", "org_id": "19"})
+    response = coordinator_client.post(url, {"basis": "completion", "type": AccreditationType.ELEARNING,
+                                             "completing_activity": lesson.pk, "pe_course_id": "9471",
+                                             "pe_module_id": "Module_A", "org_id": "19", "confirm": "1"})
     assert response.status_code == 302
     config = TemplateAccreditation.objects.get()
     assert (config.pe_type, config.pe_module_id, config.org_id) == (2, "Module_A", 19)
@@ -41,15 +42,15 @@ def test_an_event_takes_several_meeting_ids_and_an_assessment(coordinator_client
     assert "Required for this accreditation type." in response.text  # the threshold
 
     coordinator_client.post(url, {"meetings": "100111, 100112", "pe_course_id": "1001", "pe_edition_id": "10011",
-                                  "assessment": "score", "threshold": "70"})
+                                  "assessment": "score", "threshold": "70", "confirm": "1"})
     assert EventAccreditation.objects.get().pe_meeting_ids == ["100111", "100112"]
     assert "100111, 100112" in coordinator_client.get(url).text
 
 
-def test_a_certificate_needs_the_template_type_first(coordinator_client):
+def test_a_certificate_needs_the_template_basis_certificates_first(coordinator_client):
     certificate = ActivityFactory(type="Certificate", sub_type="Certificate")
     response = coordinator_client.post(f"/accreditation/certificates/{certificate.pk}/", {"pe_course_id": "8001"})
-    assert "set the template&#x27;s accreditation type first" in response.text
+    assert "set the template&#x27;s PE configuration first" in response.text
 
 
 def test_the_course_page_checks_course_and_edition(coordinator_client):

@@ -71,6 +71,8 @@ PAGES = {
     "awards_resend": (COORDINATOR, dict),  # POST only
     "award_detail": (COORDINATOR, lambda: {"pk": AwardFactory().pk}),
     "award_resend": (COORDINATOR, lambda: {"pk": AwardFactory().pk}),  # POST only
+    "award_resend_under_new_ids": (COORDINATOR, lambda: {"pk": AwardFactory().pk}),  # POST only
+    "template_resend_under_new_ids": (COORDINATOR, lambda: {"pk": TemplateFactory().pk}),  # POST only
     "accreditation_templates": (COORDINATOR, dict),
     "template_accreditation": (COORDINATOR, lambda: {"pk": TemplateFactory().pk}),
     "course_accreditation": (COORDINATOR, lambda: {"pk": CourseFactory().pk}),
@@ -97,7 +99,8 @@ PAGES = {
 }
 POST_ONLY = {"logout", "set_language", "integration_connection_test", "import_confirm", "catalogue_sync",
              "learner_subscriptions_refresh", "subscription_refresh", "group_sync", "anewspring_webhook",
-             "awards_submit", "awards_resend", "award_resend", "enrolment_reference_sync", "enrolment_progress",
+             "awards_submit", "awards_resend", "award_resend", "award_resend_under_new_ids",
+             "template_resend_under_new_ids", "enrolment_reference_sync", "enrolment_progress",
              "event_import_confirm"}
 # Downloads and the health check answer with no HTML page.
 NOT_HTML = {"audit_export", "subscription_export", "award_export", "health"}
