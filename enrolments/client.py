@@ -22,6 +22,7 @@ import requests
 from defusedxml import ElementTree as SafeET
 from defusedxml.common import DefusedXmlException
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from portal.http import RemoteCall, RemoteError, build_session, read_timed_out
 
@@ -329,6 +330,38 @@ class Candidate:
     forename: str
     surname: str
     anticipated_end: str
+
+
+@dataclass(frozen=True)
+class AnswerCheck:
+    """What one read-only operation answered, values redacted (fit to paste into a bug report): whether it
+    was called and read, how many items came and were kept, the first item's element names and what the
+    portal made of it (each field: read or missing; flags as they were read; lists as counts)."""
+
+    operation: str
+    called: bool
+    read: bool
+    count: int = 0
+    kept: int = 0
+    elements: tuple[str, ...] = ()
+    read_as: tuple[tuple[str, str], ...] = ()
+    message: str = ""
+
+
+def _redacted(value: Any) -> tuple[tuple[str, str], ...]:
+    """Our reading of an item with every value hidden: only whether each field was found."""
+    shown = []
+    for name, field_value in vars(value).items():
+        if isinstance(field_value, bool):
+            text = "true" if field_value else "false"
+        elif isinstance(field_value, tuple):
+            text = ngettext("%(count)s item", "%(count)s items", len(field_value)) % {"count": len(field_value)}
+        elif isinstance(field_value, float):
+            text = _("read")
+        else:
+            text = _("read") if field_value else _("missing")
+        shown.append((name, text))
+    return tuple(shown)
 
 
 @dataclass
@@ -824,6 +857,63 @@ class LearningAssistantClient:
     def check(self) -> None:
         """Authenticate afresh: the connection test."""
         self.authenticate()
+
+    def check_answers(self) -> list[AnswerCheck]:
+        """Call every read-only operation once and say how its answer was read (first contact with a
+        real service: which guess in ASSUMPTIONS was wrong). A refused login raises."""
+        checks = [self._check(self.courses_path, GET_FRAMEWORKS)]
+        frameworks = self._checked or []
+        for service, operation in ((SERVICE_USERS, GET_TRAINERS), (self.companies_path, GET_COMPANIES),
+                                   (SERVICE_USERS, GET_NATIONALITIES), (SERVICE_USERS, GET_ETHNICITIES)):
+            checks.append(self._check(service, operation))
+        framework = next((f for f in frameworks if f.qan), None)
+        if framework is None:
+            return checks + [AnswerCheck(op, called=False, read=False, message=_("not called: no framework with a QAN"))
+                             for op in (GET_CANDIDATES, GET_PROGRESS, GET_PROGRESS_FULL)]
+        args = tuple(zip(CANDIDATES_ARGS, (framework.qan, True, False, False), strict=True))
+        checks.append(self._check(SERVICE_USERS, GET_CANDIDATES, args))
+        candidate = next((c for c in self._checked or [] if c.uuid), None)
+        for operation in (GET_PROGRESS, GET_PROGRESS_FULL):
+            if candidate is None:
+                checks.append(AnswerCheck(operation, called=False, read=False,
+                                          message=_("not called: no candidate on %(qan)s") % {"qan": framework.qan}))
+                continue
+            checks.append(self._check(SERVICE_USERS, operation, tuple(zip(
+                PROGRESS_ARGS, (candidate.uuid, framework.uuid), strict=True))))
+        return checks
+
+    def _check(self, service: str, operation: str, args: Sequence[tuple[str, Any]] = ()) -> AnswerCheck:
+        """One operation of :meth:`check_answers`; what it read is left in ``self._checked``."""
+        self._checked = None
+        try:
+            value = _return(self._call(_Call(service, operation, args)), operation)
+        except LearningAssistantAuthError:
+            raise
+        except (LearningAssistantError, ValueError) as exc:
+            return AnswerCheck(operation, called=True, read=False, message=getattr(exc, "message", str(exc)))
+        is_list = operation not in (GET_PROGRESS, GET_PROGRESS_FULL)
+        found = _items(value) if is_list else [value]
+        elements = element_names(found[0]) if found else ()
+        count = len(found) if is_list else len(_items(_child(value, PROGRESS_UNITS)))
+        try:
+            parsed = answer_parser(operation)(value)
+        except LearningAssistantRejected as exc:
+            return AnswerCheck(operation, True, True, count, 0, elements, message=_(
+                "refused, issues about: %(fields)s") % {"fields": ", ".join(i.field or "-" for i in exc.issues)})
+        except (LearningAssistantError, ValueError, TypeError, KeyError) as exc:
+            return AnswerCheck(operation, True, False, count, 0, elements, message=getattr(exc, "message", str(exc)))
+        self._checked = parsed
+        first = (parsed[0] if parsed else None) if is_list else parsed
+        message = ""
+        if is_list and parsed.skipped:
+            message = ngettext("%(count)s item without key or name would not be stored",
+                               "%(count)s items without key or name would not be stored",
+                               parsed.skipped) % {"count": parsed.skipped}
+        if operation == GET_TRAINERS and first is not None and not first.roles_known:
+            message = " ".join(filter(None, [message, _("No role flags: trainers are offered as assessor and "
+                                                        "verifier both.")]))
+        return AnswerCheck(operation, True, True, count, len(parsed) if is_list else count, elements,
+                           _redacted(first) if first is not None else (), message)
 
     def get_frameworks(self) -> ItemList:
         return self._list(self.courses_path, GET_FRAMEWORKS)

@@ -21,6 +21,11 @@ class ReferenceChoiceField(forms.ModelChoiceField):
                     else selectors.reference_choices(list_name=list_name))
         super().__init__(queryset=queryset, to_field_name="key", **kwargs)
 
+    def label_from_instance(self, obj) -> str:
+        if obj.data.get("roles_known") is False:
+            return _("%(name)s (role not given by Learning Assistant)") % {"name": obj}
+        return str(obj)
+
 
 class EnrolmentFieldsForm(forms.Form):
     """The fields GroupEnrolment and UpdateEnrolment share, named as in :data:`la.ELEMENT_NAMES`."""

@@ -60,24 +60,36 @@ def _action(action: str, *, learner: Learner | None = None, obj=None) -> Iterato
 
 
 # --- reference data ------------------------------------------------------------------------------
-def _reference_rows(client: LearningAssistantClient) -> dict[str, dict[str, tuple[str, dict]]]:
-    """Every list as {key: (name, data)}."""
-    def units(framework: la.Framework) -> list[dict]:
-        return [asdict(unit) for unit in framework.units]
-
-    return {
-        ReferenceItem.FRAMEWORKS: {f.uuid: (f.title, {"qan": f.qan, "units": units(f)})
-                                   for f in client.get_frameworks()},
-        ReferenceItem.TRAINERS: {t.uuid: (f"{t.forename} {t.surname}".strip(),
-                                          {"assessor": t.assessor, "verifier": t.verifier})
-                                 for t in client.get_trainers()},
-        ReferenceItem.COMPANIES: {c.uuid: (c.name, {}) for c in client.get_companies()},
-        ReferenceItem.NATIONALITIES: {n.id: (n.name, {}) for n in client.get_nationalities()},
-        ReferenceItem.ETHNICITIES: {e.id: (e.name, {}) for e in client.get_ethnicities()},
-    }
+def _framework_row(f: la.Framework) -> tuple[str, dict]:
+    return f.title, {"qan": f.qan, "units": [asdict(unit) for unit in f.units]}
 
 
-def _reference_store(list_name: str, rows: dict[str, tuple[str, dict]]) -> ReferenceSync:
+def _trainer_row(t: la.Trainer) -> tuple[str, dict]:
+    # roles_known False: the answer had no role flags, so the form offers the trainer for both roles.
+    roles = {"assessor": t.assessor, "verifier": t.verifier} | ({} if t.roles_known else {"roles_known": False})
+    return " ".join(p for p in (t.forename, t.surname) if p), roles
+
+
+# Each list: how to fetch it and how an item becomes (key, name, data).
+REFERENCE_LISTS = {
+    ReferenceItem.FRAMEWORKS: (lambda c: c.get_frameworks(), lambda f: (f.uuid, *_framework_row(f))),
+    ReferenceItem.TRAINERS: (lambda c: c.get_trainers(), lambda t: (t.uuid, *_trainer_row(t))),
+    ReferenceItem.COMPANIES: (lambda c: c.get_companies(), lambda c: (c.uuid, c.name, {})),
+    ReferenceItem.NATIONALITIES: (lambda c: c.get_nationalities(), lambda n: (n.id, n.name, {})),
+    ReferenceItem.ETHNICITIES: (lambda c: c.get_ethnicities(), lambda e: (e.id, e.name, {})),
+}
+
+
+class ReferenceSyncIncomplete(LearningAssistantError):
+    """Some lists could not be read; they kept their entries. ``syncs`` has every list's outcome."""
+
+    def __init__(self, failures: list[str], syncs: list[ReferenceSync]):
+        self.syncs = syncs
+        super().__init__(_("Learning Assistant reference data: %(count)s list(s) not synced, their previous "
+                           "entries kept. %(failures)s") % {"count": len(failures), "failures": " ".join(failures)})
+
+
+def _reference_store(list_name: str, rows: dict[str, tuple[str, dict]], skipped: int = 0) -> ReferenceSync:
     now = timezone.now()
     existing = {item.key: item for item in ReferenceItem.objects.filter(list_name=list_name)}
     added, renamed, new, changed = [], [], [], []
@@ -105,7 +117,8 @@ def _reference_store(list_name: str, rows: dict[str, tuple[str, dict]]) -> Refer
     sync, _created = ReferenceSync.objects.update_or_create(
         list_name=list_name, defaults={"synced_at": now, "total": len(rows), "added_count": len(added),
                                        "removed_count": len(removed), "renamed_count": len(renamed),
-                                       "added": added[:kept], "removed": removed[:kept], "renamed": renamed[:kept]})
+                                       "added": added[:kept], "removed": removed[:kept], "renamed": renamed[:kept],
+                                       "skipped_count": skipped, "error": "", "failed_at": None})
     audit_record(action="enrolments.reference_sync", system=SYSTEM, obj=sync,
                  summary=format_lazy(gettext_lazy("{list}: {total} entries, {added} added, {removed} removed, "
                                                   "{renamed} renamed"),
@@ -118,11 +131,40 @@ def _reference_store(list_name: str, rows: dict[str, tuple[str, dict]]) -> Refer
 
 
 def reference_sync(*, client: LearningAssistantClient | None = None) -> list[ReferenceSync]:
-    """Fetch every reference list, then store them together: a failed call changes nothing."""
-    with _action("enrolments.reference_sync"):
-        lists = _reference_rows(client or learning_assistant_client())
+    """Fetch every list, then store them together. A list whose answer cannot be read (or that Learning
+    Assistant refuses) keeps its entries and records why, the others are stored, and
+    :class:`ReferenceSyncIncomplete` names the failed lists. A refused login or an unreachable service
+    changes nothing."""
+    client = client or learning_assistant_client()
+    fetched, failures = {}, {}
+    for list_name, (fetch, row) in REFERENCE_LISTS.items():
+        try:
+            with _action("enrolments.reference_sync"):
+                items = fetch(client)
+        except LearningAssistantError as exc:
+            if isinstance(exc, la.LearningAssistantAuthError) or exc.retryable:
+                raise
+            failures[list_name] = exc.message
+            continue
+        fetched[list_name] = ({key: (name, data) for key, name, data in map(row, items)}, items.skipped)
+    now = timezone.now()
     with transaction.atomic():
-        return [_reference_store(name, rows) for name, rows in lists.items()]
+        syncs = [_reference_store(name, rows, skipped=skipped) for name, (rows, skipped) in fetched.items()]
+        for list_name, message in failures.items():
+            ReferenceSync.objects.update_or_create(list_name=list_name, defaults={"error": message, "failed_at": now})
+    if failures:
+        raise ReferenceSyncIncomplete(list(failures.values()), syncs)
+    return syncs
+
+
+def answer_check(*, client: LearningAssistantClient | None = None) -> list[la.AnswerCheck]:
+    """Every read-only operation once, each answer described with its values redacted."""
+    with _action("enrolments.answer_check"):
+        checks = (client or learning_assistant_client()).check_answers()
+    read = sum(1 for check in checks if check.read)
+    audit_record(action="enrolments.answer_check", system=SYSTEM,
+                 summary=format_lazy(gettext_lazy("{read} of {total} answers read"), read=read, total=len(checks)))
+    return checks
 
 
 def reference_sync_start(*, user=None) -> Job:
