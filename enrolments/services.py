@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy
 from enrolments import client as la
 from enrolments.client import LearningAssistantClient, LearningAssistantError
 from enrolments.models import Enrolment, LearnerIdentity, ProgressSnapshot, ReferenceItem, ReferenceSync
+from enrolments.validators import normalise_gender
 from portal.audit import audit_context, audit_record, audit_remote_call, diff
 from portal.integrations import integration_require
 from portal.jobs import JobProgress, job_handler, job_launch
@@ -200,8 +201,10 @@ REQUEST_VALUES = (frozenset(la.EnrolmentRequest.__dataclass_fields__) & SENT_NAM
 def enrolment_request(*, framework: ReferenceItem, values: dict, unit_uuids: list[str], send_login_details: bool,
                       source_uuid, assign_evaluation: bool = False) -> la.EnrolmentRequest:
     """The GroupEnrolment request: the form's values plus the framework, units and our learner UUID."""
+    # "Course UUID or Course QAN" (workflow page): the UUID, which every framework has; its QAN may be
+    # missing or in another notation.
     return la.EnrolmentRequest(**{k: v for k, v in values.items() if k in REQUEST_VALUES},
-                               course_uuid=framework.key, course_qan=framework.data.get("qan", ""),
+                               course_uuid=framework.key,
                                source_learner_uuid=str(source_uuid), unit_uuids=tuple(unit_uuids),
                                send_login_details=send_login_details, assign_evaluation=assign_evaluation)
 
@@ -243,9 +246,17 @@ def enrolment_enrol(*, learner: Learner, framework: ReferenceItem, values: dict,
         if found is not None:
             return _enrolment_link(learner=learner, framework=framework, candidate=found, values=values,
                                    user=user), False
-    return enrolment_create(learner=learner, framework=framework, values=values, unit_uuids=unit_uuids,
-                            send_login_details=send_login_details, assign_evaluation=assign_evaluation, user=user,
-                            client=client), True
+    try:
+        return enrolment_create(learner=learner, framework=framework, values=values, unit_uuids=unit_uuids,
+                                send_login_details=send_login_details, assign_evaluation=assign_evaluation,
+                                user=user, client=client), True
+    except la.LearningAssistantUnknownOutcome:
+        # The answer said neither yes nor no: look the learner up rather than offer to enrol again.
+        found = _candidates_by_source(client, framework).get(str(source_learner_uuid(learner=learner)))
+        if found is None:
+            raise
+        return _enrolment_link(learner=learner, framework=framework, candidate=found, values=values,
+                               user=user), False
 
 
 def enrolment_changes(*, enrolment: Enrolment, values: dict) -> dict[str, str]:
@@ -352,14 +363,17 @@ def learner_values(*, learner: Learner) -> dict:
     """What the portal knows of a learner, under the enrolment form's names."""
     return {"forename": learner.first_name, "surname": " ".join(p for p in (learner.middle_name, learner.last_name)
                                                                 if p),
-            "email": learner.email, "birth_date": learner.date_of_birth, "gender": learner.gender,
+            "email": learner.email, "birth_date": learner.date_of_birth, "gender": normalise_gender(learner.gender),
             "job_title": learner.function, "address_line1": learner.address, "town": learner.residence,
             "postcode": learner.zip}
 
 
 def _candidates_by_source(client: LearningAssistantClient, framework: ReferenceItem) -> dict[str, la.Candidate]:
     """Learning Assistant's candidates on ``framework`` (GetCandidates), by our learner UUID."""
-    return {c.source_learner_uuid: c for c in client.get_candidates(course_qan=framework.data.get("qan", ""))}
+    qan = framework.data.get("qan", "")
+    if not qan:  # GetCandidates asks by QAN only
+        return {}
+    return {c.source_learner_uuid: c for c in client.get_candidates(course_qan=qan) if c.uuid}
 
 
 def _enrolment_link(*, learner: Learner, framework: ReferenceItem, candidate: la.Candidate, values: dict,

@@ -127,6 +127,8 @@ class EnrolView(PermissionRequiredMixin, FormView):
         except RemoteError as exc:
             messages.error(self.request, exc.message)
             return self.form_invalid(form)
+        for warning in form.warnings:
+            messages.warning(self.request, warning)
         messages.success(self.request, (
             _("%(learner)s is enrolled on %(framework)s.") if enrolled else
             _("Learning Assistant had %(learner)s on %(framework)s already (an earlier attempt whose answer was "

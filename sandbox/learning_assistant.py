@@ -73,7 +73,7 @@ PLAIN = {"Type_framework": {"CourseUUID": "UUID", "QAN": "CourseQAN"}, "Type_uni
 
 def uln_valid(uln: str) -> bool:
     """ULN: 10 digits, the first not 0, sum(digit_i * (11 - i)) mod 11 == 10 (API-NOTES)."""
-    if not re.fullmatch(r"[1-9]\d{9}", uln):
+    if not re.fullmatch(r"[1-9][0-9]{9}", uln):
         return False
     return sum(int(d) * (10 - i) for i, d in enumerate(uln)) % 11 == 10
 
