@@ -196,3 +196,40 @@ def test_an_unknown_outcome_not_found_says_check_in_learning_assistant(start_san
     with pytest.raises(la.LearningAssistantUnknownOutcome, match=r"unknown\): check in Learning Assistant"):
         enrol(LearnerFactory())
     assert not Enrolment.objects.exists()
+
+
+# --- 4. first contact: check the answers ---------------------------------------------------------
+def test_the_answer_check_page_reads_every_operation_in_every_mode(moded, mode, coordinator_client):
+    services.reference_sync()
+    enrol(LearnerFactory(first_name="Zelda", last_name="Secretname"))
+    page = coordinator_client.post(reverse("enrolment_answer_check"))
+    checks = {check.operation: check for check in page.context["checks"]}
+    assert list(checks) == ["GetFrameworks", "GetTrainers", "GetCompanies", "GetNationalities", "GetEthnicities",
+                            "GetCandidates", "GetProgress", "GetProgressFull"]
+    assert all(check.called and check.read for check in checks.values()), checks
+    companies = checks["GetCompanies"]
+    assert (companies.count, companies.kept) == (2, 2)
+    uuid_name = "UUID" if "plain_names" in MODES[mode] else "CompanyUUID"
+    assert set(companies.elements) == {uuid_name, "Name"}
+    assert companies.read_as == (("uuid", "read"), ("name", "read"))
+    trainers = checks["GetTrainers"]
+    assert ("No role flags" in trainers.message) == (NO_ROLES in MODES[mode])
+    html = page.content.decode()
+    for secret in ("Zelda", "Secretname", "Ava", "9276308686", DEFAULT_PASSWORD, "Harbour Care"):
+        assert secret not in html  # values are redacted: only whether each field was found
+
+
+def test_the_answer_check_names_the_wrong_guess(start_sandbox, settings, coordinator_client, capsys):
+    configure(settings, start_sandbox(OtherNamesSandbox.with_demo_data()))
+    page = coordinator_client.post(reverse("enrolment_answer_check"))
+    [companies] = [check for check in page.context["checks"] if check.operation == "GetCompanies"]
+    assert not companies.read and companies.elements == ("ID", "Title")
+    assert 'data-operation="GetCompanies" class="table-danger"' in page.content.decode()
+    call_command("check_connections", "--verbose", "learning_assistant")
+    out = capsys.readouterr().out
+    assert "Learning Assistant: ok." in out
+    assert ("  GetCompanies: not read: GetCompanies: items have ID, Title; expected CompanyUUID or UUID, Name or "
+            "CompanyName; first item: ID, Title") in out
+    assert "  GetFrameworks: read, 2 items, 2 kept; first item: CourseUUID, QAN, Title, Units; read as: uuid read, " \
+           "qan read, title read, units 3 items" in out
+    assert "GetProgress: not called: no candidate on 603/4817/3" in out
