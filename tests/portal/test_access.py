@@ -74,6 +74,7 @@ PAGES = {
     "enrolment_list": (COORDINATOR, dict),
     "enrolment_reference": (COORDINATOR, dict),
     "enrolment_reference_sync": (COORDINATOR, dict),  # POST only
+    "enrolment_answer_check": (COORDINATOR, dict),  # POST only
     "enrolment_bulk": (COORDINATOR, dict),
     "enrolment_detail": (COORDINATOR, lambda: {"pk": EnrolmentFactory().pk}),
     "enrolment_update": (COORDINATOR, lambda: {"pk": EnrolmentFactory().pk}),
@@ -86,7 +87,8 @@ PAGES = {
 }
 POST_ONLY = {"logout", "set_language", "integration_connection_test", "import_confirm", "catalogue_sync",
              "learner_subscriptions_refresh", "subscription_refresh", "group_sync", "anewspring_webhook",
-             "awards_submit", "awards_resend", "award_resend", "enrolment_reference_sync", "enrolment_progress"}
+             "awards_submit", "awards_resend", "award_resend", "enrolment_reference_sync", "enrolment_progress",
+             "enrolment_answer_check"}
 # Downloads and the health check answer with no HTML page.
 NOT_HTML = {"audit_export", "subscription_export", "health"}
 # Signed by aNewSpring instead of carrying a CSRF token.
