@@ -137,11 +137,12 @@ CANDIDATE_FIELDS = {"uuid": ("CandidateUUID", "UUID"), "source_learner_uuid": ("
 #   (test_an_unreadable_enrolment_answer_is_linked_through_get_candidates).
 # MessageList items have Field and Message, or are plain strings (test_message_list_strings_are_shown).
 # Answers may pass values by reference (href="#id" to a top-level multiRef) as requests do
-# (test_enrolment_outcomes_in_every_answer_mode[by_reference]); at most MAX_REFERENCED elements are copied.
+# (test_enrolment_outcomes_in_every_answer_mode[by_reference]), nested at most MAX_REFERENCE_DEPTH deep and
+# copying at most MAX_REFERENCED elements (test_a_reference_bomb_is_refused_not_expanded).
 RESULT_SUCCESS, RESULT_CANDIDATE = ("Success",), ("CandidateUUID", "UUID")
 RESULT_SOURCE, RESULT_ULN = ("SourceSystemLearnerUUID",), ("ULN",)
 MESSAGE_LIST, MESSAGE_FIELD, MESSAGE_TEXT = ("MessageList",), ("Field",), ("Message", "Text", "Description")
-MAX_REFERENCED = 100_000
+MAX_REFERENCED, MAX_REFERENCE_DEPTH = 100_000, 20
 # Gender: the values GroupEnrolment is assumed to take; the form and the bulk enrol send only these
 # (test_bulk_enrol_sends_only_known_genders). A learner's own text is mapped through GENDER_WORDS.
 GENDERS = ("Male", "Female", "Other")
@@ -552,25 +553,33 @@ def _read_items(operation: str, value: ET.Element, item: Callable[[ET.Element], 
 
 def _resolve_references(body: ET.Element) -> None:
     """Values passed by reference (``href="#id"`` to a top-level element with that ``id``, as the
-    requests do) are copied in place, so answers read the same either way. Bounded: at most
-    MAX_REFERENCED elements are copied (a reference cycle or a bomb is an unreadable answer)."""
+    requests do) are copied in place, so answers read the same either way. Bounded: references nest at
+    most MAX_REFERENCE_DEPTH deep and at most MAX_REFERENCED elements are copied (a cycle or a bomb is
+    an unreadable answer)."""
+    def references(element: ET.Element, depth: int) -> list[tuple[ET.Element, int]]:
+        return [(e, depth) for e in element.iter() if str(e.get("href", "")).startswith("#")]
+
     targets = {element.get("id"): element for element in body if element.get("id")}
-    pending = [element for element in body.iter() if str(element.get("href", "")).startswith("#")]
+    pending = references(body, 0)
     copied = 0
     while pending:
-        element = pending.pop()
+        element, depth = pending.pop()
         target = targets.get(element.attrib.pop("href")[1:])
         if target is None:
             raise ValueError("a reference (href) to no multiRef element")
+        if depth >= MAX_REFERENCE_DEPTH:
+            raise ValueError("references nested too deeply")
         element.text = target.text
         for child in target:
-            copy = deepcopy(child)
-            added = list(copy.iter())
-            copied += len(added)
+            try:
+                copy = deepcopy(child)
+            except RecursionError:
+                raise ValueError("elements nested too deeply") from None
+            copied += sum(1 for _e in copy.iter())
             if copied > MAX_REFERENCED:
                 raise ValueError("too many referenced values")
             element.append(copy)
-            pending += [e for e in added if str(e.get("href", "")).startswith("#")]
+            pending += references(copy, depth + 1)
 
 
 def parse_envelope(content: bytes) -> tuple[ET.Element | None, ET.Element]:
