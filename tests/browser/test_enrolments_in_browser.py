@@ -94,7 +94,8 @@ def test_a_coordinator_sees_in_dutch_which_assumed_answer_was_wrong(logged_in_pa
     page.goto(f"{live_server.url}/enrolments/reference/")
     expect(page.locator("[data-list-error=companies]")).to_contain_text(
         "Niet gesynchroniseerd om")
-    expect(page.locator("[data-list-error=companies]")).to_contain_text("GetCompanies: items have ID, Title")  # as stored
+    # The message is stored as the sync wrote it (in English).
+    expect(page.locator("[data-list-error=companies]")).to_contain_text("GetCompanies: items have ID, Title")
     expect(page.get_by_role("cell", name="Ava Assessor").locator("..")).to_contain_text(
         "rol niet opgegeven door Learning Assistant")
     page.screenshot(path=tmp_path / "reference-nl.png", full_page=True)
