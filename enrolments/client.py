@@ -3,7 +3,10 @@ recovered method pages in the team's reference folder).
 
 Envelopes are built with ElementTree after the vendor's samples (struct arguments by multiRef
 ``href``), answers are parsed with defusedxml and ``soapenc:Array`` answers are read by
-counting their items. The two-part token (id + uuid) from Authenticate lives in a Django
+counting their items. Most answer shapes are not published: each field is read under every name
+in ASSUMPTIONS, values passed by reference are resolved, an item without its key or name is left
+out, and what cannot be read is said (never stored as empty); :meth:`LearningAssistantClient.check_answers`
+shows how each answer of a real service was read. The two-part token (id + uuid) from Authenticate lives in a Django
 cache (shared by every process when the cache is), slides 30 minutes with each successful
 call, is renewed shortly before it runs out, and is renewed once, transparently, when a call
 says it expired. A refused user name or password is said once, never retried.

@@ -246,12 +246,19 @@ def enrolment_enrol(*, learner: Learner, framework: ReferenceItem, values: dict,
         if found is not None:
             return _enrolment_link(learner=learner, framework=framework, candidate=found, values=values,
                                    user=user), False
+    return _enrolment_create_or_find(learner=learner, framework=framework, values=values, unit_uuids=unit_uuids,
+                                     send_login_details=send_login_details, assign_evaluation=assign_evaluation,
+                                     user=user, client=client)
+
+
+def _enrolment_create_or_find(*, client: LearningAssistantClient, learner: Learner, framework: ReferenceItem,
+                              values: dict, user=None, **options) -> tuple[Enrolment, bool]:
+    """GroupEnrolment; when its answer says neither yes nor no, the learner is looked up (GetCandidates) and
+    linked rather than offered for enrolling again. ``(enrolment, enrolled now)``."""
     try:
-        return enrolment_create(learner=learner, framework=framework, values=values, unit_uuids=unit_uuids,
-                                send_login_details=send_login_details, assign_evaluation=assign_evaluation,
-                                user=user, client=client), True
+        return enrolment_create(learner=learner, framework=framework, values=values, user=user, client=client,
+                                **options), True
     except la.LearningAssistantUnknownOutcome:
-        # The answer said neither yes nor no: look the learner up rather than offer to enrol again.
         found = _candidates_by_source(client, framework).get(str(source_learner_uuid(learner=learner)))
         if found is None:
             raise
@@ -423,12 +430,10 @@ def enrolments_bulk_job(job: Job, progress: JobProgress) -> dict:
                        "enrolment_id": enrolment.pk}
         else:
             try:
-                enrolment = enrolment_create(learner=learner, framework=framework, values=values,
-                                             unit_uuids=params["unit_uuids"],
-                                             send_login_details=params["send_login_details"],
-                                             assign_evaluation=params.get("assign_evaluation", False),
-                                             user=job.created_by,
-                                             client=client)
+                enrolment, _enrolled_now = _enrolment_create_or_find(
+                    client=client, learner=learner, framework=framework, values=values,
+                    unit_uuids=params["unit_uuids"], send_login_details=params["send_login_details"],
+                    assign_evaluation=params.get("assign_evaluation", False), user=job.created_by)
                 outcome = {"status": ENROLLED, "message": _("Enrolled."), "enrolment_id": enrolment.pk}
             except LearningAssistantError as exc:
                 outcome = {"status": FAILED, "message": exc.message, "enrolment_id": None}

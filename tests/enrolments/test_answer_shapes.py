@@ -233,3 +233,18 @@ def test_the_answer_check_names_the_wrong_guess(start_sandbox, settings, coordin
     assert "  GetFrameworks: read, 2 items, 2 kept; first item: CourseUUID, QAN, Title, Units; read as: uuid read, " \
            "qan read, title read, units 3 items" in out
     assert "GetProgress: not called: no candidate on 603/4817/3" in out
+
+
+def test_the_bulk_enrol_links_an_unknown_outcome_too(start_sandbox, settings, coordinator,
+                                                    django_capture_on_commit_callbacks):
+    server = configure(settings, start_sandbox(OpaqueAnswerSandbox.with_demo_data()))
+    services.reference_sync()
+    learner = LearnerFactory()
+    common = {k: v for k, v in values().items() if k not in ("forename", "surname", "uln")}
+    with django_capture_on_commit_callbacks(execute=True):
+        job = services.enrolments_bulk_start(learners=[learner], framework=item(
+            ReferenceItem.FRAMEWORKS, "Adult Care Worker Level 2"), values=common, unit_uuids=[],
+            send_login_details=False, user=coordinator)
+    job.refresh_from_db()
+    assert job.result["counts"] == {"enrolled": 1, "already_enrolled": 0, "failed": 0}
+    assert Enrolment.objects.get(learner=learner).candidate_uuid == server.app.enrolments[0].candidate_uuid
