@@ -106,9 +106,10 @@ TOKEN_FAULT_WORDS = ("authtoken", "token")
 AUTH_FAULT_WORDS = ("password", "username", "user name", "login", "credentials")
 # ANSWERS. Only Authenticate's answer and GetCandidates' first field are published; every other answer
 # shape below is a guess. Each field is read by local name, case-insensitively, under every name in its
-# tuple: ours first, then the names the published pages use for the same thing elsewhere (a UUID as
-# <Thing>UUID or UUID, a QAN as CourseQAN or QAN, an ID as <Thing>ID or ID).
-# Pinned, in every sandbox answer mode, by tests/enrolments/test_answer_shapes.py.
+# tuple: our guess first, then the spellings the published pages use for the same thing elsewhere (a UUID
+# as <Thing>UUID or UUID, a QAN as CourseQAN or QAN, an ID as <Thing>ID or ID), then a few plain ones
+# (Name for a title, Is... for a flag), guesses too. Pinned, in every sandbox answer mode, by
+# tests/enrolments/test_answer_shapes.py (and test_fields_are_read_by_local_name_case_insensitively_under_every_alias).
 FRAMEWORK_FIELDS = {"uuid": ("CourseUUID", "UUID"), "qan": ("QAN", "CourseQAN"), "title": ("Title", "Name"),
                     "units": ("Units",)}
 UNIT_FIELDS = {"uuid": ("UnitUUID", "UUID"), "reference": ("Reference",), "title": ("Title", "Name"),
@@ -873,36 +874,36 @@ class LearningAssistantClient:
     def check_answers(self) -> list[AnswerCheck]:
         """Call every read-only operation once and say how its answer was read (first contact with a
         real service: which guess in ASSUMPTIONS was wrong). A refused login raises."""
-        checks = [self._check(self.courses_path, GET_FRAMEWORKS)]
-        frameworks = self._checked or []
+        check, frameworks = self._check(self.courses_path, GET_FRAMEWORKS)
+        checks = [check]
         for service, operation in ((SERVICE_USERS, GET_TRAINERS), (self.companies_path, GET_COMPANIES),
                                    (SERVICE_USERS, GET_NATIONALITIES), (SERVICE_USERS, GET_ETHNICITIES)):
-            checks.append(self._check(service, operation))
-        framework = next((f for f in frameworks if f.qan), None)
+            checks.append(self._check(service, operation)[0])
+        framework = next((f for f in frameworks or [] if f.qan), None)
         if framework is None:
             return checks + [AnswerCheck(op, called=False, read=False, message=_("not called: no framework with a QAN"))
                              for op in (GET_CANDIDATES, GET_PROGRESS, GET_PROGRESS_FULL)]
         args = tuple(zip(CANDIDATES_ARGS, (framework.qan, True, False, False), strict=True))
-        checks.append(self._check(SERVICE_USERS, GET_CANDIDATES, args))
-        candidate = next((c for c in self._checked or [] if c.uuid), None)
+        check, candidates = self._check(SERVICE_USERS, GET_CANDIDATES, args)
+        checks.append(check)
+        candidate = next((c for c in candidates or [] if c.uuid), None)
         for operation in (GET_PROGRESS, GET_PROGRESS_FULL):
             if candidate is None:
                 checks.append(AnswerCheck(operation, called=False, read=False,
                                           message=_("not called: no candidate on %(qan)s") % {"qan": framework.qan}))
                 continue
             checks.append(self._check(SERVICE_USERS, operation, tuple(zip(
-                PROGRESS_ARGS, (candidate.uuid, framework.uuid), strict=True))))
+                PROGRESS_ARGS, (candidate.uuid, framework.uuid), strict=True)))[0])
         return checks
 
-    def _check(self, service: str, operation: str, args: Sequence[tuple[str, Any]] = ()) -> AnswerCheck:
-        """One operation of :meth:`check_answers`; what it read is left in ``self._checked``."""
-        self._checked = None
+    def _check(self, service: str, operation: str, args: Sequence[tuple[str, Any]] = ()) -> tuple[AnswerCheck, Any]:
+        """One operation of :meth:`check_answers`: how it was read, and what was read (None if nothing)."""
         try:
             value = _return(self._call(_Call(service, operation, args)), operation)
         except LearningAssistantAuthError:
             raise
         except (LearningAssistantError, ValueError) as exc:
-            return AnswerCheck(operation, called=True, read=False, message=getattr(exc, "message", str(exc)))
+            return AnswerCheck(operation, called=True, read=False, message=getattr(exc, "message", str(exc))), None
         is_list = operation not in (GET_PROGRESS, GET_PROGRESS_FULL)
         found = _items(value) if is_list else [value]
         elements = element_names(found[0]) if found else ()
@@ -911,21 +912,21 @@ class LearningAssistantClient:
             parsed = answer_parser(operation)(value)
         except LearningAssistantRejected as exc:
             return AnswerCheck(operation, True, True, count, 0, elements, message=_(
-                "refused, issues about: %(fields)s") % {"fields": ", ".join(i.field or "-" for i in exc.issues)})
+                "refused, issues about: %(fields)s") % {"fields": ", ".join(i.field or "-" for i in exc.issues)}), None
         except (LearningAssistantError, ValueError, TypeError, KeyError) as exc:
-            return AnswerCheck(operation, True, False, count, 0, elements, message=getattr(exc, "message", str(exc)))
-        self._checked = parsed
+            message = getattr(exc, "message", str(exc))
+            return AnswerCheck(operation, True, False, count, 0, elements, message=message), None
         first = (parsed[0] if parsed else None) if is_list else parsed
-        message = ""
+        notes = []
         if is_list and parsed.skipped:
-            message = ngettext("%(count)s item without key or name would not be stored",
-                               "%(count)s items without key or name would not be stored",
-                               parsed.skipped) % {"count": parsed.skipped}
+            notes.append(ngettext("%(count)s item without key or name would not be stored",
+                                  "%(count)s items without key or name would not be stored",
+                                  parsed.skipped) % {"count": parsed.skipped})
         if operation == GET_TRAINERS and first is not None and not first.roles_known:
-            message = " ".join(filter(None, [message, _("No role flags: trainers are offered as assessor and "
-                                                        "verifier both.")]))
-        return AnswerCheck(operation, True, True, count, len(parsed) if is_list else count, elements,
-                           _redacted(first) if first is not None else (), message)
+            notes.append(_("No role flags: trainers are offered as assessor and verifier both."))
+        check = AnswerCheck(operation, True, True, count, len(parsed) if is_list else count, elements,
+                            _redacted(first) if first is not None else (), " ".join(notes))
+        return check, parsed
 
     def get_frameworks(self) -> ItemList:
         return self._list(self.courses_path, GET_FRAMEWORKS)
