@@ -6,6 +6,7 @@ from portal.audit import register_actions
 
 register_actions({
     "enrolments.reference_sync": _("Learning Assistant lists synced"),
+    "enrolments.answer_check": _("Learning Assistant answers checked"),
     "enrolment.create": _("Enrolled in Learning Assistant"),
     "enrolment.update": _("Enrolment changed"),
     "enrolment.link": _("Enrolment linked"),

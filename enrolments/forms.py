@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy
 from enrolments import client as la
 from enrolments import selectors
 from enrolments.models import Enrolment, ReferenceItem
-from enrolments.validators import normalise_ni_number, validate_ni_number, validate_qan, validate_uln
+from enrolments.validators import normalise_ni_number, qan_warning, validate_ni_number, validate_uln
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -21,6 +21,11 @@ class ReferenceChoiceField(forms.ModelChoiceField):
                     else selectors.reference_choices(list_name=list_name))
         super().__init__(queryset=queryset, to_field_name="key", **kwargs)
 
+    def label_from_instance(self, obj) -> str:
+        if obj.data.get("roles_known") is False:
+            return _("%(name)s (role not given by Learning Assistant)") % {"name": obj}
+        return str(obj)
+
 
 class EnrolmentFieldsForm(forms.Form):
     """The fields GroupEnrolment and UpdateEnrolment share, named as in :data:`la.ELEMENT_NAMES`."""
@@ -28,9 +33,9 @@ class EnrolmentFieldsForm(forms.Form):
     forename = forms.CharField(label=gettext_lazy("Forename"), max_length=100)
     surname = forms.CharField(label=gettext_lazy("Surname"), max_length=150)
     birth_date = forms.DateField(label=gettext_lazy("Date of birth"), required=False, widget=DATE)
-    gender = forms.ChoiceField(label=gettext_lazy("Gender"), required=False, choices=[
-        ("", "—"), ("Male", gettext_lazy("Male")), ("Female", gettext_lazy("Female")),
-        ("Other", gettext_lazy("Other"))])
+    gender = forms.ChoiceField(label=gettext_lazy("Gender"), required=False, choices=[("", "—")] + [
+        (value, label) for value, label in zip(la.GENDERS, (gettext_lazy("Male"), gettext_lazy("Female"),
+                                                             gettext_lazy("Other")), strict=True)])
     email = forms.EmailField(label=gettext_lazy("E-mail address"), required=False)
     uln = forms.CharField(label=gettext_lazy("ULN"), required=False, max_length=10,
                           help_text=gettext_lazy("Unique Learner Number: 10 digits with a check digit."))
@@ -120,6 +125,7 @@ class EnrolForm(EnrolmentFieldsForm):
     def __init__(self, *args, units_url: str = "", learner=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.learner = learner
+        self.warnings: list[str] = []  # shown, never blocking
         self.fields["framework"].queryset = selectors.reference_choices(list_name=ReferenceItem.FRAMEWORKS)
         if units_url:  # choosing a framework loads its units (htmx); without script the page reloads on submit
             self.fields["framework"].widget.attrs.update({
@@ -137,13 +143,15 @@ class EnrolForm(EnrolmentFieldsForm):
         key = self.data.get(self.add_prefix("framework")) if self.is_bound else self.initial.get("framework")
         if isinstance(key, ReferenceItem):
             return key
-        if not key or not str(key).isdigit():
+        if not key or not (str(key).isascii() and str(key).isdigit()):
             return None
         return self.fields["framework"].queryset.filter(pk=key).first()
 
     def clean_framework(self):
         framework = self.cleaned_data["framework"]
-        validate_qan(framework.data.get("qan", ""))
+        warning = qan_warning(framework.data.get("qan", ""))
+        if warning:
+            self.warnings.append(warning)
         if self.learner is not None and Enrolment.objects.filter(learner=self.learner, framework=framework).exists():
             raise ValidationError(_("%(learner)s is already enrolled on this framework.") % {"learner": self.learner})
         return framework

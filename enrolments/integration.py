@@ -21,6 +21,27 @@ def check_connection() -> ConnectionCheck:
     return ConnectionCheck(True, _("Connected: Learning Assistant accepted the user name and password."))
 
 
+def describe_answers() -> list[str]:
+    """The answer check as text, one line per operation (values redacted)."""
+    lines = []
+    for check in services.answer_check():
+        if not check.called:
+            status = check.message
+        elif not check.read:
+            status = _("not read: %(message)s") % {"message": check.message}
+        else:
+            status = _("read, %(count)s items, %(kept)s kept") % {"count": check.count, "kept": check.kept}
+        line = f"{check.operation}: {status}"
+        if check.elements:
+            line += "; " + _("first item: %(elements)s") % {"elements": ", ".join(check.elements)}
+        if check.read_as:
+            line += "; " + _("read as: %(fields)s") % {"fields": ", ".join(f"{k} {v}" for k, v in check.read_as)}
+        if check.read and check.message:
+            line += f"; {check.message}"
+        lines.append(line)
+    return lines
+
+
 def learner_panel(*, learner, user) -> LearnerPanel | None:
     if not user.has_perm("enrolments.view_enrolment"):
         return None
@@ -37,4 +58,5 @@ integration_register(Integration(
     check_connection=check_connection,
     url=lambda: settings.LEARNING_ASSISTANT_URL,
     learner_panel=learner_panel,
+    describe_answers=describe_answers,
 ))

@@ -54,8 +54,13 @@ class ReferenceSync(models.Model):
     """The last sync of each list and what it changed."""
 
     list_name = models.CharField(_("list"), max_length=20, choices=ReferenceItem.LIST_CHOICES, unique=True)
-    synced_at = models.DateTimeField(_("synced at"))
+    synced_at = models.DateTimeField(_("synced at"), null=True, blank=True)  # None: never stored
     total = models.PositiveIntegerField(_("entries"), default=0)
+    # Items of the last stored answer left out for want of a key or a name.
+    skipped_count = models.PositiveIntegerField(default=0)
+    # Why the last attempt failed (the previous entries were kept); empty when it succeeded.
+    error = models.TextField(_("error"), blank=True)
+    failed_at = models.DateTimeField(_("failed at"), null=True, blank=True)
     # What changed: the counts, and the first NAMES_KEPT names of each (a first sync may add thousands).
     added_count = models.PositiveIntegerField(default=0)
     removed_count = models.PositiveIntegerField(default=0)
@@ -72,7 +77,8 @@ class ReferenceSync(models.Model):
         verbose_name_plural = _("reference data syncs")
 
     def __str__(self) -> str:
-        return f"{self.get_list_name_display()} {self.synced_at:%Y-%m-%d %H:%M}"
+        when = self.synced_at or self.failed_at
+        return f"{self.get_list_name_display()} {when:%Y-%m-%d %H:%M}" if when else str(self.get_list_name_display())
 
 
 class LearnerIdentity(models.Model):

@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy
 from enrolments import client as la
 from enrolments.client import LearningAssistantClient, LearningAssistantError
 from enrolments.models import Enrolment, LearnerIdentity, ProgressSnapshot, ReferenceItem, ReferenceSync
+from enrolments.validators import normalise_gender
 from portal.audit import audit_context, audit_record, audit_remote_call, diff
 from portal.integrations import integration_require
 from portal.jobs import JobProgress, job_handler, job_launch
@@ -60,24 +61,36 @@ def _action(action: str, *, learner: Learner | None = None, obj=None) -> Iterato
 
 
 # --- reference data ------------------------------------------------------------------------------
-def _reference_rows(client: LearningAssistantClient) -> dict[str, dict[str, tuple[str, dict]]]:
-    """Every list as {key: (name, data)}."""
-    def units(framework: la.Framework) -> list[dict]:
-        return [asdict(unit) for unit in framework.units]
-
-    return {
-        ReferenceItem.FRAMEWORKS: {f.uuid: (f.title, {"qan": f.qan, "units": units(f)})
-                                   for f in client.get_frameworks()},
-        ReferenceItem.TRAINERS: {t.uuid: (f"{t.forename} {t.surname}".strip(),
-                                          {"assessor": t.assessor, "verifier": t.verifier})
-                                 for t in client.get_trainers()},
-        ReferenceItem.COMPANIES: {c.uuid: (c.name, {}) for c in client.get_companies()},
-        ReferenceItem.NATIONALITIES: {n.id: (n.name, {}) for n in client.get_nationalities()},
-        ReferenceItem.ETHNICITIES: {e.id: (e.name, {}) for e in client.get_ethnicities()},
-    }
+def _framework_row(f: la.Framework) -> tuple[str, dict]:
+    return f.title, {"qan": f.qan, "units": [asdict(unit) for unit in f.units]}
 
 
-def _reference_store(list_name: str, rows: dict[str, tuple[str, dict]]) -> ReferenceSync:
+def _trainer_row(t: la.Trainer) -> tuple[str, dict]:
+    # roles_known False: the answer had no role flags, so the form offers the trainer for both roles.
+    roles = {"assessor": t.assessor, "verifier": t.verifier} | ({} if t.roles_known else {"roles_known": False})
+    return " ".join(p for p in (t.forename, t.surname) if p), roles
+
+
+# Each list: how to fetch it and how an item becomes (key, name, data).
+REFERENCE_LISTS = {
+    ReferenceItem.FRAMEWORKS: (lambda c: c.get_frameworks(), lambda f: (f.uuid, *_framework_row(f))),
+    ReferenceItem.TRAINERS: (lambda c: c.get_trainers(), lambda t: (t.uuid, *_trainer_row(t))),
+    ReferenceItem.COMPANIES: (lambda c: c.get_companies(), lambda c: (c.uuid, c.name, {})),
+    ReferenceItem.NATIONALITIES: (lambda c: c.get_nationalities(), lambda n: (n.id, n.name, {})),
+    ReferenceItem.ETHNICITIES: (lambda c: c.get_ethnicities(), lambda e: (e.id, e.name, {})),
+}
+
+
+class ReferenceSyncIncomplete(LearningAssistantError):
+    """Some lists could not be read; they kept their entries. ``syncs`` has every list's outcome."""
+
+    def __init__(self, failures: list[str], syncs: list[ReferenceSync]):
+        self.syncs = syncs
+        super().__init__(_("Learning Assistant reference data: %(count)s list(s) not synced, their previous "
+                           "entries kept. %(failures)s") % {"count": len(failures), "failures": " ".join(failures)})
+
+
+def _reference_store(list_name: str, rows: dict[str, tuple[str, dict]], skipped: int = 0) -> ReferenceSync:
     now = timezone.now()
     existing = {item.key: item for item in ReferenceItem.objects.filter(list_name=list_name)}
     added, renamed, new, changed = [], [], [], []
@@ -105,7 +118,8 @@ def _reference_store(list_name: str, rows: dict[str, tuple[str, dict]]) -> Refer
     sync, _created = ReferenceSync.objects.update_or_create(
         list_name=list_name, defaults={"synced_at": now, "total": len(rows), "added_count": len(added),
                                        "removed_count": len(removed), "renamed_count": len(renamed),
-                                       "added": added[:kept], "removed": removed[:kept], "renamed": renamed[:kept]})
+                                       "added": added[:kept], "removed": removed[:kept], "renamed": renamed[:kept],
+                                       "skipped_count": skipped, "error": "", "failed_at": None})
     audit_record(action="enrolments.reference_sync", system=SYSTEM, obj=sync,
                  summary=format_lazy(gettext_lazy("{list}: {total} entries, {added} added, {removed} removed, "
                                                   "{renamed} renamed"),
@@ -118,11 +132,40 @@ def _reference_store(list_name: str, rows: dict[str, tuple[str, dict]]) -> Refer
 
 
 def reference_sync(*, client: LearningAssistantClient | None = None) -> list[ReferenceSync]:
-    """Fetch every reference list, then store them together: a failed call changes nothing."""
-    with _action("enrolments.reference_sync"):
-        lists = _reference_rows(client or learning_assistant_client())
+    """Fetch every list, then store them together. A list whose answer cannot be read (or that Learning
+    Assistant refuses) keeps its entries and records why, the others are stored, and
+    :class:`ReferenceSyncIncomplete` names the failed lists. A refused login or an unreachable service
+    changes nothing."""
+    client = client or learning_assistant_client()
+    fetched, failures = {}, {}
+    for list_name, (fetch, row) in REFERENCE_LISTS.items():
+        try:
+            with _action("enrolments.reference_sync"):
+                items = fetch(client)
+        except LearningAssistantError as exc:
+            if isinstance(exc, la.LearningAssistantAuthError) or exc.retryable:
+                raise
+            failures[list_name] = exc.message
+            continue
+        fetched[list_name] = ({key: (name, data) for key, name, data in map(row, items)}, items.skipped)
+    now = timezone.now()
     with transaction.atomic():
-        return [_reference_store(name, rows) for name, rows in lists.items()]
+        syncs = [_reference_store(name, rows, skipped=skipped) for name, (rows, skipped) in fetched.items()]
+        for list_name, message in failures.items():
+            ReferenceSync.objects.update_or_create(list_name=list_name, defaults={"error": message, "failed_at": now})
+    if failures:
+        raise ReferenceSyncIncomplete(list(failures.values()), syncs)
+    return syncs
+
+
+def answer_check(*, client: LearningAssistantClient | None = None) -> list[la.AnswerCheck]:
+    """Every read-only operation once, each answer described with its values redacted."""
+    with _action("enrolments.answer_check"):
+        checks = (client or learning_assistant_client()).check_answers()
+    read = sum(1 for check in checks if check.read)
+    audit_record(action="enrolments.answer_check", system=SYSTEM,
+                 summary=format_lazy(gettext_lazy("{read} of {total} answers read"), read=read, total=len(checks)))
+    return checks
 
 
 def reference_sync_start(*, user=None) -> Job:
@@ -158,8 +201,10 @@ REQUEST_VALUES = (frozenset(la.EnrolmentRequest.__dataclass_fields__) & SENT_NAM
 def enrolment_request(*, framework: ReferenceItem, values: dict, unit_uuids: list[str], send_login_details: bool,
                       source_uuid, assign_evaluation: bool = False) -> la.EnrolmentRequest:
     """The GroupEnrolment request: the form's values plus the framework, units and our learner UUID."""
+    # "Course UUID or Course QAN" (workflow page): the UUID, which every framework has; its QAN may be
+    # missing or in another notation.
     return la.EnrolmentRequest(**{k: v for k, v in values.items() if k in REQUEST_VALUES},
-                               course_uuid=framework.key, course_qan=framework.data.get("qan", ""),
+                               course_uuid=framework.key,
                                source_learner_uuid=str(source_uuid), unit_uuids=tuple(unit_uuids),
                                send_login_details=send_login_details, assign_evaluation=assign_evaluation)
 
@@ -201,9 +246,24 @@ def enrolment_enrol(*, learner: Learner, framework: ReferenceItem, values: dict,
         if found is not None:
             return _enrolment_link(learner=learner, framework=framework, candidate=found, values=values,
                                    user=user), False
-    return enrolment_create(learner=learner, framework=framework, values=values, unit_uuids=unit_uuids,
-                            send_login_details=send_login_details, assign_evaluation=assign_evaluation, user=user,
-                            client=client), True
+    return _enrolment_create_or_find(learner=learner, framework=framework, values=values, unit_uuids=unit_uuids,
+                                     send_login_details=send_login_details, assign_evaluation=assign_evaluation,
+                                     user=user, client=client)
+
+
+def _enrolment_create_or_find(*, client: LearningAssistantClient, learner: Learner, framework: ReferenceItem,
+                              values: dict, user=None, **options) -> tuple[Enrolment, bool]:
+    """GroupEnrolment; when its answer says neither yes nor no, the learner is looked up (GetCandidates) and
+    linked rather than offered for enrolling again. ``(enrolment, enrolled now)``."""
+    try:
+        return enrolment_create(learner=learner, framework=framework, values=values, user=user, client=client,
+                                **options), True
+    except la.LearningAssistantUnknownOutcome:
+        found = _candidates_by_source(client, framework).get(str(source_learner_uuid(learner=learner)))
+        if found is None:
+            raise
+        return _enrolment_link(learner=learner, framework=framework, candidate=found, values=values,
+                               user=user), False
 
 
 def enrolment_changes(*, enrolment: Enrolment, values: dict) -> dict[str, str]:
@@ -310,14 +370,17 @@ def learner_values(*, learner: Learner) -> dict:
     """What the portal knows of a learner, under the enrolment form's names."""
     return {"forename": learner.first_name, "surname": " ".join(p for p in (learner.middle_name, learner.last_name)
                                                                 if p),
-            "email": learner.email, "birth_date": learner.date_of_birth, "gender": learner.gender,
+            "email": learner.email, "birth_date": learner.date_of_birth, "gender": normalise_gender(learner.gender),
             "job_title": learner.function, "address_line1": learner.address, "town": learner.residence,
             "postcode": learner.zip}
 
 
 def _candidates_by_source(client: LearningAssistantClient, framework: ReferenceItem) -> dict[str, la.Candidate]:
     """Learning Assistant's candidates on ``framework`` (GetCandidates), by our learner UUID."""
-    return {c.source_learner_uuid: c for c in client.get_candidates(course_qan=framework.data.get("qan", ""))}
+    qan = framework.data.get("qan", "")
+    if not qan:  # GetCandidates asks by QAN only
+        return {}
+    return {c.source_learner_uuid: c for c in client.get_candidates(course_qan=qan) if c.uuid}
 
 
 def _enrolment_link(*, learner: Learner, framework: ReferenceItem, candidate: la.Candidate, values: dict,
@@ -367,12 +430,10 @@ def enrolments_bulk_job(job: Job, progress: JobProgress) -> dict:
                        "enrolment_id": enrolment.pk}
         else:
             try:
-                enrolment = enrolment_create(learner=learner, framework=framework, values=values,
-                                             unit_uuids=params["unit_uuids"],
-                                             send_login_details=params["send_login_details"],
-                                             assign_evaluation=params.get("assign_evaluation", False),
-                                             user=job.created_by,
-                                             client=client)
+                enrolment, _enrolled_now = _enrolment_create_or_find(
+                    client=client, learner=learner, framework=framework, values=values,
+                    unit_uuids=params["unit_uuids"], send_login_details=params["send_login_details"],
+                    assign_evaluation=params.get("assign_evaluation", False), user=job.created_by)
                 outcome = {"status": ENROLLED, "message": _("Enrolled."), "enrolment_id": enrolment.pk}
             except LearningAssistantError as exc:
                 outcome = {"status": FAILED, "message": exc.message, "enrolment_id": None}

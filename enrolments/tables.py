@@ -53,6 +53,8 @@ class ReferenceItemTable(tables.Table):
         if record.list_name == ReferenceItem.TRAINERS:
             roles = [str(label) for flag, label in (("assessor", _("assessor")), ("verifier", _("verifier")))
                      if record.data.get(flag)]
+            if record.data.get("roles_known") is False:
+                roles.append(str(_("role not given by Learning Assistant")))
             return ", ".join(roles) or "—"
         return "—"
 

@@ -1,7 +1,7 @@
 """Thin views over the enrolment services; a remote failure becomes a message on the page."""
 
 from django.contrib import messages
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.urls import reverse
 from django.views import View
@@ -52,6 +52,21 @@ class ReferenceSyncView(JobStartView):
 
     def back_url(self):
         return reverse("enrolment_reference")
+
+
+class AnswerCheckView(PermissionRequiredMixin, View):
+    """Check the answers: every read-only operation once, shown per operation (values redacted), so a
+    coordinator connecting the real service sees which assumed answer shape was wrong."""
+
+    permission_required = "enrolments.sync_reference"
+
+    def post(self, request):
+        try:
+            checks = services.answer_check()
+        except RemoteError as exc:
+            messages.error(request, exc.message)
+            return redirect("enrolment_reference")
+        return render(request, "enrolments/answer_check.html", {"checks": checks})
 
 
 # --- enrolments ----------------------------------------------------------------------------------
@@ -112,6 +127,8 @@ class EnrolView(PermissionRequiredMixin, FormView):
         except RemoteError as exc:
             messages.error(self.request, exc.message)
             return self.form_invalid(form)
+        for warning in form.warnings:
+            messages.warning(self.request, warning)
         messages.success(self.request, (
             _("%(learner)s is enrolled on %(framework)s.") if enrolled else
             _("Learning Assistant had %(learner)s on %(framework)s already (an earlier attempt whose answer was "

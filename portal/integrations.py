@@ -50,6 +50,9 @@ class Integration:
     # Optional hook: ``learner_panel(learner=..., user=...)`` returns a LearnerPanel for the learner
     # page, or None when this user may not see it.
     learner_panel: Callable[..., LearnerPanel | None] | None = None
+    # Optional hook: ``describe_answers()`` calls the system's read-only operations and returns lines that
+    # say how each answer was read (``check_connections --verbose``); may raise RemoteError.
+    describe_answers: Callable[[], list[str]] | None = None
 
     @property
     def queue(self) -> str:

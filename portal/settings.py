@@ -325,6 +325,8 @@ LEARNING_ASSISTANT_COMPANIES_PATH = env_service_path("LEARNING_ASSISTANT_COMPANI
                                                      "/webservices/soap/company.cfc")
 # Enrolments whose progress one beat run pulls, the longest-unpulled first.
 LEARNING_ASSISTANT_PROGRESS_BATCH = env_positive_int("LEARNING_ASSISTANT_PROGRESS_BATCH", 200)
+# The demo sandbox's answer shapes (sandbox/learning_assistant.py ANSWER_MODES), e.g. "plain_names,no_roles".
+SANDBOX_LEARNING_ASSISTANT_ANSWERS = env.list("SANDBOX_LEARNING_ASSISTANT_ANSWERS", default=[])
 
 # --- Learner import --------------------------------------------------------
 IMPORT_MAX_UPLOAD_BYTES = env_positive_int("IMPORT_MAX_UPLOAD_MB", 50) * 1024 * 1024

@@ -40,7 +40,8 @@ def _learning_assistant() -> LearningAssistantSandbox:
                                                    password=settings.LEARNING_ASSISTANT_PASSWORD,
                                                    courses_path=settings.LEARNING_ASSISTANT_COURSES_PATH,
                                                    companies_path=settings.LEARNING_ASSISTANT_COMPANIES_PATH,
-                                                   course_duration=timedelta(hours=2))
+                                                   course_duration=timedelta(hours=2),
+                                                   answers=settings.SANDBOX_LEARNING_ASSISTANT_ANSWERS)
 
 
 DEMO_SANDBOXES = [

@@ -57,10 +57,23 @@ MANDATORY = ("Forename", "Surname", "CompanyUUID", "PrimaryAssessorUUID", "Prima
 COURSE_FIELDS = {"CourseUUID", "CourseQAN", "Units"}
 ADDRESS_FIELDS = {"Line1", "Line2", "Postcode", "Town"}
 
+# Answer modes: the other plausible shapes of the answers no page publishes, so the portal can be
+# run against each (``answers=`` per test, or the SANDBOX_LEARNING_ASSISTANT_ANSWERS setting for the demo).
+PLAIN_NAMES = "plain_names"  # UUID for <Thing>UUID, CourseQAN for QAN, <Thing>ID for ID
+NO_ROLES = "no_roles"  # trainers without IsAssessor / IsVerifier
+NO_SUCCESS = "no_success"  # enrolment answers without Success
+BY_REFERENCE = "by_reference"  # structs passed by href to a top-level multiRef, as the requests are
+MESSAGE_STRINGS = "message_strings"  # MessageList items are plain strings
+ANSWER_MODES = (PLAIN_NAMES, NO_ROLES, NO_SUCCESS, BY_REFERENCE, MESSAGE_STRINGS)
+PLAIN = {"Type_framework": {"CourseUUID": "UUID", "QAN": "CourseQAN"}, "Type_unit": {"UnitUUID": "UUID"},
+         "Type_company": {"CompanyUUID": "UUID"}, "Type_nationality": {"ID": "NationalityID"},
+         "Type_ethnicity": {"ID": "EthnicityID"}, "Type_enrolmentResult": {"CandidateUUID": "UUID"},
+         "Type_candidate": {"CandidateUUID": "UUID"}, "Type_unitProgress": {"UnitUUID": "UUID"}}
+
 
 def uln_valid(uln: str) -> bool:
     """ULN: 10 digits, the first not 0, sum(digit_i * (11 - i)) mod 11 == 10 (API-NOTES)."""
-    if not re.fullmatch(r"[1-9]\d{9}", uln):
+    if not re.fullmatch(r"[1-9][0-9]{9}", uln):
         return False
     return sum(int(d) * (10 - i) for i, d in enumerate(uln)) % 11 == 10
 
@@ -106,8 +119,12 @@ class LearningAssistantSandbox(SandboxApp):
 
     def __init__(self, *, username: str = DEFAULT_USERNAME, password: str = DEFAULT_PASSWORD,
                  courses_path: str = COURSES_PATH, companies_path: str = COMPANIES_PATH,
-                 course_duration: timedelta = timedelta(days=30)):
+                 course_duration: timedelta = timedelta(days=30), answers=()):
         super().__init__()
+        unknown = set(answers) - set(ANSWER_MODES)
+        if unknown:
+            raise ValueError(f"Unknown answer modes {sorted(unknown)}; known: {ANSWER_MODES}")
+        self.answers = frozenset(answers)
         self.username, self.password = username, password
         self.services = {
             AUTH_PATH: {"Authenticate"},
@@ -240,7 +257,8 @@ class LearningAssistantSandbox(SandboxApp):
                                      "Mandatory": u.mandatory}) for u in f.units]}) for f in self.frameworks]
 
     def _op_GetTrainers(self, operation, body):
-        return [("Type_trainer", dict(t)) for t in self.trainers]
+        hidden = {"IsAssessor", "IsVerifier"} if NO_ROLES in self.answers else set()
+        return [("Type_trainer", {k: v for k, v in t.items() if k not in hidden}) for t in self.trainers]
 
     def _op_GetNationalities(self, operation, body):
         return [("Type_nationality", {"ID": k, "Name": v}) for k, v in self.nationalities.items()]
@@ -397,8 +415,9 @@ class LearningAssistantSandbox(SandboxApp):
                 raise Fault(f"Unknown element '{child.tag}' in {type_name}", "soapenv:Client")
         return target
 
-    @staticmethod
-    def _messages(issues: list[tuple[str, str]]):
+    def _messages(self, issues: list[tuple[str, str]]):
+        if MESSAGE_STRINGS in self.answers:
+            return ("Type_enrolmentResult", {"MessageList": [m for _f, m in issues], "Success": False})
         return ("Type_enrolmentResult", {"MessageList": [("Type_message", {"Field": f, "Message": m})
                                                          for f, m in issues], "Success": False})
 
@@ -414,24 +433,36 @@ class LearningAssistantSandbox(SandboxApp):
         body = ET.SubElement(envelope, f"{{{SOAPENV}}}Body")
         wrapper = ET.SubElement(body, f"{{{LA}}}{operation}Response", {f"{{{SOAPENV}}}encodingStyle": SOAPENC})
         # Prefixes used only inside xsi:type values, which ElementTree cannot see.
-        wrapper.set("xmlns:ns3", USER_TYPES)
+        envelope.set("xmlns:ns3", USER_TYPES)
         envelope.set("xmlns:xsd", XSD)
+        self._refs = (body, iter(range(1, 1_000_000)))
         self._write(wrapper, f"{operation}Return", result)
         return SandboxResponse(200, ET.tostring(envelope, encoding="utf-8", xml_declaration=True),
                                "text/xml; charset=utf-8")
 
     def _write(self, parent: ET.Element, name: str, value) -> None:
-        """Strings, booleans, numbers; (type, dict) structs inline; lists as soapenc:Array whose
-        items are named like the array element, as GetCandidates shows."""
+        """Strings, booleans, numbers; (type, dict) structs inline (or by multiRef href in BY_REFERENCE);
+        lists as soapenc:Array whose items are named like the array element, as GetCandidates shows."""
         if isinstance(value, list):
-            item_type = value[0][0] if value else "Type_item"
+            item_type = value[0][0] if value and isinstance(value[0], tuple) else "Type_item"
             array = ET.SubElement(parent, name, {f"{{{XSI}}}type": "soapenc:Array",
                                                  f"{{{SOAPENC}}}arrayType": f"ns3:{item_type}[{len(value)}]"})
             for item in value:
                 self._write(array, name, item)
         elif isinstance(value, tuple):
-            struct = ET.SubElement(parent, name, {f"{{{XSI}}}type": f"ns3:{value[0]}"})
-            for key, item in sorted(value[1].items()):
+            type_name, fields_ = value
+            if NO_SUCCESS in self.answers:
+                fields_ = {k: v for k, v in fields_.items() if k != "Success"}
+            if PLAIN_NAMES in self.answers:
+                fields_ = {PLAIN.get(type_name, {}).get(k, k): v for k, v in fields_.items()}
+            if BY_REFERENCE in self.answers:
+                body, refs = self._refs
+                ref = f"id{next(refs)}"
+                ET.SubElement(parent, name, {"href": f"#{ref}"})
+                struct = ET.SubElement(body, "multiRef", {"id": ref, f"{{{XSI}}}type": f"ns3:{type_name}"})
+            else:
+                struct = ET.SubElement(parent, name, {f"{{{XSI}}}type": f"ns3:{type_name}"})
+            for key, item in sorted(fields_.items()):
                 self._write(struct, key, item)
         elif isinstance(value, bool):
             ET.SubElement(parent, name, {f"{{{XSI}}}type": "xsd:boolean"}).text = "true" if value else "false"

@@ -70,6 +70,7 @@ def _full_flow(client, systems):
                  end_date=datetime.datetime(2026, 3, 1, tzinfo=datetime.UTC))
     client.post(reverse("awards_submit"))
     client.post(reverse("enrolment_reference_sync"))
+    client.post(reverse("enrolment_answer_check"))
     enrolment = EnrolmentFactory(learner=anna)
     client.post(reverse("enrolment_progress", args=[enrolment.pk]))  # unknown in Learning Assistant: refused
 

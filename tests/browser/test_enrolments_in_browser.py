@@ -2,7 +2,9 @@ import pytest
 from playwright.sync_api import expect
 
 from enrolments.models import Enrolment
+from enrolments.services import ReferenceSyncIncomplete, reference_sync
 from sandbox.learning_assistant import DEFAULT_PASSWORD, DEFAULT_USERNAME, LearningAssistantSandbox
+from tests.enrolments.test_answer_shapes import OtherNamesSandbox
 from tests.factories import LearnerFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -73,3 +75,66 @@ def test_coordinator_enrols_an_apprentice_changes_the_end_date_and_follows_progr
     expect(page.locator("#units")).to_contain_text("Explain what duty of care means")
     expect(page.locator("#overall-progress .progress-bar")).to_have_text("40%")
     assert Enrolment.objects.get().planned_end_date.isoformat() == "2027-12-31"
+
+
+def test_a_coordinator_sees_in_dutch_which_assumed_answer_was_wrong(logged_in_page, live_server, start_sandbox,
+                                                                    settings, tmp_path):
+    """The reference page names the list that could not be read; Check the answers shows why, per operation."""
+    sandbox = start_sandbox(LearningAssistantSandbox.with_demo_data(answers=["no_roles"]))
+    settings.LEARNING_ASSISTANT_URL = sandbox.url
+    settings.LEARNING_ASSISTANT_USERNAME, settings.LEARNING_ASSISTANT_PASSWORD = DEFAULT_USERNAME, DEFAULT_PASSWORD
+    reference_sync()
+    sandbox.app.__class__ = OtherNamesSandbox  # the companies now come under names the portal does not know
+    with pytest.raises(ReferenceSyncIncomplete):
+        reference_sync()
+    page = logged_in_page
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.get_by_label("Language").select_option("nl")
+    expect(page.locator("#mainnav").get_by_role("link", name="Cursisten")).to_be_visible()
+    page.goto(f"{live_server.url}/enrolments/reference/")
+    expect(page.locator("[data-list-error=companies]")).to_contain_text(
+        "Niet gesynchroniseerd om")
+    # The message is stored as the sync wrote it (in English).
+    expect(page.locator("[data-list-error=companies]")).to_contain_text("GetCompanies: items have ID, Title")
+    expect(page.get_by_role("cell", name="Ava Assessor").locator("..")).to_contain_text(
+        "rol niet opgegeven door Learning Assistant")
+    page.screenshot(path=tmp_path / "reference-nl.png", full_page=True)
+
+    page.get_by_role("button", name="Antwoorden controleren").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Learning Assistant: de antwoorden gecontroleerd")
+    expect(page.locator("[data-operation=GetCompanies]")).to_have_class("table-danger")
+    expect(page.locator("[data-operation=GetTrainers]")).to_contain_text("Geen rolaanduiding")
+    expect(page.locator("[data-operation=GetFrameworks]")).to_contain_text("gelezen")
+    page.screenshot(path=tmp_path / "answer-check-nl.png", full_page=True)
+
+
+def test_in_dutch_a_framework_with_an_odd_qan_is_enrolled_on_with_a_warning(logged_in_page, live_server,
+                                                                           start_sandbox, settings, tmp_path):
+    sandbox = start_sandbox(LearningAssistantSandbox.with_demo_data(answers=["no_roles", "plain_names"]))
+    sandbox.app.frameworks[0].qan = "60/2977/3"
+    settings.LEARNING_ASSISTANT_URL = sandbox.url
+    settings.LEARNING_ASSISTANT_USERNAME, settings.LEARNING_ASSISTANT_PASSWORD = DEFAULT_USERNAME, DEFAULT_PASSWORD
+    reference_sync()
+    learner = LearnerFactory(first_name="Amira", last_name="Khan", gender="V")
+    page = logged_in_page
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.get_by_label("Language").select_option("nl")
+    expect(page.locator("#mainnav").get_by_role("link", name="Cursisten")).to_be_visible()
+    page.goto(f"{live_server.url}/learners/{learner.pk}/enrol/")
+    page.locator("[name=framework]").select_option(label="Adult Care Worker Level 2 (60/2977/3)")
+    expect(page.locator("#units-field")).to_contain_text("ACW-01")
+    unknown_role = " (rol niet opgegeven door Learning Assistant)"
+    page.locator("[name=primary_assessor_uuid]").select_option(label="Ava Assessor" + unknown_role)
+    page.locator("[name=primary_verifier_uuid]").select_option(label="Bea Both" + unknown_role)
+    page.locator("[name=company_uuid]").select_option(label="Harbour Care Ltd")
+    page.locator("[name=start_date]").fill("2026-09-01")
+    page.locator("[name=planned_end_date]").fill("2027-08-31")
+    expect(page.locator("[name=gender]")).to_have_value("Female")  # the learner's own "V"
+    page.screenshot(path=tmp_path / "enrol-nl.png", full_page=True)
+    page.locator("#enrol-form button[type=submit]").click()
+
+    expect(page.locator(".alert-warning")).to_contain_text("60/2977/3 is geen QAN")
+    page.screenshot(path=tmp_path / "enrolled-nl.png", full_page=True)
+    expect(page.get_by_role("alert").filter(has_text="is aangemeld")).to_be_visible()
+    [sent] = sandbox.app.enrolments
+    assert sent.course_uuid == sandbox.app.frameworks[0].uuid and sent.fields["Gender"] == "Female"

@@ -200,6 +200,18 @@ def test_bulk_enrol_links_an_enrolment_whose_answer_was_lost(synced, coordinator
     assert Enrolment.objects.get(learner=learner).candidate_uuid == enrolment.candidate_uuid
 
 
+@pytest.mark.parametrize(("gender", "sent"), [("Female", "Female"), ("V", "Female"), ("man", "Male"),
+                                              ("X", "Other"), ("unknown text", None), ("", None)])
+def test_bulk_enrol_sends_only_known_genders(synced, coordinator, django_capture_on_commit_callbacks, gender, sent):
+    learner = LearnerFactory(gender=gender)
+    common = {k: v for k, v in form_values().items() if k not in ("forename", "surname", "email", "uln")}
+    with django_capture_on_commit_callbacks(execute=True):
+        services.enrolments_bulk_start(learners=[learner], framework=item(ReferenceItem.FRAMEWORKS,
+                                                                            "Adult Care Worker Level 2"),
+                                       values=common, unit_uuids=[], send_login_details=False, user=coordinator)
+    assert synced.app.enrolments[0].fields.get("Gender") == sent
+
+
 # --- the integration ------------------------------------------------------------------------------
 def test_the_connection_test_says_plainly_when_the_password_is_wrong(configured, settings):
     assert check_connection().ok

@@ -77,11 +77,27 @@ def test_mistakes_are_caught_before_anything_is_sent(coordinator_client, synced,
     assert group_enrolments(synced) == 0
 
 
-def test_a_framework_with_a_malformed_qan_is_refused(coordinator_client, synced, learner):
-    odd = FrameworkFactory(data={"qan": "60/2977/3", "units": []})
-    page = coordinator_client.post(reverse("enrolment_create", args=[learner.pk]),
-                                   enrol_data(framework=odd.pk, units=[]))
-    assert "60/2977/3 is not a QAN" in " ".join(page.context["form"].errors["framework"])
+@pytest.mark.parametrize(("qan", "warned"), [("", False), ("60129773", False), ("6012977X", False),
+                                             ("601/2977/3", False), ("60/2977/3", True), ("٦٠١/٢٩٧٧/٣", True)])
+def test_a_framework_without_a_qan_or_in_another_notation_can_be_enrolled_on(coordinator_client, configured,
+                                                                             learner, qan, warned):
+    configured.app.frameworks[0].qan = qan
+    services.reference_sync()
+    page = coordinator_client.post(reverse("enrolment_create", args=[learner.pk]), enrol_data(), follow=True)
+    assert Enrolment.objects.get().framework == framework()
+    [sent] = configured.app.received("GroupEnrolment")
+    course = sent.find(".//{http://enrolment.types.soap.webservices}Type_enrolmentCourse")
+    assert [child.tag for child in course] == ["CourseUUID", "Units"]  # "Course UUID or Course QAN": the UUID
+    assert ("is not a QAN" in page.content.decode()) == warned
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("uln", "٩٢٧٦٣٠٨٦٨٦", "A ULN has 10 digits."),  # 9276308686 in Arabic-Indic digits: str.isdigit() says yes
+    ("ni_number", "AB١٢٣٤٥٦C", "is not a National Insurance number"),
+])
+def test_digits_are_ascii_digits(coordinator_client, synced, learner, field, value, message):
+    page = coordinator_client.post(reverse("enrolment_create", args=[learner.pk]), enrol_data(**{field: value}))
+    assert message in " ".join(page.context["form"].errors[field])
     assert group_enrolments(synced) == 0
 
 

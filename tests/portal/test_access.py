@@ -87,6 +87,7 @@ PAGES = {
     "enrolment_list": (COORDINATOR, dict),
     "enrolment_reference": (COORDINATOR, dict),
     "enrolment_reference_sync": (COORDINATOR, dict),  # POST only
+    "enrolment_answer_check": (COORDINATOR, dict),  # POST only
     "enrolment_bulk": (COORDINATOR, dict),
     "enrolment_detail": (COORDINATOR, lambda: {"pk": EnrolmentFactory().pk}),
     "enrolment_update": (COORDINATOR, lambda: {"pk": EnrolmentFactory().pk}),
@@ -101,7 +102,7 @@ POST_ONLY = {"logout", "set_language", "integration_connection_test", "import_co
              "learner_subscriptions_refresh", "subscription_refresh", "group_sync", "anewspring_webhook",
              "awards_submit", "awards_resend", "award_resend", "award_resend_under_new_ids",
              "template_resend_under_new_ids", "enrolment_reference_sync", "enrolment_progress",
-             "event_import_confirm"}
+             "event_import_confirm", "enrolment_answer_check"}
 # Downloads and the health check answer with no HTML page.
 NOT_HTML = {"audit_export", "subscription_export", "award_export", "health"}
 # Signed by aNewSpring instead of carrying a CSRF token.
