@@ -1,5 +1,5 @@
-"""The production web process: the Procfile's ``web`` command (gunicorn with deploy/gunicorn.conf.py) serves
-the portal, and its config refuses what cannot work."""
+"""The production process model: the Procfile's ``web`` command (gunicorn with deploy/gunicorn.conf.py) serves
+the portal and its config refuses what cannot work; the Procfile's workers consume every queue, and one beat runs."""
 
 import os
 import re
@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import requests
+from django.conf import settings
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -19,9 +20,22 @@ PRODUCTION = {"DEBUG": "false", "SECRET_KEY": "a-long-random-production-key-0123
               "ALLOWED_HOSTS": "127.0.0.1"}
 
 
+def procfile() -> dict[str, list[str]]:
+    lines = (line.split(":", 1) for line in (ROOT / "Procfile").read_text().splitlines() if line.strip())
+    return {name: shlex.split(command) for name, command in lines}
+
+
 def procfile_command(name: str) -> list[str]:
-    lines = dict(line.split(":", 1) for line in (ROOT / "Procfile").read_text().splitlines() if line.strip())
-    return shlex.split(lines[name])
+    return procfile()[name]
+
+
+def test_the_procfile_runs_a_worker_for_each_queue_and_one_beat():
+    """A queue nobody consumes keeps its tasks for ever (a new integration's routes need a worker line)."""
+    queues = {settings.CELERY_TASK_DEFAULT_QUEUE} | {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()}
+    workers = [command for command in procfile().values() if command[:4] == ["celery", "-A", "portal", "worker"]]
+    consumed = [queue for command in workers for queue in command[command.index("-Q") + 1].split(",")]
+    assert sorted(consumed) == sorted(queues)
+    assert [command for command in procfile().values() if "beat" in command] == [["celery", "-A", "portal", "beat"]]
 
 
 def production_env(**extra) -> dict:
