@@ -28,9 +28,17 @@ if workers > 1 and not _cache_is_shared():
     raise RuntimeError(f"WEB_CONCURRENCY={workers} needs a shared CACHE_URL (e.g. redis://127.0.0.1:6379/1): each "
                        "web process would keep its own Learning Assistant token and job locks")
 
-# gunicorn kills a (sync) worker silent this long, mid-request and without a word in the audit log. A query is
-# cancelled by PostgreSQL after WEB_STATEMENT_TIMEOUT and a remote call gives up after its connect + read
-# timeouts, each with a message the page shows: the worker's timeout comes well after both.
+# Threads, not gunicorn's default sync worker: a sync worker cannot tell gunicorn it is alive while it answers,
+# so one streaming the audit log's CSV export (about 14,000 rows a second, no limit) for longer than `timeout`
+# would be killed with the file cut short. Threads also let the single process without CACHE_URL answer several
+# requests at once. Each thread holds its own database connection: workers x threads per host.
+worker_class = "gthread"
+threads = int(os.environ.get("WEB_THREADS") or 4)
+
+# A request is bounded by PostgreSQL cancelling a query after WEB_STATEMENT_TIMEOUT and a remote call giving up
+# after its connect + read timeouts, each with a message the page shows. gunicorn's timeout kills a worker whose
+# heartbeat stopped (with threads a hung process; with a sync worker any longer request), with every request it
+# was answering and no word in the audit log: it comes well after both, so it never cuts one of those short.
 _statement = _seconds("WEB_STATEMENT_TIMEOUT", 15)
 _remote_call = _seconds("HTTP_CONNECT_TIMEOUT", 5) + _seconds("HTTP_READ_TIMEOUT", 30)
 timeout = int(os.environ.get("WEB_TIMEOUT") or 2 * max(_statement, _remote_call))

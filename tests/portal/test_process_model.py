@@ -76,7 +76,7 @@ def test_the_procfile_web_process_serves_healthz_with_the_correlation_id_in_the_
         out, err = server.communicate(timeout=10)
     access = [line for line in out.splitlines() if "GET /healthz" in line]
     assert len(access) == 1, (out, err)
-    assert "Control socket" not in err
+    assert "Using worker: gthread" in err and "Control socket" not in err
     assert re.search(r'"GET /healthz HTTP/1\.1" 200 \d+ \d+ms \[[0-9a-f-]{36}\]$', access[0]), access[0]
 
 
