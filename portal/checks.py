@@ -28,14 +28,14 @@ def broker_with_process_local_cache(app_configs=None, **kwargs):
 
 @checks.register("portal", deploy=True)
 def sqlite_with_broker(app_configs=None, **kwargs):
-    """Several workers and beat on SQLite: the guarantees of 'Several workers, dying workers' need PostgreSQL."""
+    """Several workers and beat on SQLite: the README's 'Several workers, dying workers' holds on PostgreSQL."""
     if not settings.CELERY_BROKER_URL or not settings.DATABASES[DEFAULT_DB_ALIAS]["ENGINE"].endswith("sqlite3"):
         return []
     return [checks.Error(
-        "CELERY_BROKER_URL is set but the database is SQLite: workers and beat are other processes, and SQLite "
-        "has neither the row locks (SKIP LOCKED) that send each PE-online award once nor the advisory locks "
-        "that keep periodic tasks apart and let a dead worker's job resume; its writers also queue behind one "
-        "another.",
+        "CELERY_BROKER_URL is set but the database is SQLite: the workers and beat are other processes, which "
+        "SQLite serves on one host only and one writer at a time (a writer that waits 20 s fails), and the job "
+        "locks become cache entries that a dead worker leaves behind for up to 6 hours (PostgreSQL's advisory "
+        "locks go with the worker). The guarantees for several workers hold on PostgreSQL.",
         hint="Set DATABASE_URL to PostgreSQL, or unset CELERY_BROKER_URL to run jobs on the web process's threads.",
         id="portal.E102")]
 

@@ -27,7 +27,7 @@ def test_a_broker_with_sqlite_and_a_process_local_cache_is_refused_naming_what_b
     result = check_deploy(tmp_path, CELERY_BROKER_URL="redis://127.0.0.1:6379/15")
     assert result.returncode != 0
     assert "(portal.E101)" in result.stderr and "Learning Assistant's token is then not shared" in result.stderr
-    assert "(portal.E102)" in result.stderr and "SKIP LOCKED" in result.stderr
+    assert "(portal.E102)" in result.stderr and "one writer at a time" in result.stderr
     assert "(portal.W101)" not in result.stderr  # SQLite has no roles to decide it on
 
 
