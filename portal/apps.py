@@ -10,7 +10,7 @@ class PortalConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         # Registers the learner import's job handler, so Celery workers can run it.
-        from portal import receivers  # noqa: F401  (sign-ins and sign-outs are audited)
+        from portal import checks, receivers  # noqa: F401  (deploy checks; sign-ins and sign-outs are audited)
         from portal.imports import services  # noqa: F401
         from portal.db import audit_log_protect
 

@@ -33,6 +33,7 @@ class AuditContextMiddleware:
     def __call__(self, request):
         with audit_context(user=request.user, actor="anonymous") as ctx:
             request.correlation_id = ctx.correlation_id
+            request.environ["portal.correlation_id"] = str(ctx.correlation_id)  # for gunicorn's access log
             return self.get_response(request)
 
 
