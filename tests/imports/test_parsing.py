@@ -191,7 +191,7 @@ def test_a_repeated_value_keeps_a_few_row_numbers_whatever_the_file():
     """Linear duplicate detection: each row looks at six numbers at most, never at every other row."""
     data = ("FirstName,LastName,Login\n" + "A,B,same\n" * 2000).encode()
     parsed = parse_file(data, max_bytes=LIMIT, max_rows=MAX_ROWS, default_org_id=None)
-    holders = parsed.duplicates["Login"]["same"]
+    [holders] = parsed.duplicates["Login"].values()
     assert holders.count == 2000 and holders.first == [2, 3, 4, 5, 6, 7]
     last = list(parsed.rows())[-1]
     assert last.errors[0]["message"] == "'same' is also on row 2, 3, 4, 5, 6…; each learner may appear only once."
@@ -221,14 +221,45 @@ def test_a_file_over_the_row_cap_is_refused_with_the_cap_named():
     assert parse_file(data, max_bytes=LIMIT, max_rows=1001, default_org_id=None).row_count == 1001
 
 
-def test_a_header_of_100000_columns_is_capped_with_two_warnings():
-    header = "FirstName,LastName,Login," + ",".join(f"X{n}" for n in range(100_000))
+def test_a_header_of_10000_columns_is_capped_with_two_warnings():
+    header = "FirstName,LastName,Login," + ",".join(f"X{n}" for n in range(10_000))
     parsed = parse_file(f"{header}\nJan,Vries,jdv\n".encode(), max_bytes=LIMIT, max_rows=MAX_ROWS,
                         default_org_id=None)
     assert parsed.warnings == [
-        f"The first row names 100003 columns; only the first {MAX_COLUMNS} are read.",
+        f"The first row names 10003 columns; only the first {MAX_COLUMNS} are read.",
         f"Unknown columns 'X0', 'X1', 'X2', 'X3', 'X4' and {MAX_COLUMNS - 3 - 5} more are ignored.",
     ]
+
+
+@pytest.mark.parametrize("header", ["FirstName,LastName,Login", "FirstName,LastName,Login" + "," * 20_000])
+def test_a_row_of_more_cells_than_a_spreadsheet_has_columns_is_refused(header):
+    data = f"{header}\nJan,Vries,jdv{',' * 16_381}\nPiet,Bos,pb{',' * 16_382}\n".encode()
+    with pytest.raises(ImportFileError) as refused:
+        parse_file(data, max_bytes=LIMIT, max_rows=MAX_ROWS, default_org_id=None)
+    row, cells = (1, "20,003") if len(header) > 100 else (3, "16,385")
+    assert str(refused.value) == (f"Row {row} has {cells} cells; a row may have at most 16,384, as many as a "
+                                  "spreadsheet has columns.")
+
+
+@pytest.mark.parametrize("data", [
+    b"FirstName,LastName,Login\r\nJan,Vries,jdv" + b"," * 40_000_000,  # one line of 40 million cells
+    b"FirstName,LastName,Login\r\nJan,Vries,\"" + b"\",\"\r\n" * 10_000_000,  # one row over many lines
+    b"\n\n" + b";" * 40_000_000,  # the first row
+])
+def test_a_row_of_millions_of_cells_is_refused_while_it_is_read(data):
+    """Before its cells are made: 40 million empty cells would take 320 MB (their list), and its text
+    another 40 MB; refused, the check holds no more than a piece of the file."""
+    tracemalloc.start()
+    try:
+        with pytest.raises(ImportFileError) as refused:
+            parse_file(data, max_bytes=len(data), max_rows=MAX_ROWS, default_org_id=None)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    row = 3 if data.startswith(b"\n") else 2
+    assert str(refused.value) == (f"Row {row} is longer than 262,144 characters, far longer than a learner's row. "
+                                  "Check the quotes (\") in that row, and the line ends.")
+    assert peak < 5 * 1024 * 1024
 
 
 def test_one_byte_over_the_size_limit_says_so():
