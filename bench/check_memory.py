@@ -33,7 +33,8 @@ def generate_full(rows: int = ROWS) -> bytes:
         login = f"check.{n}"
         lines.append(";".join([
             rnd.choice("MF"), "drs.", f"C-{n:06d}", first, "van", last, login, "Geheim123!", "1", "0",
-            f"{login}@example.org", first[0], f"Verpleegkundige {pad}" if n else "Verpleegkundige 🙂", f"Ziekenhuis {n % 50}",
+            f"{login}@example.org", first[0], f"Verpleegkundige {pad}" if n else "Verpleegkundige 🙂",
+            f"Ziekenhuis {n % 50}",
             f"{rnd.randint(1, 28):02d}-{rnd.randint(1, 12):02d}-{rnd.randint(1950, 2000)}", "020 123 4567",
             "+31 6 1234 5678", f"Dorpsstraat {n % 300 + 1}", "1234 AB", "Utrecht", "NL", f"52/{n:06d}"]))
     return ("\r\n".join(lines) + "\r\n").encode()

@@ -2,9 +2,10 @@
 
 Pure: bytes in; recognised columns and validated rows out; no database. A file either fails
 as a whole with one clear message (:class:`ImportFileError`) or gives one :class:`ParsedRow`
-per learner row, with its cell errors and warnings. The file is read twice, each time a piece
-at a time (never whole, neither as bytes nor as text): the first pass checks its shape and
-finds values used on more than one row, the second validates row by row. What the check holds
+per learner row, with its cell errors and warnings. The file is read three times, each time a
+piece at a time (never whole, neither as bytes nor as text): the first pass decodes it (its
+encoding, and binary data anywhere), the second checks its shape and finds values used on more
+than one row, the third validates row by row. What the check holds
 does not grow with the file but for 12 bytes per value that must be unique; a row too long or
 with too many cells is refused as soon as it is read.
 """
@@ -165,12 +166,16 @@ def parse_pieces(pieces: Pieces, *, size: int, max_bytes: int, max_rows: int,
     """Check the file of ``size`` bytes that ``pieces`` reads; its rows are then read with ``rows()``."""
     check_size(size, max_bytes=max_bytes)
     _check_kind(bytes(next(iter(pieces()), b"")[:4]))
-    # UTF-8 unless a byte is not UTF-8, wherever it is: then the whole file is read again as Windows-1252.
+    # UTF-8 unless a byte is not UTF-8, wherever it is; decoded first, so that binary data anywhere refuses
+    # the file before its rows are read, as does a file read whole.
     for codec, encoding in (("utf-8-sig", "UTF-8"), ("cp1252", "Windows-1252")):
         try:
-            return _survey_file(pieces, codec, encoding, max_rows, default_org_id)
+            for text in _texts(pieces(), codec):
+                if _BINARY.search(text):
+                    raise _binary_error()
         except UnicodeDecodeError:
             continue
+        return _survey_file(pieces, codec, encoding, max_rows, default_org_id)
     raise _binary_error()
 
 
@@ -224,13 +229,11 @@ def _binary_error() -> ImportFileError:
 
 
 def _texts(pieces: Iterable[bytes], codec: str) -> Iterator[str]:
-    """The file's text a piece at a time; a control character (binary data) refuses the file."""
+    """The file's text a piece at a time."""
     decoder = codecs.getincrementaldecoder(codec)()
-    for piece in chain(pieces, [None]):  # None: the end, where an unfinished character is an error
-        text = decoder.decode(b"", True) if piece is None else decoder.decode(piece)
-        if _BINARY.search(text):
-            raise _binary_error()
-        yield text
+    for piece in pieces:
+        yield decoder.decode(piece)
+    yield decoder.decode(b"", True)  # an unfinished character at the end is an error
 
 
 def _lines(texts: Iterable[str]) -> Iterator[str]:
