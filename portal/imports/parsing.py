@@ -165,7 +165,7 @@ def parse_pieces(pieces: Pieces, *, size: int, max_bytes: int, max_rows: int,
                  default_org_id: int | None) -> ParsedFile:
     """Check the file of ``size`` bytes that ``pieces`` reads; its rows are then read with ``rows()``."""
     check_size(size, max_bytes=max_bytes)
-    _check_kind(bytes(next(iter(pieces()), b"")[:4]))
+    _check_kind(_head(pieces(), 4))
     # UTF-8 unless a byte is not UTF-8, wherever it is; decoded first, so that binary data anywhere refuses
     # the file before its rows are read, as does a file read whole.
     for codec, encoding in (("utf-8-sig", "UTF-8"), ("cp1252", "Windows-1252")):
@@ -208,6 +208,16 @@ def _survey_file(pieces: Pieces, codec: str, encoding: str, max_rows: int, defau
     return ParsedFile(pieces=pieces, codec=codec, encoding=encoding, delimiter=delimiter, header_line=header_line,
                       positions=positions, warnings=warnings, row_count=row_count, duplicates=duplicates,
                       default_org_id=default_org_id)
+
+
+def _head(pieces: Iterable[bytes], size: int) -> bytes:
+    """The file's first ``size`` bytes, whatever the pieces."""
+    head = b""
+    for piece in pieces:
+        head += bytes(piece[:size - len(head)])
+        if len(head) == size:
+            break
+    return head
 
 
 def _check_kind(head: bytes) -> None:

@@ -234,6 +234,14 @@ def test_the_same_rows_whatever_the_pieces_the_file_is_read_in(name, size):
     assert [(row.line, row.values) for row in parsed.rows()] == [(row.line, row.values) for row in parse(name).rows()]
 
 
+@pytest.mark.parametrize("name", ["bad_utf16.csv", "bad_utf32.csv", "bad_xlsx.xlsx", "bad_binary.bin"])
+def test_a_file_refused_by_its_first_bytes_is_refused_whatever_the_pieces(name):
+    data = (CORPUS / name).read_bytes()
+    with pytest.raises(ImportFileError) as refused:
+        parse_pieces(pieces_of(data, 1), size=len(data), max_bytes=LIMIT, max_rows=MAX_ROWS, default_org_id=None)
+    assert str(refused.value) == FILE_ERRORS[name]
+
+
 def test_a_byte_that_is_not_utf8_at_the_end_makes_the_whole_file_windows_1252():
     data = "FirstName;LastName;Login\r\nJérôme;Müller;jm\r\n".encode() * 1000 + "Zoë;B;zb\r\n".encode("cp1252")
     parsed = parse_pieces(pieces_of(data, 4096), size=len(data), max_bytes=LIMIT, max_rows=MAX_ROWS,
