@@ -23,6 +23,7 @@ from operator import itemgetter
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.template.defaultfilters import filesizeformat
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from portal.models import Learner
@@ -289,7 +290,7 @@ def _records(lines: Iterable[str], delimiter: str, start: int = 1) -> Iterator[t
             if len(cells) > MAX_CELLS:
                 raise ImportFileError(_("Row %(row)d has %(cells)s cells; a row may have at most %(max)s, as many as "
                                         "a spreadsheet has columns.")
-                                      % {"row": line, "cells": f"{len(cells):,}", "max": f"{MAX_CELLS:,}"})
+                                      % {"row": line, "cells": _number(len(cells)), "max": _number(MAX_CELLS)})
             if any(cell.strip() for cell in cells):
                 yield line, cells
     except csv.Error as exc:
@@ -302,7 +303,7 @@ def _records(lines: Iterable[str], delimiter: str, start: int = 1) -> Iterator[t
 def _row_too_long(row: int) -> ImportFileError:
     return ImportFileError(_("Row %(row)d is longer than %(max)s characters, far longer than a learner's row. "
                              "Check the quotes (\") in that row, and the line ends.")
-                           % {"row": row, "max": f"{MAX_ROW_CHARS:,}"})
+                           % {"row": row, "max": _number(MAX_ROW_CHARS)})
 
 
 def _read_header(header: list[str]) -> tuple[dict[int, str], list[str]]:
@@ -367,7 +368,7 @@ def _survey(records: Iterator[tuple[int, list[str]]], positions: dict[int, str],
         if row_count > max_rows:
             raise ImportFileError(
                 _("The file has more than %(max)s learner rows, the most one import takes. Split it into "
-                  "files of at most %(max)s rows and import them one after the other.") % {"max": f"{max_rows:,}"})
+                  "files of at most %(max)s rows and import them one after the other.") % {"max": _number(max_rows)})
         passwords_given = passwords_given or _cell(cells, index_of.get("Password")) != ""
         for column, (keys, lines) in seen.items():
             if value := _cell(cells, index_of[column]):
@@ -387,6 +388,11 @@ def _duplicates(keys: array, lines: array) -> dict[int, Holders]:
         if (held := holders.get(key)) is not None:
             held.add(line)
     return holders
+
+
+def _number(count: int) -> str:
+    """A count with thousands separators as the coordinator's language writes them (Dutch: 16.384)."""
+    return number_format(count, force_grouping=True)
 
 
 def _cell(cells: list[str], index: int | None) -> str:
