@@ -1,11 +1,12 @@
 """Peak memory of checking one uploaded CSV file (the preview job), measured in a process of its own.
 
     DJANGO_SETTINGS_MODULE=portal.settings SECRET_KEY=... DATABASE_URL=sqlite:////tmp/check.sqlite3 \\
-        python -m bench.check_memory [--wide]
+        python -m bench.check_memory [--wide] [--uploads 3]
 
 The parent migrates the scratch database and stores a generated file as an upload would (a 50 MB file
-of 200,000 full rows; with ``--wide`` a header and one row of millions of cells); a child process then
-runs the check job and reports its resident memory before the check and its peak (``VmHWM``: unlike
+of 200,000 full rows; with ``--wide`` a header and one row of millions of cells), ``--uploads`` times;
+a child process then runs their check jobs at once, a thread each (as a worker's threads or
+``JOBS_LOCAL_THREADS`` would), and reports its resident memory before the check and its peak (``VmHWM``: unlike
 ``ru_maxrss``, it does not count the parent's memory the child shared before its ``exec``).
 """
 
@@ -13,6 +14,7 @@ import argparse
 import random
 import subprocess
 import sys
+import threading
 import time
 
 import django
@@ -68,34 +70,47 @@ def store(data: bytes) -> int:
     return learner_import.preview_job.pk
 
 
-def check(job_id: int) -> None:
+def check(job_ids: list[int]) -> None:
+    from django.db import connections
+
     from portal.jobs import job_run_now
+
+    def run(job_id: int) -> None:
+        try:
+            job = job_run_now(job_id)
+            print(f"job {job_id}: {time.perf_counter() - start:.1f} s; {job.status}: "
+                  f"{job.error or job.result.get('summary')}")
+        finally:
+            connections.close_all()
 
     before = rss_mb()
     start = time.perf_counter()
-    job = job_run_now(job_id)
-    seconds = time.perf_counter() - start
-    peak = rss_mb("VmHWM")
-    outcome = job.error or job.result.get("summary")
-    print(f"check: {seconds:.1f} s; RSS before {before:.0f} MB, peak {peak:.0f} MB; {job.status}: {outcome}")
+    threads = [threading.Thread(target=run, args=[job_id]) for job_id in job_ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    print(f"checks: {time.perf_counter() - start:.1f} s; RSS before {before:.0f} MB, peak {rss_mb('VmHWM'):.0f} MB")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--wide", action="store_true", help="one row of millions of cells")
-    parser.add_argument("--job", type=int, help=argparse.SUPPRESS)  # the child: run this job
+    parser.add_argument("--uploads", type=int, default=1, help="files checked at once")
+    parser.add_argument("--jobs", type=int, nargs="*", help=argparse.SUPPRESS)  # the child: run these jobs
     args = parser.parse_args()
     django.setup()
-    if args.job:
-        check(args.job)
+    if args.jobs:
+        check(args.jobs)
         return
     from django.core.management import call_command
 
     call_command("migrate", interactive=False, verbosity=0)
     data = generate_wide() if args.wide else generate_full()
     print(f"file: {len(data) / 1024 / 1024:.1f} MB")
-    job_id = store(data)
-    subprocess.run([sys.executable, "-m", "bench.check_memory", "--job", str(job_id)], check=True)
+    job_ids = [store(data) for _upload in range(args.uploads)]
+    del data
+    subprocess.run([sys.executable, "-m", "bench.check_memory", "--jobs", *map(str, job_ids)], check=True)
 
 
 if __name__ == "__main__":
