@@ -5,9 +5,9 @@ as a whole with one clear message (:class:`ImportFileError`) or gives one :class
 per learner row, with its cell errors and warnings. The file is read three times, each time a
 piece at a time (never whole, neither as bytes nor as text): the first pass decodes it (its
 encoding, and binary data anywhere), the second checks its shape and finds values used on more
-than one row, the third validates row by row. What the check holds
-does not grow with the file but for 12 bytes per value that must be unique; a row too long or
-with too many cells is refused as soon as it is read.
+than one row, the third validates row by row. What the check holds does not grow with the file
+but for 12 bytes per value that must be unique; a row too long or with too many cells is
+refused as soon as it is read.
 """
 
 import codecs
@@ -350,7 +350,7 @@ def _unknown_columns_warning(names: list[str]) -> str:
 
 def _survey(records: Iterator[tuple[int, list[str]]], positions: dict[int, str], width: int,
             delimiter: str, max_rows: int) -> tuple[int, dict[str, dict[int, Holders]], bool]:
-    """The first pass: checks the shape of every row, counts them and finds the values used on more
+    """The second pass: checks the shape of every row, counts them and finds the values used on more
     than one row (keeping only those, and only the first few rows of each: linear in the rows)."""
     index_of = {column: index for index, column in positions.items()}
     # Per column that must be unique, each value's key and row in two arrays: 12 bytes a value, where a
@@ -400,8 +400,9 @@ def _cell(cells: list[str], index: int | None) -> str:
 
 
 def _unique_key(column: str, value: str) -> int:
-    """The value's 64-bit hash (keyed per process, so no file can aim at a collision); a collision (odds of
-    about one in 10^9 for a file of 200,000 rows) would show two different values as a duplicate."""
+    """The value's 64-bit hash, keyed per process (unless PYTHONHASHSEED fixes the key), so that no file can
+    aim at a collision; one (odds of about one in 10^9 for a file of 200,000 rows) would show two different
+    values as a duplicate. Both passes run in one process."""
     return hash(value if column == "ExternalID" else value.casefold())
 
 
