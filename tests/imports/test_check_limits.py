@@ -5,6 +5,7 @@ import time
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connections
 
 from portal.imports.models import LearnerImportChunk
 from portal.imports.services import learner_import_preview, learner_import_upload
@@ -52,11 +53,14 @@ def test_a_check_beyond_the_limit_waits_for_one_to_end(settings):
     settings.IMPORT_MAX_CHECKS, settings.IMPORT_CHECK_WAIT_SECONDS = 1, 30
     taken = threading.Event()
 
-    def another_check():  # holds the one slot for a second
-        with lock_hold("learner-import-check:0") as got:
-            assert got
-            taken.set()
-            time.sleep(1)
+    def another_check():  # holds the one slot for a second, on a connection of its own
+        try:
+            with lock_hold("learner-import-check:0") as got:
+                assert got
+                taken.set()
+                time.sleep(1)
+        finally:
+            connections.close_all()
 
     holder = threading.Thread(target=another_check)
     holder.start()
