@@ -54,6 +54,24 @@ def _release(name: str, token: str) -> None:
         cache.delete(f"portal-lock:{name}")
 
 
+@contextmanager
+def slot_hold(name: str, slots: int, *, wait: float, poll: float = 0.5) -> Iterator[bool]:
+    """Take one of the ``slots`` locks ``name:0``, ``name:1``, … (so at most ``slots`` holders at once, as widely
+    as :func:`lock_hold` reaches), trying again every ``poll`` seconds for up to ``wait``; yields whether one
+    was taken, and releases it at the end."""
+    deadline = time.monotonic() + wait
+    while True:
+        for slot in range(slots):
+            with lock_hold(f"{name}:{slot}") as taken:
+                if taken:
+                    yield True
+                    return
+        if time.monotonic() >= deadline:
+            yield False
+            return
+        time.sleep(poll)
+
+
 def lock_free(name: str) -> bool:
     """Whether nobody holds ``name`` now (for a sweep asking whether a job's worker is gone)."""
     with lock_hold(name) as taken:

@@ -333,6 +333,10 @@ IMPORT_MAX_UPLOAD_BYTES = env_positive_int("IMPORT_MAX_UPLOAD_MB", 50) * 1024 * 
 IMPORT_MAX_ROWS = env_positive_int("IMPORT_MAX_ROWS", 200_000)
 # An uploaded file (passwords and all) not checked within this many hours is deleted by beat's hourly sweep.
 IMPORT_UPLOAD_KEEP_HOURS = env_positive_int("IMPORT_UPLOAD_KEEP_HOURS", 24)
+# Files checked at once (each check holds some tens of MB), over all workers; a further check waits for
+# one to end, up to IMPORT_CHECK_WAIT_SECONDS, and then fails saying so.
+IMPORT_MAX_CHECKS = env_positive_int("IMPORT_MAX_CHECKS", 2)
+IMPORT_CHECK_WAIT_SECONDS = env_positive_int("IMPORT_CHECK_WAIT_SECONDS", 600)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -9,14 +9,16 @@ All audit events of one import share the import's correlation id.
 import uuid
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import date, timedelta
 from itertools import batched
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, Max, OuterRef, Q
+from django.db.models import Exists, Max, OuterRef, Q, Sum
 from django.db.models.fields.json import KT
+from django.db.models.functions import Length
 from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.text import format_lazy
@@ -28,10 +30,10 @@ from portal.audit import audit_context, audit_record, audit_record_many, created
 from portal.db import bulk_insert, gc_paused
 from portal.http import RemoteError
 from portal.imports.models import LearnerImport, LearnerImportChunk, LearnerImportRow
-from portal.imports.parsing import COLUMNS, ParsedFile, ParsedRow, parse_file
+from portal.imports.parsing import COLUMNS, ImportFileError, ParsedFile, ParsedRow, parse_file, parse_pieces
 from portal.integrations import import_hooks, integration_get, integration_require
 from portal.jobs import JobProgress, job_fail, job_handler, job_launch
-from portal.locks import lock_hold
+from portal.locks import lock_hold, slot_hold
 from portal.models import Job, Learner, external_id_generate
 from portal.pe_numbers import PENumber
 from portal.services import learner_snapshot, pe_registrations_insert, pe_registrations_replace
@@ -72,16 +74,15 @@ def _pieces(upload) -> Iterator[bytes]:
 
 @job_handler("learner_import_preview")
 def learner_import_preview_job(job, progress) -> dict:
-    """Read the stored file, check it and store the preview; the file's pieces are deleted either way.
-    A bad file fails the job with the parser's message, which the preview page shows."""
+    """Check the stored file, reading it a piece at a time, and store the preview; the file's pieces are
+    deleted either way. A bad file fails the job with the parser's message, which the preview page shows."""
     learner_import = job.learner_import_preview
     try:
-        data = b"".join(learner_import.chunks.order_by("number").values_list("data", flat=True))
-        parsed = _parse(data)
-        del data
-        # Not one transaction: each batch commits, so that the page sees the progress.
-        with audit_context(correlation_id=learner_import.correlation_id):
-            _preview_store(learner_import, parsed, progress)
+        with _check_slot():
+            parsed = _parse_stored(learner_import)
+            # Not one transaction: each batch commits, so that the page sees the progress.
+            with audit_context(correlation_id=learner_import.correlation_id):
+                _preview_store(learner_import, parsed, progress)
     except BaseException:
         learner_import.rows.all().delete()
         raise
@@ -138,15 +139,34 @@ def learner_import_preview(*, data: bytes, file_name: str, update_existing: bool
 
     ``push_to`` names the integrations (of :func:`~portal.integrations.import_hooks`) that get the
     imported learners afterwards; a name not offered now is left out."""
-    parsed = _parse(data)
-    correlation_id = uuid.uuid4()
-    with audit_context(correlation_id=correlation_id), transaction.atomic():
-        learner_import = LearnerImport.objects.create(
-            file_name=file_name[:255], update_existing=update_existing, push_to=_offered(push_to),
-            correlation_id=correlation_id, created_by=user,
-        )
-        _preview_store(learner_import, parsed)
+    with _check_slot():
+        parsed = _parse(data)
+        correlation_id = uuid.uuid4()
+        with audit_context(correlation_id=correlation_id), transaction.atomic():
+            learner_import = LearnerImport.objects.create(
+                file_name=file_name[:255], update_existing=update_existing, push_to=_offered(push_to),
+                correlation_id=correlation_id, created_by=user,
+            )
+            _preview_store(learner_import, parsed)
     return learner_import
+
+
+@contextmanager
+def _check_slot() -> Iterator[None]:
+    """At most ``IMPORT_MAX_CHECKS`` checks at once, in all processes (a lock per slot: on PostgreSQL across
+    every worker; on SQLite across the processes sharing ``CACHE_URL``). A check beyond them waits, having
+    read nothing yet, as a check takes seconds to minutes; after ``IMPORT_CHECK_WAIT_SECONDS`` it gives up,
+    so that a worker is not held for ever, and says so."""
+    with slot_hold("learner-import-check", settings.IMPORT_MAX_CHECKS,
+                   wait=settings.IMPORT_CHECK_WAIT_SECONDS) as taken:
+        if not taken:
+            raise ImportFileError(ngettext(
+                "The file was not checked: %(count)d other file was being checked all the time this one could "
+                "wait. Upload it again in a few minutes.",
+                "The file was not checked: %(count)d other files were being checked all the time this one could "
+                "wait. Upload it again in a few minutes.", settings.IMPORT_MAX_CHECKS)
+                % {"count": settings.IMPORT_MAX_CHECKS})
+        yield
 
 
 def _offered(push_to: Sequence[str]) -> list[str]:
@@ -157,6 +177,20 @@ def _offered(push_to: Sequence[str]) -> list[str]:
 def _parse(data: bytes) -> ParsedFile:
     return parse_file(data, max_bytes=settings.IMPORT_MAX_UPLOAD_BYTES, max_rows=settings.IMPORT_MAX_ROWS,
                       default_org_id=settings.PE_ONLINE_ORG_ID)
+
+
+def _parse_stored(learner_import: LearnerImport) -> ParsedFile:
+    """Check the stored file; each pass reads its pieces one query at a time, so one piece is in memory."""
+    chunks = learner_import.chunks.all()
+    size = chunks.aggregate(size=Sum(Length("data")))["size"] or 0
+    numbers = list(chunks.order_by("number").values_list("number", flat=True))
+
+    def pieces() -> Iterator[bytes]:
+        for number in numbers:
+            yield chunks.filter(number=number).values_list("data", flat=True).get()
+
+    return parse_pieces(pieces, size=size, max_bytes=settings.IMPORT_MAX_UPLOAD_BYTES,
+                        max_rows=settings.IMPORT_MAX_ROWS, default_org_id=settings.PE_ONLINE_ORG_ID)
 
 
 def _preview_store(learner_import: LearnerImport, parsed: ParsedFile, progress: JobProgress | None = None) -> None:
