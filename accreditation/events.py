@@ -23,7 +23,8 @@ from accreditation import selectors
 from accreditation.models import Assessment, Award, EventAccreditation, meeting_ids_check
 from accreditation.services import awards_rules_rerun_start
 from portal.audit import audit_record, audit_record_many, diff, object_fields
-from portal.imports.parsing import ImportFileError, _decode, _detect_delimiter, _parse_date, _records, check_size
+from portal.imports.parsing import (
+    ImportFileError, _detect_delimiter, _parse_date, check_size, text_decode, text_records)
 from portal.jobs import job_handler, job_launch
 from portal.models import Course, Event, Job
 
@@ -95,7 +96,7 @@ def event_import_start(*, course: Course, upload, user=None) -> Job:
     """Check the file's size and start the job that checks its rows (the preview); no event is made yet."""
     try:
         check_size(upload.size, max_bytes=IMPORT_MAX_BYTES)
-        text, _encoding = _decode(upload.read())
+        text, _encoding = text_decode(upload.read())
     except ImportFileError as exc:
         raise ValidationError(str(exc)) from exc
     return job_launch(kind="event_import_preview",
@@ -121,7 +122,7 @@ def event_import_preview_job(job: Job, progress) -> dict:
 def events_csv_check(*, course: Course, text: str) -> list[dict]:
     """Every row of the file as ``{"line", "values", "errors"}``; raises ImportFileError for a bad file."""
     delimiter, has_sep_line = _detect_delimiter(text.split("\n", 1)[0].strip("\r"))
-    records = _records(text, delimiter)
+    records = text_records(text, delimiter)
     if has_sep_line:
         next(records, None)
     _line, header = next(records, (0, None))

@@ -180,6 +180,26 @@ def parse_pieces(pieces: Pieces, *, size: int, max_bytes: int, max_rows: int,
     raise _binary_error()
 
 
+def text_decode(data: bytes) -> tuple[str, str]:
+    """A small file's text and encoding name, refused as the learner import refuses (the events import reads
+    files of at most a few hundred KB whole)."""
+    _check_kind(data[:4])
+    for codec, encoding in (("utf-8-sig", "UTF-8"), ("cp1252", "Windows-1252")):
+        try:
+            text = data.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        if _BINARY.search(text):
+            break
+        return text, encoding
+    raise _binary_error()
+
+
+def text_records(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+    """The non-empty records of a text read whole, with their row numbers (see :func:`_records`)."""
+    return _records(_lines([text]), delimiter)
+
+
 def _survey_file(pieces: Pieces, codec: str, encoding: str, max_rows: int, default_org_id: int | None) -> ParsedFile:
     lines = _lines(_texts(pieces(), codec))
     blank_lines = 0
