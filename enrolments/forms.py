@@ -9,6 +9,7 @@ from enrolments import client as la
 from enrolments import selectors
 from enrolments.models import Enrolment, ReferenceItem
 from enrolments.validators import normalise_ni_number, validate_ni_number, validate_qan, validate_uln
+from portal.validators import as_pk
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -137,9 +138,8 @@ class EnrolForm(EnrolmentFieldsForm):
         key = self.data.get(self.add_prefix("framework")) if self.is_bound else self.initial.get("framework")
         if isinstance(key, ReferenceItem):
             return key
-        if not key or not str(key).isdigit():
-            return None
-        return self.fields["framework"].queryset.filter(pk=key).first()
+        pk = as_pk(key) if key else None  # "?framework=²" passed isdigit() and failed in the query
+        return None if pk is None else self.fields["framework"].queryset.filter(pk=pk).first()
 
     def clean_framework(self):
         framework = self.cleaned_data["framework"]

@@ -94,6 +94,13 @@ def ascii_digits(value: str) -> bool:
     return value.isascii() and value.isdigit()
 
 
+def as_pk(value) -> int | None:
+    """A database key from a query string or form value, or None when it cannot be one ("²", a
+    100-digit number) rather than a 500."""
+    text = str(value)
+    return int(text) if ascii_digits(text) and len(text) <= 18 else None
+
+
 class TextRulesMixin:
     """For a form: every text it cleans is held to :func:`text_problem`, so no field is forgotten."""
 

@@ -43,7 +43,7 @@ USER_FIELDS = (
     "active", "role",
 )
 GROUP_TYPES = ("student", "teacher", "mentor")
-DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
+DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 
 

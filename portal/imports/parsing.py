@@ -43,8 +43,8 @@ _FIRST_LINE = re.compile(r"[\r\n]*([^\r\n]*)")
 _LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+")
 _SEP_LINE = re.compile(r"sep=(.)", re.IGNORECASE)  # Excel's hint line naming the separator
 _BINARY = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
-_DUTCH_DATE = re.compile(r"(\d{1,2})-(\d{1,2})-(\d{4})")  # what Dutch Excel writes
+_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})", re.ASCII)
+_DUTCH_DATE = re.compile(r"(\d{1,2})-(\d{1,2})-(\d{4})", re.ASCII)  # what Dutch Excel writes
 _MAX_ROWS_NAMED = 5
 # aNewSpring knows 22 columns; a first row naming more than this is read up to here.
 MAX_COLUMNS = 100

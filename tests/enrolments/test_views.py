@@ -270,3 +270,10 @@ def test_the_dashboards_connection_test_says_when_the_password_is_refused(coordi
     settings.LEARNING_ASSISTANT_PASSWORD = "wrong"
     refused = coordinator_client.post(url, follow=True).content.decode()
     assert "the connection test failed: Learning Assistant refused the user name or password." in refused
+
+
+@pytest.mark.parametrize("value", ["%C2%B2", "%EF%BC%93", "9" * 40, "-1"])
+def test_an_odd_framework_in_the_address_shows_the_page_without_units(coordinator_client, synced, learner, value):
+    for url in (reverse("enrolment_create", args=[learner.pk]), reverse("enrolment_bulk")):
+        page = coordinator_client.get(f"{url}?framework={value}")
+        assert page.status_code == 200 and "checked" not in page.content.decode()
