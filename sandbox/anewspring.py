@@ -420,6 +420,10 @@ class AnewspringSandbox(SandboxApp):
         try:
             if len(segments) < 2 or segments[0] != "api":
                 raise ApiError(404, "Not found")
+            # Taken to be what a real server does: an empty or dot segment names no user, course or group
+            # (a web server resolves "." and ".." away before the application sees the path).
+            if any(s in ("", ".", "..") for s in segments[2:]):
+                raise ApiError(404, "Not found")
             handler = self.routes.get((request.method, segments[1]))
             if handler is None:
                 raise ApiError(404 if segments[1] not in {c for _, c in self.routes} else 405,
