@@ -9,7 +9,7 @@ from enrolments import client as la
 from enrolments import selectors
 from enrolments.models import Enrolment, ReferenceItem
 from enrolments.validators import normalise_ni_number, validate_ni_number, validate_qan, validate_uln
-from portal.validators import as_pk
+from portal.validators import BIRTH, PLANNING, TextRulesMixin, as_pk, date_validator
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -23,12 +23,13 @@ class ReferenceChoiceField(forms.ModelChoiceField):
         super().__init__(queryset=queryset, to_field_name="key", **kwargs)
 
 
-class EnrolmentFieldsForm(forms.Form):
+class EnrolmentFieldsForm(TextRulesMixin, forms.Form):
     """The fields GroupEnrolment and UpdateEnrolment share, named as in :data:`la.ELEMENT_NAMES`."""
 
     forename = forms.CharField(label=gettext_lazy("Forename"), max_length=100)
     surname = forms.CharField(label=gettext_lazy("Surname"), max_length=150)
-    birth_date = forms.DateField(label=gettext_lazy("Date of birth"), required=False, widget=DATE)
+    birth_date = forms.DateField(label=gettext_lazy("Date of birth"), required=False, widget=DATE,
+                                 validators=[date_validator(BIRTH)])
     gender = forms.ChoiceField(label=gettext_lazy("Gender"), required=False, choices=[
         ("", "—"), ("Male", gettext_lazy("Male")), ("Female", gettext_lazy("Female")),
         ("Other", gettext_lazy("Other"))])
@@ -44,8 +45,9 @@ class EnrolmentFieldsForm(forms.Form):
     nationality_id = ReferenceChoiceField(ReferenceItem.NATIONALITIES, label=gettext_lazy("Nationality"),
                                           required=False)
     ethnicity_id = ReferenceChoiceField(ReferenceItem.ETHNICITIES, label=gettext_lazy("Ethnicity"), required=False)
-    start_date = forms.DateField(label=gettext_lazy("Start date"), widget=DATE)
-    planned_end_date = forms.DateField(label=gettext_lazy("Planned end date"), widget=DATE)
+    start_date = forms.DateField(label=gettext_lazy("Start date"), widget=DATE, validators=[date_validator(PLANNING)])
+    planned_end_date = forms.DateField(label=gettext_lazy("Planned end date"), widget=DATE,
+                                       validators=[date_validator(PLANNING)])
     job_title = forms.CharField(label=gettext_lazy("Job title"), required=False, max_length=150)
     department = forms.CharField(label=gettext_lazy("Department"), required=False, max_length=150)
     employee_reference = forms.CharField(label=gettext_lazy("Employee reference number"), required=False,

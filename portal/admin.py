@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from portal.actions import action_choices
 from portal.audit import audit_record
 from portal.models import Activity, AuditEvent, Course, Event, Job, Learner, PERegistration, Template
+from portal.validators import TextRulesMixin
 
 
 class NoWrites:
@@ -46,6 +47,11 @@ class AuditedAdmin(admin.ModelAdmin):
     LogEntry is also an audit event, ``<audit_prefix>_create`` / ``_update`` / ``_delete``."""
 
     audit_prefix: str
+
+    def get_form(self, request, obj=None, **kwargs):
+        # What a superuser types here is held to the rules every other form keeps (portal.validators).
+        form = super().get_form(request, obj, **kwargs)
+        return type(form.__name__, (TextRulesMixin, form), {})
 
     def log_addition(self, request, obj, message):
         audit_record(action=f"{self.audit_prefix}_create", obj=obj, summary=format_lazy(_("Created {name}"), name=obj))

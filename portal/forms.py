@@ -5,9 +5,10 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.models import Learner
 from portal.pe_numbers import parse_custom1
+from portal.validators import BIRTH, TextRulesMixin, date_validator, validate_external_id
 
 
-class LearnerForm(forms.ModelForm):
+class LearnerForm(TextRulesMixin, forms.ModelForm):
     class Meta:
         model = Learner
         fields = [
@@ -34,6 +35,7 @@ class LearnerForm(forms.ModelForm):
               "A bare number is read as OrgID %(org)s.") % {"org": default_org}
             if default_org else self.fields["custom1"].help_text
         )
+        self.fields["date_of_birth"].validators.append(date_validator(BIRTH))
         external_id = self.fields["external_id"]
         if self.instance.uid:
             external_id.disabled = True
@@ -41,6 +43,12 @@ class LearnerForm(forms.ModelForm):
         else:
             external_id.help_text = _("The learner's user ID in aNewSpring. Leave it empty and the portal makes "
                                       "one up (PORTAL-…); the login is never used in its place.")
+
+    def clean_external_id(self) -> str | None:
+        external_id = self.cleaned_data["external_id"]
+        if external_id and not self.fields["external_id"].disabled:
+            validate_external_id(external_id)
+        return external_id
 
     def clean_custom1(self) -> str:
         parsed = parse_custom1(self.cleaned_data["custom1"], default_org_id=settings.PE_ONLINE_ORG_ID)

@@ -10,11 +10,12 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-# Refused in any text a person or a remote system gives: control characters (C0, DEL, C1; tab and line
-# breaks too, as every field is one line), lone surrogates (no encoding can write them), the
-# bidirectional controls that make text read differently from what it holds (U+202E), and the
-# non-characters XML 1.0 forbids. Any of them breaks a later SOAP or XML envelope, a CSV or a log line.
-_FORBIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufffe\uffff]")
+# Refused in any text a person or a remote system gives: control characters (C0 but for tab and line
+# breaks, which XML takes and a quoted CSV address may hold; DEL; C1), lone surrogates (no encoding can
+# write them), the bidirectional controls that make text read differently from what it holds (U+202E),
+# and the non-characters XML 1.0 forbids. Any of them breaks a later SOAP or XML envelope or a log line.
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff"
+                        "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufffe\uffff]")
 # Never in an external ID: it travels as a path segment of aNewSpring's API, where "/" or "\" would
 # start another segment.
 _ID_SEPARATORS = re.compile(r"[/\\]")
@@ -102,11 +103,14 @@ def as_pk(value) -> int | None:
 
 
 class TextRulesMixin:
-    """For a form: every text it cleans is held to :func:`text_problem`, so no field is forgotten."""
+    """For a form: every text it cleans is held to :func:`text_problem`, so no field is forgotten.
+    Put it before the form class (``class F(TextRulesMixin, forms.Form)``)."""
 
     def clean(self):
         cleaned = super().clean()
         for name, value in list(cleaned.items()):
+            if name in self.fields and self.fields[name].disabled:
+                continue  # shown, not typed: what is stored already
             if isinstance(value, str) and (problem := text_problem(value)):
                 self.add_error(name, problem)
         return self.cleaned_data

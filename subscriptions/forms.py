@@ -2,10 +2,12 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import Activity, Course, Learner
+from portal.validators import DONE, PLANNING, TextRulesMixin, date_validator, validate_external_id
 from subscriptions import selectors
 from subscriptions.models import LearnerGroup
 
 DATE = {"type": "date"}
+PLANNED = [date_validator(PLANNING)]  # no 0001-01-01 or 9999-12-31 sent to aNewSpring
 
 
 class CourseChoiceField(forms.ModelChoiceField):
@@ -25,8 +27,9 @@ class SubscribeForm(forms.Form):
 
     course = CourseChoiceField(label=_("Course"), queryset=Course.objects.none())
     start_date = forms.DateField(label=_("Start date"), required=False, widget=forms.DateInput(attrs=DATE),
-                                 help_text=_("Leave empty to start today."))
-    expire_date = forms.DateField(label=_("Expiry date"), required=False, widget=forms.DateInput(attrs=DATE))
+                                 help_text=_("Leave empty to start today."), validators=PLANNED)
+    expire_date = forms.DateField(label=_("Expiry date"), required=False, widget=forms.DateInput(attrs=DATE),
+                                  validators=PLANNED)
     learners = forms.ModelMultipleChoiceField(queryset=Learner.objects.all(), required=False,
                                               widget=forms.MultipleHiddenInput)
     group = forms.ModelChoiceField(label=_("Or a learner group"), queryset=LearnerGroup.objects.all(), required=False,
@@ -51,8 +54,10 @@ class SubscribeForm(forms.Form):
 
 
 class SubscriptionChangeForm(forms.Form):
-    start_date = forms.DateField(label=_("Start date"), required=False, widget=forms.DateInput(attrs=DATE))
-    expire_date = forms.DateField(label=_("Expiry date"), required=False, widget=forms.DateInput(attrs=DATE))
+    start_date = forms.DateField(label=_("Start date"), required=False, widget=forms.DateInput(attrs=DATE),
+                                 validators=PLANNED)
+    expire_date = forms.DateField(label=_("Expiry date"), required=False, widget=forms.DateInput(attrs=DATE),
+                                  validators=PLANNED)
 
     def clean(self):
         cleaned = _check_dates(self, super().clean())
@@ -72,14 +77,15 @@ class ExternalScoreForm(forms.Form):
     passed = forms.TypedChoiceField(
         label=_("Passed"), required=False, coerce=lambda v: {"true": True, "false": False}.get(v), empty_value=None,
         choices=[("", _("Decided by the activity's threshold")), ("true", _("Passed")), ("false", _("Not passed"))])
-    completed_on = forms.DateField(label=_("Date"), required=False, widget=forms.DateInput(attrs=DATE))
+    completed_on = forms.DateField(label=_("Date"), required=False, widget=forms.DateInput(attrs=DATE),
+                                   validators=[date_validator(DONE)])
 
     def __init__(self, *args, course, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["activity"].queryset = selectors.external_activities(course=course)
 
 
-class LearnerGroupForm(forms.ModelForm):
+class LearnerGroupForm(TextRulesMixin, forms.ModelForm):
     """A group's name and ID, and the members to add or remove: never a list of every learner to choose
     from (the page shows a search and a page of members, each with its checkbox)."""
 
@@ -92,6 +98,10 @@ class LearnerGroupForm(forms.ModelForm):
         model = LearnerGroup
         fields = ["external_id", "name"]
         help_texts = {"external_id": _("The group's ID in aNewSpring; it cannot be changed there later.")}
+
+    def clean_external_id(self) -> str:
+        validate_external_id(self.cleaned_data["external_id"])
+        return self.cleaned_data["external_id"]
 
     def members(self) -> list[Learner]:
         """The members once saved: the current ones, plus those to add, minus those to remove."""

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from portal.models import Learner
 from portal.pe_numbers import parse_custom1
 from portal.spreadsheet import looks_like_formula
+from portal.validators import BIRTH, date_problem, external_id_problem, text_problem
 
 # aNewSpring's user-import columns -> Learner field; None: known, but not kept by the portal.
 COLUMNS: dict[str, str | None] = {
@@ -293,11 +294,15 @@ def _clean_cell(row: ParsedRow, column: str, name: str, value: str, default_org_
     if looks_like_formula(value):
         row.warn(column, _("'%(value)s' looks like a spreadsheet formula; it is kept as plain text.")
                  % {"value": value})
+    if problem := external_id_problem(value) if name == "external_id" else text_problem(value):
+        row.error(column, problem)
     if name == "date_of_birth":
         parsed = _parse_date(value)
         if parsed is None:
             row.error(column, _("'%(value)s' is not a date (expected yyyy-mm-dd)") % {"value": value})
             return value
+        if problem := date_problem(BIRTH, parsed):
+            row.error(column, problem)
         return parsed.isoformat()
     if name == "email":
         try:

@@ -81,7 +81,8 @@ def catalogue_sync(*, progress: JobProgress | None = None) -> dict:
                 counts["failed"] += 1
                 failures.append({"template": remote.id, "error": exc.message})
             else:
-                refused = [(info, problem) for info in courses if (problem := _remote_problem(info.id, info.name))]
+                refused = [(info, problem) for info in courses
+                           if (problem := _remote_problem(info.id, info.name))]
                 if refused:
                     counts["failed"] += 1
                     failures += [{"template": remote.id, "error": _("course %(id)s: %(problem)s")
