@@ -106,6 +106,8 @@ class LearnerGroupForm(TextRulesMixin, forms.ModelForm):
     def members(self) -> list[Learner]:
         """The members once saved: the current ones, plus those to add, minus those to remove."""
         current = list(self.instance.members.all()) if self.instance.pk else []
-        removed = set(self.cleaned_data["remove"])
-        added = [learner for learner in self.cleaned_data["add"] if learner not in current]
-        return [learner for learner in current + added if learner not in removed]
+        # Sets of keys: checking each of 990 added learners against a list of 9,900 took seconds.
+        held = {learner.pk for learner in current}
+        removed = {learner.pk for learner in self.cleaned_data["remove"]}
+        added = [learner for learner in self.cleaned_data["add"] if learner.pk not in held]
+        return [learner for learner in current + added if learner.pk not in removed]
