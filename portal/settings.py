@@ -182,7 +182,8 @@ AXES_USERNAME_CALLABLE = "portal.security.client_username"
 
 # A session ends after SESSION_IDLE_MINUTES without a request, and when the browser closes.
 SESSION_COOKIE_AGE = env_positive_int("SESSION_IDLE_MINUTES", 8 * 60) * 60
-SESSION_REFRESH_SECONDS = 60  # portal.middleware.SessionIdleMiddleware moves the end on, once a minute at most
+# portal.middleware.SessionIdleMiddleware moves the end on once a minute at most (more often for short timeouts).
+SESSION_REFRESH_SECONDS = 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 LANGUAGE_CODE = "en"
