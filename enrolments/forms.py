@@ -9,6 +9,7 @@ from enrolments import client as la
 from enrolments import selectors
 from enrolments.models import Enrolment, ReferenceItem
 from enrolments.validators import normalise_ni_number, validate_ni_number, validate_qan, validate_uln
+from portal.forms import ModelChoiceField, ModelMultipleChoiceField
 from portal.validators import BIRTH, PLANNING, TextRulesMixin, as_pk, date_validator
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -109,7 +110,7 @@ class EnrolmentFieldsForm(TextRulesMixin, forms.Form):
 class EnrolForm(EnrolmentFieldsForm):
     field_order = ["framework", "units"]
 
-    framework = forms.ModelChoiceField(label=gettext_lazy("Framework"), queryset=ReferenceItem.objects.none())
+    framework = ModelChoiceField(label=gettext_lazy("Framework"), queryset=ReferenceItem.objects.none())
     units = forms.MultipleChoiceField(label=gettext_lazy("Units"), required=False,
                                       widget=forms.CheckboxSelectMultiple,
                                       help_text=gettext_lazy("Mandatory units are always sent."))
@@ -162,7 +163,7 @@ class BulkEnrolForm(EnrolForm):
                 "employee_reference", "employment_status", "awarding_body_registration", "address_line1",
                 "address_line2", "town", "postcode")
 
-    learners = forms.ModelMultipleChoiceField(queryset=None, widget=forms.MultipleHiddenInput)
+    learners = ModelMultipleChoiceField(queryset=None, widget=forms.MultipleHiddenInput)
 
     def __init__(self, *args, learners_queryset, **kwargs):
         super().__init__(*args, **kwargs)

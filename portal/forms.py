@@ -1,11 +1,36 @@
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import Learner
 from portal.pe_numbers import parse_custom1
-from portal.validators import BIRTH, TextRulesMixin, date_validator, validate_external_id
+from portal.validators import BIRTH, TextRulesMixin, as_pk, date_validator, validate_external_id
+
+
+# Django's model choice fields pass a posted key to the database as it is: a 30-digit one overflows
+# (OverflowError on SQLite, DataError on PostgreSQL: a 500). These refuse it as a choice that does not exist.
+def _odd_key(field, value) -> bool:
+    return field.to_field_name is None and not isinstance(value, models.Model) and as_pk(value) is None
+
+
+class ModelChoiceField(forms.ModelChoiceField):
+    def to_python(self, value):
+        if value not in self.empty_values and _odd_key(self, value):
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice",
+                                  params={"value": value})
+        return super().to_python(value)
+
+
+class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def _check_values(self, value):
+        for pk in value if isinstance(value, (list, tuple)) else ():
+            if _odd_key(self, pk):
+                raise ValidationError(self.error_messages["invalid_pk_value"], code="invalid_pk_value",
+                                      params={"pk": pk})
+        return super()._check_values(value)
 
 
 class LearnerForm(TextRulesMixin, forms.ModelForm):

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from portal.forms import ModelChoiceField, ModelMultipleChoiceField
 from portal.models import Activity, Course, Learner
 from portal.validators import DONE, PLANNING, TextRulesMixin, date_validator, validate_external_id
 from subscriptions import selectors
@@ -10,7 +11,7 @@ DATE = {"type": "date"}
 PLANNED = [date_validator(PLANNING)]  # no 0001-01-01 or 9999-12-31 sent to aNewSpring
 
 
-class CourseChoiceField(forms.ModelChoiceField):
+class CourseChoiceField(ModelChoiceField):
     def label_from_instance(self, course):
         return f"{course.name} ({course.external_id})"
 
@@ -30,11 +31,11 @@ class SubscribeForm(forms.Form):
                                  help_text=_("Leave empty to start today."), validators=PLANNED)
     expire_date = forms.DateField(label=_("Expiry date"), required=False, widget=forms.DateInput(attrs=DATE),
                                   validators=PLANNED)
-    learners = forms.ModelMultipleChoiceField(queryset=Learner.objects.all(), required=False,
-                                              widget=forms.MultipleHiddenInput)
-    group = forms.ModelChoiceField(label=_("Or a learner group"), queryset=LearnerGroup.objects.all(), required=False,
-                                   help_text=_("The whole group is subscribed with subscribeGroups; the dates "
-                                               "above do not apply to a group. You confirm the licences first."))
+    learners = ModelMultipleChoiceField(queryset=Learner.objects.all(), required=False,
+                                        widget=forms.MultipleHiddenInput)
+    group = ModelChoiceField(label=_("Or a learner group"), queryset=LearnerGroup.objects.all(), required=False,
+                             help_text=_("The whole group is subscribed with subscribeGroups; the dates "
+                                         "above do not apply to a group. You confirm the licences first."))
     # A group is subscribed only after the coordinator saw how many licences it will use.
     confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
@@ -66,7 +67,7 @@ class SubscriptionChangeForm(forms.Form):
         return cleaned
 
 
-class ActivityChoiceField(forms.ModelChoiceField):
+class ActivityChoiceField(ModelChoiceField):
     def label_from_instance(self, activity):
         return f"{activity.name} ({activity.external_id})"
 
@@ -89,10 +90,10 @@ class LearnerGroupForm(TextRulesMixin, forms.ModelForm):
     """A group's name and ID, and the members to add or remove: never a list of every learner to choose
     from (the page shows a search and a page of members, each with its checkbox)."""
 
-    add = forms.ModelMultipleChoiceField(label=_("Add"), queryset=Learner.objects.filter(active=True),
-                                         required=False, widget=forms.MultipleHiddenInput)
-    remove = forms.ModelMultipleChoiceField(label=_("Remove"), queryset=Learner.objects.all(), required=False,
-                                            widget=forms.MultipleHiddenInput)
+    add = ModelMultipleChoiceField(label=_("Add"), queryset=Learner.objects.filter(active=True),
+                                   required=False, widget=forms.MultipleHiddenInput)
+    remove = ModelMultipleChoiceField(label=_("Remove"), queryset=Learner.objects.all(), required=False,
+                                      widget=forms.MultipleHiddenInput)
 
     class Meta:
         model = LearnerGroup

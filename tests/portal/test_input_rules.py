@@ -77,3 +77,11 @@ def test_the_admin_refuses_control_characters(admin_client_, bad):
     page = admin_client_.post(reverse("admin:auth_group_add"), {"name": f"Audi{bad}tors"})
     assert page.status_code == 200 and "control character" in page.content.decode()
     assert not Group.objects.filter(name__startswith="Audi").exists()
+
+
+@pytest.mark.parametrize("key", ["9" * 30, "-1", "３", "\u0661"])
+def test_a_key_no_database_takes_is_a_choice_that_does_not_exist(key):
+    group = LearnerGroupForm(data={"external_id": "GRP-1", "name": "Nurses", "add": [key], "remove": [key]})
+    assert not group.is_valid() and set(group.errors) == {"add", "remove"}
+    subscribe = SubscribeForm(data={"course": key, "learners": [key], "group": key})
+    assert not subscribe.is_valid() and {"course", "learners", "group"} <= set(subscribe.errors)
