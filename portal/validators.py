@@ -95,11 +95,16 @@ def ascii_digits(value: str) -> bool:
     return value.isascii() and value.isdigit()
 
 
+# The largest key (or number filtered on) the portal passes to the database: a 30-digit one overflows
+# its integers (OverflowError on SQLite, DataError on PostgreSQL: a 500).
+MAX_KEY = 10**18 - 1
+
+
 def as_pk(value) -> int | None:
     """A database key from a query string or form value, or None when it cannot be one ("²", a
     100-digit number) rather than a 500."""
     text = str(value)
-    return int(text) if ascii_digits(text) and len(text) <= 18 else None
+    return int(text) if ascii_digits(text) and len(text) <= len(str(MAX_KEY)) else None
 
 
 class TextRulesMixin:

@@ -85,3 +85,11 @@ def test_a_key_no_database_takes_is_a_choice_that_does_not_exist(key):
     assert not group.is_valid() and set(group.errors) == {"add", "remove"}
     subscribe = SubscribeForm(data={"course": key, "learners": [key], "group": key})
     assert not subscribe.is_valid() and {"course", "learners", "group"} <= set(subscribe.errors)
+
+
+@pytest.mark.parametrize("url, parameter", [("audit_list", "learner"), ("award_list", "course"),
+                                            ("award_list", "org_id")])
+def test_a_number_filter_past_the_databases_integers_finds_nothing_rather_than_failing(admin_client_, url,
+                                                                                       parameter):
+    page = admin_client_.get(reverse(url), {parameter: "9" * 30})
+    assert page.status_code == 200
