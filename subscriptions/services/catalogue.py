@@ -41,11 +41,13 @@ def _template_save(remote: anewspring.Template) -> Template:
     return template
 
 
-def _remote_problem(id: str | None, name: str) -> str | None:
+def _remote_problem(remote: anewspring.Template | anewspring.CourseInfo) -> str | None:
     """Why a template or course aNewSpring lists cannot be kept (a NUL in its name, ".." as its ID)."""
-    if id is not None and (problem := external_id_problem(id)):
+    if remote.id is not None and (problem := external_id_problem(remote.id)):
         return _("its ID %(problem)s") % {"problem": problem}
-    if problem := text_problem(name):
+    if problem := text_problem(remote.uid):
+        return _("its UID %(problem)s") % {"problem": problem}
+    if problem := text_problem(remote.name):
         return _("its name %(problem)s") % {"problem": problem}
     return None
 
@@ -66,7 +68,7 @@ def catalogue_sync(*, progress: JobProgress | None = None) -> dict:
     counts = {"templates": 0, "courses": 0, "skipped": 0, "without_id": 0, "failed": 0}
     failures = []
     for remote in templates:
-        if problem := _remote_problem(remote.id, remote.name):
+        if problem := _remote_problem(remote):
             counts["failed"] += 1
             failures.append({"template": shown(remote.id or remote.uid), "error": problem})
             continue
@@ -81,19 +83,21 @@ def catalogue_sync(*, progress: JobProgress | None = None) -> dict:
                 counts["failed"] += 1
                 failures.append({"template": remote.id, "error": exc.message})
             else:
-                refused = [(info, problem) for info in courses
-                           if (problem := _remote_problem(info.id, info.name))]
-                if refused:
-                    counts["failed"] += 1
-                    failures += [{"template": remote.id, "error": _("course %(id)s: %(problem)s")
-                                  % {"id": shown(info.id or info.uid), "problem": problem}} for info, problem in refused]
+                kept = []
+                for info in courses:
+                    if problem := _remote_problem(info):
+                        failures.append({"template": remote.id, "error": _("course %(id)s: %(problem)s")
+                                         % {"id": shown(info.id or info.uid), "problem": problem}})
+                    else:
+                        kept.append(info)
+                counts["failed"] += len(kept) < len(courses)  # the template, once
                 with transaction.atomic():
-                    for info in courses:
+                    for info in kept:
                         if not info.id:
                             counts["skipped"] += 1
-                        elif not any(info is bad for bad, _problem in refused):
-                            course_save(template, info)
-                            counts["courses"] += 1
+                            continue
+                        course_save(template, info)
+                        counts["courses"] += 1
         if progress:
             progress.advance()
     summary = format_lazy(gettext_lazy("{templates} templates and {courses} courses synced; courses without external "
