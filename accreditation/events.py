@@ -88,7 +88,7 @@ COLUMNS = {"name": "Name", "date": "Date", "endtime": "EndTime", "location": "Lo
 REQUIRED_COLUMNS = ("Name", "Date", "Activity", "ExternalID")
 _IGNORED_IN_NAMES = re.compile(r"[\s_-]+")
 _MEETING_SEPARATORS = re.compile(r"[\s,|]+")  # within a cell, whatever the file's own separator
-_TIME = re.compile(r"(\d{1,2})[:.](\d{2})")
+_TIME = re.compile(r"([0-9]{1,2})[:.]([0-9]{2})")  # ASCII digits: "\d" also takes other scripts' digits
 _MAX_LENGTH = {name: Event._meta.get_field(name).max_length for name in ("name", "location", "external_id")}
 
 

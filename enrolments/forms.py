@@ -9,6 +9,8 @@ from enrolments import client as la
 from enrolments import selectors
 from enrolments.models import Enrolment, ReferenceItem
 from enrolments.validators import normalise_ni_number, qan_warning, validate_ni_number, validate_uln
+from portal.forms import ModelChoiceField, ModelMultipleChoiceField
+from portal.validators import BIRTH, PLANNING, TextRulesMixin, as_pk, date_validator
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -27,12 +29,13 @@ class ReferenceChoiceField(forms.ModelChoiceField):
         return str(obj)
 
 
-class EnrolmentFieldsForm(forms.Form):
+class EnrolmentFieldsForm(TextRulesMixin, forms.Form):
     """The fields GroupEnrolment and UpdateEnrolment share, named as in :data:`la.ELEMENT_NAMES`."""
 
     forename = forms.CharField(label=gettext_lazy("Forename"), max_length=100)
     surname = forms.CharField(label=gettext_lazy("Surname"), max_length=150)
-    birth_date = forms.DateField(label=gettext_lazy("Date of birth"), required=False, widget=DATE)
+    birth_date = forms.DateField(label=gettext_lazy("Date of birth"), required=False, widget=DATE,
+                                 validators=[date_validator(BIRTH)])
     gender = forms.ChoiceField(label=gettext_lazy("Gender"), required=False, choices=[("", "—")] + [
         (value, label) for value, label in zip(la.GENDERS, (gettext_lazy("Male"), gettext_lazy("Female"),
                                                              gettext_lazy("Other")), strict=True)])
@@ -48,8 +51,9 @@ class EnrolmentFieldsForm(forms.Form):
     nationality_id = ReferenceChoiceField(ReferenceItem.NATIONALITIES, label=gettext_lazy("Nationality"),
                                           required=False)
     ethnicity_id = ReferenceChoiceField(ReferenceItem.ETHNICITIES, label=gettext_lazy("Ethnicity"), required=False)
-    start_date = forms.DateField(label=gettext_lazy("Start date"), widget=DATE)
-    planned_end_date = forms.DateField(label=gettext_lazy("Planned end date"), widget=DATE)
+    start_date = forms.DateField(label=gettext_lazy("Start date"), widget=DATE, validators=[date_validator(PLANNING)])
+    planned_end_date = forms.DateField(label=gettext_lazy("Planned end date"), widget=DATE,
+                                       validators=[date_validator(PLANNING)])
     job_title = forms.CharField(label=gettext_lazy("Job title"), required=False, max_length=150)
     department = forms.CharField(label=gettext_lazy("Department"), required=False, max_length=150)
     employee_reference = forms.CharField(label=gettext_lazy("Employee reference number"), required=False,
@@ -111,7 +115,7 @@ class EnrolmentFieldsForm(forms.Form):
 class EnrolForm(EnrolmentFieldsForm):
     field_order = ["framework", "units"]
 
-    framework = forms.ModelChoiceField(label=gettext_lazy("Framework"), queryset=ReferenceItem.objects.none())
+    framework = ModelChoiceField(label=gettext_lazy("Framework"), queryset=ReferenceItem.objects.none())
     units = forms.MultipleChoiceField(label=gettext_lazy("Units"), required=False,
                                       widget=forms.CheckboxSelectMultiple,
                                       help_text=gettext_lazy("Mandatory units are always sent."))
@@ -143,9 +147,8 @@ class EnrolForm(EnrolmentFieldsForm):
         key = self.data.get(self.add_prefix("framework")) if self.is_bound else self.initial.get("framework")
         if isinstance(key, ReferenceItem):
             return key
-        if not key or not (str(key).isascii() and str(key).isdigit()):
-            return None
-        return self.fields["framework"].queryset.filter(pk=key).first()
+        pk = as_pk(key) if key else None  # "?framework=²" passed isdigit() and failed in the query
+        return None if pk is None else self.fields["framework"].queryset.filter(pk=pk).first()
 
     def clean_framework(self):
         framework = self.cleaned_data["framework"]
@@ -168,7 +171,7 @@ class BulkEnrolForm(EnrolForm):
                 "employee_reference", "employment_status", "awarding_body_registration", "address_line1",
                 "address_line2", "town", "postcode")
 
-    learners = forms.ModelMultipleChoiceField(queryset=None, widget=forms.MultipleHiddenInput)
+    learners = ModelMultipleChoiceField(queryset=None, widget=forms.MultipleHiddenInput)
 
     def __init__(self, *args, learners_queryset, **kwargs):
         super().__init__(*args, **kwargs)

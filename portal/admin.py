@@ -7,14 +7,18 @@ lock-outs) is audited. Every app's admin builds on :class:`ReadOnlyAdmin` / :cla
 from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
+from django.contrib.admin import helpers
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, User
+from django.http import HttpResponseBadRequest
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from portal.actions import action_choices
 from portal.audit import audit_record
 from portal.models import Activity, AuditEvent, Course, Event, Job, Learner, PERegistration, Template
+from portal.roles import COORDINATOR_GROUP
+from portal.validators import TextRulesMixin, as_pk
 
 
 class NoWrites:
@@ -46,6 +50,17 @@ class AuditedAdmin(admin.ModelAdmin):
     LogEntry is also an audit event, ``<audit_prefix>_create`` / ``_update`` / ``_delete``."""
 
     audit_prefix: str
+
+    def response_action(self, request, queryset, *args, **kwargs):
+        # The ticked rows' keys go straight into a query: "%00" or "abc" was a 500.
+        if any(as_pk(value) is None for value in request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)):
+            return HttpResponseBadRequest(_("The selection names rows that do not exist."))
+        return super().response_action(request, queryset, *args, **kwargs)
+
+    def get_form(self, request, obj=None, **kwargs):
+        # What a superuser types here is held to the rules every other form keeps (portal.validators).
+        form = super().get_form(request, obj, **kwargs)
+        return type(form.__name__, (TextRulesMixin, form), {})
 
     def log_addition(self, request, obj, message):
         audit_record(action=f"{self.audit_prefix}_create", obj=obj, summary=format_lazy(_("Created {name}"), name=obj))
@@ -159,7 +174,17 @@ class AuditedUserAdmin(AuditedAdmin, UserAdmin):
 
 @admin.register(Group)
 class AuditedGroupAdmin(AuditedAdmin, GroupAdmin):
+    """The Training coordinator group is kept under its name: the portal's role is that group (the apps'
+    migrations grant their permissions to it by name)."""
+
     audit_prefix = "auth.group"
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not (obj and obj.name == COORDINATOR_GROUP)
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        return [*readonly, "name"] if obj and obj.name == COORDINATOR_GROUP else readonly
 
 
 for model in (AccessAttempt, AccessLog, AccessFailureLog):

@@ -199,7 +199,7 @@ class ChainVerdict:
     checked: int  # events whose hash was recomputed
     head_sequence: int
     head_hash: str
-    problem: str = ""  # "" (intact), "changed", "removed", "out_of_order"
+    problem: str = ""  # "" (intact), "changed", "removed", "out_of_order", "head_moved_back"
     event_id: int | None = None  # the event that was changed, inserted, or that follows the removed ones
     missing: tuple[int, int] | None = None  # chain positions removed (first, last)
 
@@ -215,6 +215,10 @@ class ChainVerdict:
         if self.problem == "out_of_order":
             return _("Event #%(event)s does not follow the event before it: it was inserted out of order.") % {
                 "event": self.event_id}
+        if self.problem == "head_moved_back":
+            return _("The chain's head was moved back: it names event %(head)s of the chain as the last, but all "
+                     "%(count)s events are intact and follow one another.") % {
+                "head": self.head_sequence, "count": self.checked}
         if self.problem == "removed":
             first, last = self.missing
             removed = (_("Event %(first)s of the chain was removed") if first == last else
@@ -246,7 +250,7 @@ def audit_chain_verify(*, chunk_size: int = 5000) -> ChainVerdict:
             return replace(found("changed"), event_id=previous_pk) if previous_pk else found("out_of_order")
         if audit_event_digest(values) != stored_hash:
             return found("changed")
-        if values["sequence"] == head.sequence and stored_hash != head.hash:
+        if values["sequence"] == head.sequence and stored_hash != head.hash and not _head_later(head):
             return found("changed")  # and its hash recomputed to match: the head still knows the real one
         expected, previous_hash, previous_pk, checked = expected + 1, stored_hash, pk, checked + 1
     # Events written while this ran extend the chain beyond the head read at the start; the head read now
@@ -255,9 +259,15 @@ def audit_chain_verify(*, chunk_size: int = 5000) -> ChainVerdict:
     if expected - 1 < head.sequence:
         return ChainVerdict(checked, head.sequence, head.hash, "removed", missing=(expected, head.sequence))
     if expected - 1 > head_now.sequence:
-        last = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first()
-        return ChainVerdict(checked, head.sequence, head.hash, "out_of_order", event_id=last)
+        # Every event follows the one before it, but the chain goes on past the head: the head was set back.
+        return ChainVerdict(checked, head_now.sequence, head_now.hash, "head_moved_back", event_id=previous_pk)
     return ChainVerdict(checked, expected - 1, previous_hash)
+
+
+def _head_later(head: AuditChainHead) -> bool:
+    """Whether the head's hash is that of an event further on: its sequence was set back, and the event
+    at that place is not what changed."""
+    return AuditEvent.objects.filter(sequence__gt=head.sequence, hash=head.hash).exists()
 
 
 def audit_chain_check(*, chunk_size: int = 5000) -> ChainVerdict:

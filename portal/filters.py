@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from portal.actions import action_choices
 from portal.models import AuditEvent, Learner
 from portal.selectors import SEARCH_MAX_LENGTH, learner_search
+from portal.validators import MAX_KEY
 
 
 class LearnerFilter(django_filters.FilterSet):
@@ -30,7 +31,8 @@ class AuditEventFilter(django_filters.FilterSet):
     action = django_filters.ChoiceFilter(label=_("Action"), choices=action_choices)
     system = django_filters.ChoiceFilter(label=_("System"), choices=AuditEvent.SYSTEM_CHOICES)
     outcome = django_filters.ChoiceFilter(label=_("Outcome"), choices=AuditEvent.OUTCOME_CHOICES)
-    learner = django_filters.NumberFilter(label=_("Learner ID"), field_name="learner_id")
+    learner = django_filters.NumberFilter(label=_("Learner ID"), field_name="learner_id", min_value=0,
+                                          max_value=MAX_KEY)
     correlation_id = django_filters.UUIDFilter(label=_("Correlation ID"))
     created_after = django_filters.DateFilter(label=_("From"), field_name="created_at", lookup_expr="date__gte",
                                               widget=forms.DateInput(attrs={"type": "date"}))

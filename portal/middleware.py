@@ -78,8 +78,9 @@ SESSION_REFRESHED_KEY = "_portal_refreshed"
 
 class SessionIdleMiddleware:
     """The idle timeout (SESSION_IDLE_MINUTES) without writing the session on every request: the end
-    of a session moves on at most once every SESSION_REFRESH_SECONDS, plenty for a timeout of hours.
-    Saving it each time cost every page three queries and a write."""
+    of a session moves on at most once every SESSION_REFRESH_SECONDS, plenty for a timeout of hours,
+    and at least every tenth of the timeout (a one-minute timeout moving once a minute ended the
+    session of a user active all along). Saving it each time cost every page three queries and a write."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -89,7 +90,8 @@ class SessionIdleMiddleware:
         session = getattr(request, "session", None)
         if session is not None and not session.is_empty():
             now = int(time.time())
-            if now - session.get(SESSION_REFRESHED_KEY, 0) >= settings.SESSION_REFRESH_SECONDS:
+            step = min(settings.SESSION_REFRESH_SECONDS, settings.SESSION_COOKIE_AGE // 10)
+            if now - session.get(SESSION_REFRESHED_KEY, 0) >= step:
                 session[SESSION_REFRESHED_KEY] = now  # modified: SessionMiddleware saves it with a new end
         return response
 

@@ -10,12 +10,16 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
+from portal.validators import ascii_digits
+
 KIND_BIG = "big"
 KIND_REGISTER = "register"
 
 BIG_LENGTH = 11
 _BIG_WEIGHTS = (6, 3, 7, 9, 10, 5, 8, 4, 2)
-_PAIR = re.compile(r"^(?:(?P<org>\d{1,6})\s*/\s*)?(?P<number>\d{1,20})$")
+# ASCII digits only: "19/３９０５４..." (full-width) matched \d, was stored and sent to PE-online as another
+# number than the person's own ASCII one (a second registration).
+_PAIR = re.compile(r"^(?:(?P<org>\d{1,6})\s*/\s*)?(?P<number>\d{1,20})$", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -50,7 +54,7 @@ class Custom1Result:
 
 def big_check_digit_ok(number: str) -> bool:
     """The community BIG-number check (API-NOTES): not officially published, so callers only warn."""
-    if len(number) != BIG_LENGTH or not number.isdigit() or number[1] != "9":
+    if len(number) != BIG_LENGTH or not ascii_digits(number) or number[1] != "9":
         return False
     total = sum(int(d) * w for d, w in zip(number[2:], _BIG_WEIGHTS, strict=True))
     check = 11 - (9 + total) % 11

@@ -1,8 +1,10 @@
 """Who is asking, and what a user without a permission may learn from the answer."""
 
 from django.conf import settings
-from django.contrib.auth import mixins
+from django.contrib.auth import get_user_model, mixins
 from django.http import Http404
+
+from portal.validators import shown
 
 
 class PermissionRequiredMixin(mixins.PermissionRequiredMixin):
@@ -26,3 +28,15 @@ def client_ip(request) -> str | None:
         if forwarded:
             return forwarded
     return request.META.get("REMOTE_ADDR")
+
+
+def client_username(request, credentials: dict | None = None) -> str | None:
+    """The user name a sign-in was tried with, for login throttling: no longer than a user name can be,
+    so the throttle's record of a refused 10,000-character name fits its column (255) and the attempt
+    is refused like any other. No control characters either: PostgreSQL refuses a NUL."""
+    data = credentials if credentials is not None else getattr(request, "data", request.POST)
+    username = data.get("username")
+    if username is None:
+        return None
+    limit = get_user_model()._meta.get_field(get_user_model().USERNAME_FIELD).max_length
+    return shown(str(username))[:limit]

@@ -11,6 +11,7 @@ from kombu import Connection
 from portal.integrations import integrations
 from portal.models import LEARNER_SEARCH_TEXT, AuditEvent, Course, Learner, PERegistration, Template
 from portal.spreadsheet import csv_export_lines
+from portal.validators import ascii_digits
 
 
 # A search reads at most this much of what was typed: every term is one more condition on every learner.
@@ -35,7 +36,7 @@ def learner_search(*, query: str, learners: QuerySet[Learner] | None = None) -> 
     for term in search_terms(query):
         condition = Q(search_text__icontains=term) | Q(external_id__iexact=term) | Q(uid__iexact=term)
         number = term.rpartition("/")[2]
-        if number.isdigit():
+        if ascii_digits(number):
             holders = PERegistration.objects.filter(number=number).values_list("learner_id", flat=True)
             condition |= Q(pk__in=list(holders[:SEARCH_MAX_HOLDERS]))
         learners = learners.filter(condition)

@@ -177,10 +177,13 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # Behind the TLS proxy, the address the proxy forwards; otherwise REMOTE_ADDR.
 AXES_CLIENT_IP_CALLABLE = "portal.security.client_ip"
+# The user name as typed, cut to what a user name can be (a 10,000-character one broke the throttle).
+AXES_USERNAME_CALLABLE = "portal.security.client_username"
 
 # A session ends after SESSION_IDLE_MINUTES without a request, and when the browser closes.
 SESSION_COOKIE_AGE = env_positive_int("SESSION_IDLE_MINUTES", 8 * 60) * 60
-SESSION_REFRESH_SECONDS = 60  # portal.middleware.SessionIdleMiddleware moves the end on, once a minute at most
+# portal.middleware.SessionIdleMiddleware moves the end on once a minute at most (more often for short timeouts).
+SESSION_REFRESH_SECONDS = 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 LANGUAGE_CODE = "en"

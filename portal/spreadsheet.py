@@ -10,7 +10,7 @@ import csv
 import re
 from collections.abc import Iterable, Iterator, Sequence
 
-_FORMULA = r"[=@\t\r]|[+-](?=[^,;]*[^\d\s().\-/,;])"
+_FORMULA = r"[=@\t\r]|[+-](?=[^,;]*[^0-9\s().\-/,;])"  # 0-9: "+３" is no number to a spreadsheet
 _PIECE_START = re.compile(rf"(^|[,;])(\s*)(?={_FORMULA})", re.DOTALL)
 
 

@@ -43,7 +43,7 @@ USER_FIELDS = (
     "active", "role",
 )
 GROUP_TYPES = ("student", "teacher", "mentor")
-DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
+DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 
 
@@ -419,6 +419,10 @@ class AnewspringSandbox(SandboxApp):
         segments = [unquote(s) for s in request.path.split("/")[1:]]
         try:
             if len(segments) < 2 or segments[0] != "api":
+                raise ApiError(404, "Not found")
+            # Taken to be what a real server does: an empty or dot segment names no user, course or group
+            # (a web server resolves "." and ".." away before the application sees the path).
+            if any(s in ("", ".", "..") for s in segments[2:]):
                 raise ApiError(404, "Not found")
             handler = self.routes.get((request.method, segments[1]))
             if handler is None:

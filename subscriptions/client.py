@@ -24,6 +24,7 @@ from portal.http import RemoteCall, RemoteError, build_session, read_timed_out
 
 SYSTEM = "anewspring"
 DETAIL_LIMIT = 300
+DOT_SEGMENTS = ("", ".", "..")  # path segments a URL resolves away
 T = TypeVar("T")
 
 # --- What the public documentation does not pin down --------------------------------------
@@ -696,8 +697,15 @@ class AnewspringClient:
               query: dict[str, str] | None = None, errors: _Errors | None = None) -> Any:
         """One call: build the URL for either addressing, send, map failures to AnewspringError."""
         segments, params = _address(*refs, activity_id=activity_id)
+        segments = [*ids, *segments]
+        # Quoting keeps "/" inside one segment, but "." and ".." stay as they are (requests even decodes
+        # "%2E" back to "."), and the URL is then resolved: learner "." on course X asked about course X
+        # as if it were the learner. Such an ID, or an empty one, is never sent.
+        if (odd := next((s for s in segments if s in DOT_SEGMENTS), None)) is not None:
+            raise AnewspringError(_("%(id)r cannot be sent to aNewSpring as an ID (%(call)s): it would name "
+                                    "another address.") % {"id": odd, "call": call})
         # The query goes into the URL itself (not params=) so the reported RemoteCall shows it.
-        url = "/".join([self.api_url, call, *(quote(s, safe="") for s in [*ids, *segments])])
+        url = "/".join([self.api_url, call, *(quote(s, safe="") for s in segments)])
         url += "?" + urlencode(params | (query or {}) | COMMON_PARAMS)
         if subject is None and (refs or activity_id):
             subject = get_text_list(

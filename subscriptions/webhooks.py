@@ -6,9 +6,10 @@ So: verify, recognise a retried delivery, store, answer at once, and process in 
 task after the commit. Processing means reading that learner x course's results with
 getResults, the source of truth; the event's own data is not trusted beyond naming the
 learner and course. Whatever a signed body holds, it is stored and acknowledged: a body the
-portal cannot read (not JSON, NaN, NUL characters, absurd nesting) is kept as text and marked
-ignored, since a retry would not make it readable. A periodic sweep processes deliveries left
-unprocessed (broker down, task lost) or failed for a reason a retry can cure.
+portal cannot read (not JSON, NaN, a number too large for a float, NUL characters, lone
+surrogates, absurd nesting) is kept as text and marked ignored, since a retry would not make it
+readable. A periodic sweep processes deliveries left unprocessed (broker down, task lost) or
+failed for a reason a retry can cure.
 """
 
 import base64
@@ -16,6 +17,7 @@ import hashlib
 import hmac
 import json
 import logging
+import math
 from datetime import timedelta
 
 from django.conf import settings
@@ -78,6 +80,13 @@ def _refuse_constant(name: str):
     raise Unreadable(f"The body contains {name}, which is not JSON.")
 
 
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if math.isinf(number):  # 1e999: json.dumps writes Infinity, which PostgreSQL refuses
+        raise Unreadable("The body contains a number too large to read.")
+    return number
+
+
 def _depth(value, limit: int) -> int:
     """Nesting depth, counted without recursion and giving up past ``limit``."""
     depth, level = 0, [value]
@@ -94,7 +103,7 @@ def _depth(value, limit: int) -> int:
 def payload_parse(body: bytes) -> dict:
     """The body as a JSON object fit for the database, or :class:`Unreadable`."""
     try:
-        payload = json.loads(body, parse_constant=_refuse_constant)
+        payload = json.loads(body, parse_constant=_refuse_constant, parse_float=_finite_float)
     except RecursionError:
         raise Unreadable("The body is nested too deeply.") from None
     except (ValueError, UnicodeDecodeError) as exc:
@@ -103,8 +112,13 @@ def payload_parse(body: bytes) -> dict:
         raise Unreadable("The body is not a JSON object.")
     if _depth(payload, MAX_DEPTH) > MAX_DEPTH:
         raise Unreadable("The body is nested too deeply.")
-    if "\\u0000" in json.dumps(payload):  # PostgreSQL cannot store NUL in JSON text
+    text = json.dumps(payload, ensure_ascii=False)
+    if "\\u0000" in text:  # PostgreSQL cannot store NUL in JSON text
         raise Unreadable("The body contains a NUL character.")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # "\ud800": half of a character, which no database or encoding takes
+        raise Unreadable("The body contains a lone surrogate (half a character).") from None
     return payload
 
 

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from portal.models import Learner
 from portal.pe_numbers import parse_custom1
 from portal.spreadsheet import looks_like_formula
+from portal.validators import BIRTH, date_problem, external_id_problem, text_problem
 
 # aNewSpring's user-import columns -> Learner field; None: known, but not kept by the portal.
 COLUMNS: dict[str, str | None] = {
@@ -49,8 +50,8 @@ _IGNORED_IN_NAMES = re.compile(r"[\s_-]+")
 _LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+")
 _SEP_LINE = re.compile(r"sep=(.)", re.IGNORECASE)  # Excel's hint line naming the separator
 _BINARY = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
-_DUTCH_DATE = re.compile(r"(\d{1,2})-(\d{1,2})-(\d{4})")  # what Dutch Excel writes
+_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})", re.ASCII)
+_DUTCH_DATE = re.compile(r"(\d{1,2})-(\d{1,2})-(\d{4})", re.ASCII)  # what Dutch Excel writes
 _MAX_ROWS_NAMED = 5
 # aNewSpring knows 22 columns; a first row naming more than this is read up to here.
 MAX_COLUMNS = 100
@@ -431,11 +432,15 @@ def _clean_cell(row: ParsedRow, column: str, name: str, value: str, default_org_
     if looks_like_formula(value):
         row.warn(column, _("'%(value)s' looks like a spreadsheet formula; it is kept as plain text.")
                  % {"value": value})
+    if problem := external_id_problem(value) if name == "external_id" else text_problem(value):
+        row.error(column, problem)
     if name == "date_of_birth":
         parsed = _parse_date(value)
         if parsed is None:
             row.error(column, _("'%(value)s' is not a date (expected yyyy-mm-dd)") % {"value": value})
             return value
+        if problem := date_problem(BIRTH, parsed):
+            row.error(column, problem)
         return parsed.isoformat()
     if name == "email":
         try:

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy
 from portal.audit import audit_record
 from portal.jobs import JobProgress, job_handler, job_launch
 from portal.models import AuditEvent, Course, Job, Template
+from portal.validators import external_id_problem, shown, text_problem
 from subscriptions import client as anewspring
 from subscriptions.services.common import SYSTEM, anewspring_client, anewspring_require, remote_action
 
@@ -40,12 +41,24 @@ def _template_save(remote: anewspring.Template) -> Template:
     return template
 
 
+def _remote_problem(remote: anewspring.Template | anewspring.CourseInfo) -> str | None:
+    """Why a template or course aNewSpring lists cannot be kept (a NUL in its name, ".." as its ID)."""
+    if remote.id is not None and (problem := external_id_problem(remote.id)):
+        return _("its ID %(problem)s") % {"problem": problem}
+    if problem := text_problem(remote.uid):
+        return _("its UID %(problem)s") % {"problem": problem}
+    if problem := text_problem(remote.name):
+        return _("its name %(problem)s") % {"problem": problem}
+    return None
+
+
 def catalogue_sync(*, progress: JobProgress | None = None) -> dict:
     """Templates (getTemplates) and their courses (getCourses) into the portal's catalogue.
 
     getCourses takes a template's external ID: a template without one is listed but its courses
-    cannot be read. A template whose getCourses fails is reported by its ID and the rest of the
-    sync goes on; courses without an external ID are skipped (the portal addresses them by it).
+    cannot be read. A template whose getCourses fails, or whose name or ID (or a course's) the portal
+    cannot keep, is reported by its ID and the rest of the sync goes on; courses without an external
+    ID are skipped (the portal addresses them by it).
     """
     with remote_action("catalogue.sync"):
         client = anewspring_client()
@@ -55,6 +68,10 @@ def catalogue_sync(*, progress: JobProgress | None = None) -> dict:
     counts = {"templates": 0, "courses": 0, "skipped": 0, "without_id": 0, "failed": 0}
     failures = []
     for remote in templates:
+        if problem := _remote_problem(remote):
+            counts["failed"] += 1
+            failures.append({"template": shown(remote.id or remote.uid), "error": problem})
+            continue
         template = _template_save(remote)
         counts["templates"] += 1
         if not remote.id:
@@ -66,8 +83,16 @@ def catalogue_sync(*, progress: JobProgress | None = None) -> dict:
                 counts["failed"] += 1
                 failures.append({"template": remote.id, "error": exc.message})
             else:
+                kept = []
+                for info in courses:
+                    if problem := _remote_problem(info):
+                        failures.append({"template": remote.id, "error": _("course %(id)s: %(problem)s")
+                                         % {"id": shown(info.id or info.uid), "problem": problem}})
+                    else:
+                        kept.append(info)
+                counts["failed"] += len(kept) < len(courses)  # the template, once
                 with transaction.atomic():
-                    for info in courses:
+                    for info in kept:
                         if not info.id:
                             counts["skipped"] += 1
                             continue

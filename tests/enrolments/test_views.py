@@ -286,3 +286,25 @@ def test_the_dashboards_connection_test_says_when_the_password_is_refused(coordi
     settings.LEARNING_ASSISTANT_PASSWORD = "wrong"
     refused = coordinator_client.post(url, follow=True).content.decode()
     assert "the connection test failed: Learning Assistant refused the user name or password." in refused
+
+
+@pytest.mark.parametrize("value", ["%C2%B2", "%EF%BC%93", "9" * 40, "-1"])
+def test_an_odd_framework_in_the_address_shows_the_page_without_units(coordinator_client, synced, learner, value):
+    for url in (reverse("enrolment_create", args=[learner.pk]), reverse("enrolment_bulk")):
+        page = coordinator_client.get(f"{url}?framework={value}")
+        assert page.status_code == 200 and "checked" not in page.content.decode()
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("forename", "Am\x1bira", "control character U+001B"),
+    ("surname", "Khan\u202e", "control character U+202E"),
+    ("job_title", "Care\x01assistant", "control character U+0001"),
+    ("birth_date", "0001-01-01", "0001-01-01 lies outside 1900-01-01"),
+    ("start_date", "9999-12-31", "9999-12-31 lies outside 2000-01-01"),
+])
+def test_control_characters_and_implausible_dates_are_refused_before_anything_is_sent(
+        coordinator_client, synced, learner, field, value, message):
+    page = coordinator_client.post(reverse("enrolment_create", args=[learner.pk]), enrol_data(**{field: value}))
+    assert page.status_code == 200
+    assert message in " ".join(page.context["form"].errors[field])
+    assert group_enrolments(synced) == 0

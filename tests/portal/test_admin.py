@@ -111,3 +111,23 @@ def test_the_admin_audit_log_filters_actions_by_label_without_reading_the_whole_
     page = admin_client_.get(reverse("admin:portal_auditevent_changelist"), {"action": "remote_call"})
     assert page.status_code == 200 and "Remote call" in page.content.decode()
     assert [event.action for event in page.context["cl"].result_list] == ["remote_call"]
+
+
+@pytest.mark.parametrize("selected", ["\x00", "abc", "9" * 30, "-1"])
+def test_a_bulk_action_on_rows_that_cannot_exist_is_a_bad_request(admin_client_, selected):
+    group = Group.objects.create(name="Auditors")
+    for name in ("admin:auth_group_changelist", "admin:auth_user_changelist"):
+        page = admin_client_.post(reverse(name), {"action": "delete_selected", "_selected_action": [selected],
+                                                  "index": 0})
+        assert page.status_code == 400
+    assert Group.objects.filter(pk=group.pk).exists()
+
+
+def test_the_training_coordinator_group_is_neither_deleted_nor_renamed(admin_client_, coordinator_group):
+    admin_client_.post(reverse("admin:auth_group_delete", args=[coordinator_group.pk]), {"post": "yes"})
+    admin_client_.post(reverse("admin:auth_group_changelist"), {
+        "action": "delete_selected", "_selected_action": [coordinator_group.pk], "index": 0, "post": "yes"})
+    admin_client_.post(reverse("admin:auth_group_change", args=[coordinator_group.pk]), {"name": "Renamed"})
+    coordinator_group.refresh_from_db()
+    assert coordinator_group.name == "Training coordinator"
+    assert not AuditEvent.objects.filter(action="auth.group_delete").exists()

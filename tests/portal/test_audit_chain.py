@@ -164,3 +164,18 @@ def test_writers_at_the_same_time_keep_one_unbroken_chain():
             future.result()
     verdict = audit_chain_verify()
     assert verdict.ok and verdict.checked == AuditEvent.objects.count() == 3 * 20 + 4 * 50
+
+
+@pytest.mark.parametrize("with_hash", [False, True])
+def test_a_head_moved_back_is_named_as_such(with_hash):
+    events = write_history()
+    back_to = events[2]  # the chain's third event; two follow it
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE portal_auditchainhead SET sequence = %s" + (", hash = %s" if with_hash else ""),
+                       [back_to.sequence, back_to.hash] if with_hash else [back_to.sequence])
+    verdict = audit_chain_verify()
+    assert verdict.problem == "head_moved_back"
+    assert verdict.message == ("The chain's head was moved back: it names event 3 of the chain as the last, but all "
+                               "5 events are intact and follow one another.")
+    with pytest.raises(CommandError, match="The chain's head was moved back"):
+        verify()

@@ -8,6 +8,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
+from portal.middleware import SESSION_REFRESHED_KEY
 from portal.security import client_ip
 from tests.factories import AuditEventFactory, LearnerFactory
 
@@ -83,3 +84,16 @@ def test_failed_logins_behind_the_proxy_lock_only_the_forwarded_address(client, 
     assert locked.status_code == 429
     other = client.post(reverse("login"), right, REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="198.51.100.7")
     assert other.status_code == 302
+
+
+def test_with_a_one_minute_timeout_an_active_user_stays_signed_in(coordinator_client, settings):
+    settings.SESSION_COOKIE_AGE = 60  # SESSION_IDLE_MINUTES=1
+    coordinator_client.get(reverse("dashboard"))
+    session = coordinator_client.session
+    session[SESSION_REFRESHED_KEY] -= 10  # the last request 10 s ago, 50 s left
+    session.save()
+    Session.objects.update(expire_date=timezone.now() + timedelta(seconds=50))
+
+    coordinator_client.get(reverse("dashboard"))
+
+    assert Session.objects.get().expire_date > timezone.now() + timedelta(seconds=55)  # a full minute again

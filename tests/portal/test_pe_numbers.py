@@ -48,3 +48,9 @@ def test_duplicates_are_kept_once_with_a_warning():
 def test_empty_custom1_has_no_numbers():
     result = parse_custom1("", default_org_id=19)
     assert result.numbers == [] and result.errors == []
+
+
+@pytest.mark.parametrize("value", ["19/３９０５４１４８１０１", "１９/39054148101", "19/3905414810\u0661", "19/²"])
+def test_only_ascii_digits_make_a_pe_number(value):
+    result = parse_custom1(value, default_org_id=19)
+    assert result.errors and result.numbers == []

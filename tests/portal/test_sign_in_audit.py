@@ -58,3 +58,18 @@ def test_a_password_change_is_recorded_without_either_password(client, coordinat
     user.refresh_from_db()
     assert user.check_password(NEW_PASSWORD)
     _no_password_anywhere()
+
+
+@pytest.mark.parametrize("username", ["a" * 10_000, "mar\x1bit\u202e" * 2_000])
+def test_a_huge_user_name_is_a_refused_sign_in(client, coordinator_group, username):
+    from axes.models import AccessAttempt
+
+    page = client.post(reverse("login"), {"username": username, "password": PASSWORD})
+
+    assert page.status_code == 200
+    [refused] = _events("auth.login_failed")
+    assert refused.outcome == AuditEvent.OUTCOME_FAILURE
+    # What the throttle keeps fits its column (PostgreSQL refused the whole name: a 500).
+    [attempt] = AccessAttempt.objects.all()
+    assert len(attempt.username) <= AccessAttempt._meta.get_field("username").max_length
+    assert "\x1b" not in attempt.username

@@ -13,6 +13,7 @@ from portal.spreadsheet import looks_like_formula, spreadsheet_safe
     ("Ann;=2+2", "Ann;'=2+2"),
     ("Ann, -2+cmd|x", "Ann, '-2+cmd|x"),
     ("\t=1", "\t'=1"),
+    ("+３", "'+３"),  # no number to a spreadsheet, though \d matches it
 ])
 def test_formulas_get_an_apostrophe_before_each_piece_that_starts_one(text, safe):
     assert looks_like_formula(text) and spreadsheet_safe(text) == safe

@@ -290,3 +290,17 @@ def test_a_second_subscribe_is_a_conflict(sandbox):
                                   f"unsubscribe/NOBODY/{DEMO_COURSE_ID}"])
 def test_calls_on_a_missing_subscription_are_404(sandbox, call):
     assert requests.post(api(sandbox, call), data={"expired": "true"}, headers=FORM, timeout=5).status_code == 404
+
+
+@pytest.mark.parametrize("path", ["addUser/", "addUser/%2E", "addOrUpdateUser/%2E%2E", "addGroup/."])
+def test_an_empty_or_dot_id_names_nothing(sandbox, path):
+    # requests would resolve a literal ".." itself; urllib3 keeps what it is given with a prepared URL.
+    prepared = requests.Request("POST", api(sandbox, path), headers=FORM, data={"firstName": "A", "lastName": "B"})
+    prepared = prepared.prepare()
+    prepared.url = api(sandbox, path)
+    users, groups = len(sandbox.app.users), len(sandbox.app.groups)
+
+    answer = requests.Session().send(prepared, timeout=5)
+
+    assert answer.status_code == 404
+    assert (len(sandbox.app.users), len(sandbox.app.groups)) == (users, groups)

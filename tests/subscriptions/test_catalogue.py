@@ -60,3 +60,24 @@ def test_the_job_result_names_the_failed_template(configured, coordinator, djang
     assert job.status == Job.SUCCEEDED
     assert job.result["failures"][0]["template"] == WOUND_TEMPLATE_ID
     assert WOUND_TEMPLATE_ID in job.result["summary"] and job.result["courses"] == 2
+
+
+def test_a_template_or_course_named_with_a_nul_is_reported_and_the_rest_is_synced(configured):
+    configured.app.add_template("BROKEN", "Wound\x00care")
+    configured.app.add_template("ODD-UID", "Fine name", uid="uid\u202e")
+    configured.app.add_template("DOTS", "Fine name")
+    configured.app.add_course("..", "DOTS", "A course addressed as its parent")
+    configured.app.add_course("DOTS-1", "DOTS", "Right\u202eto left")
+    configured.app.add_course("DOTS-2", "DOTS", "Good course")
+
+    result = catalogue_sync()
+
+    assert not Template.objects.filter(external_id="BROKEN").exists()
+    assert set(Course.objects.filter(template__external_id="DOTS").values_list("external_id", flat=True)) == {"DOTS-2"}
+    assert Course.objects.filter(external_id__in=WOUND_COURSE_IDS).count() == 2  # the others are synced
+    failures = {(f["template"], f["error"]) for f in result["failures"]}
+    assert ("BROKEN", "its name contains the invisible or control character U+0000; remove it") in failures
+    assert any(t == "DOTS" and error.startswith("course ..: its ID") for t, error in failures)
+    assert any(t == "DOTS" and error.startswith("course DOTS-1: its name") for t, error in failures)
+    assert ("ODD-UID", "its UID contains the invisible or control character U+202E; remove it") in failures
+    assert result["failed"] == 3 and "\x00" not in AuditEvent.objects.get(action="catalogue.sync").error

@@ -561,3 +561,21 @@ def test_default_session_sends_the_key_and_retries(anewspring):
 def test_plain_text_cuts_long_text():
     assert plain_text("a  <b>b</b>\n c &amp; d") == "a b c & d"
     assert len(plain_text("x" * 1000, limit=50)) == 50
+
+
+@pytest.mark.parametrize("odd", ["", ".", ".."])
+def test_an_empty_or_dot_id_is_never_sent(api, anewspring, odd):
+    sent = len(anewspring.app.requests)
+    calls = [lambda: api.is_subscribed(LearnerRef(id=odd), CourseRef(id="DEMO-FREE-1")),
+             lambda: api.is_subscribed(LearnerRef(id=DEMO_LEARNER_ID), CourseRef(id=odd)),
+             lambda: api.add_or_update_user(User(id=odd or ".", first_name="A", last_name="B")),
+             lambda: api.get_group_users(odd)]
+    for call in calls:
+        with pytest.raises(AnewspringError, match="cannot be sent to aNewSpring as an ID"):
+            call()
+    assert len(anewspring.app.requests) == sent
+
+
+def test_a_slash_in_an_id_stays_inside_its_segment(api, anewspring):
+    assert api.user_exists("a/..") is False
+    assert anewspring.app.requests[-1].path == "/api/userExists/a%2F.."

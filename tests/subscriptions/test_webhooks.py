@@ -163,6 +163,9 @@ def test_a_retry_formatted_differently_is_still_recognised(client, configured, d
 @pytest.mark.parametrize("body, reason", [
     (b'{"event": "activityCompleted", "created": "1", "userId": "A\\u0000B"}', "NUL character"),
     (b'{"event": "activityCompleted", "created": "1", "score": NaN}', "NaN"),
+    (b'{"event": "activityCompleted", "created": "1", "score": 1e999}', "too large"),
+    (b'{"event": "activityCompleted", "created": "1", "userId": "\\ud800"}', "lone surrogate"),
+    (b'{"event": "activityCompleted", "created": "1", "\\udfff": 1}', "lone surrogate"),
     (b'{"event": "x", "data": ' + b'[' * 100_000 + b']' * 100_000 + b'}', "nested too deeply"),
     (b'{"event": "x", "data": ' + b'{"a": ' * 40 + b'1' + b'}' * 40 + b'}', "nested too deeply"),
     (b"\xff\xfe not even text", "not JSON"),
