@@ -6,9 +6,10 @@ from django.utils.translation import gettext_lazy as _
 
 from accreditation import selectors
 from portal.models import Event
+from portal.validators import TextRulesMixin
 
 
-class EventForm(forms.ModelForm):
+class EventForm(TextRulesMixin, forms.ModelForm):
     class Meta:
         model = Event
         fields = ["name", "date", "end_time", "location", "activity", "external_id"]

@@ -27,6 +27,7 @@ from portal.imports.parsing import (
     ImportFileError, _detect_delimiter, _parse_date, check_size, text_decode, text_records)
 from portal.jobs import job_handler, job_launch
 from portal.models import Course, Event, Job
+from portal.validators import text_problem
 
 EVENT_AUDIT_FIELDS = ["name", "date", "end_time", "location", "activity", "external_id"]
 
@@ -174,6 +175,8 @@ def _row_check(row: dict, activities: dict, taken: set, seen: set) -> dict:
     for column, name in (("Name", "name"), ("Location", "location"), ("ExternalID", "external_id")):
         if len(values[name]) > _MAX_LENGTH[name]:
             error(column, _("At most %(max)d characters.") % {"max": _MAX_LENGTH[name]})
+        elif problem := text_problem(values[name]):
+            error(column, problem)
     external_id = values["external_id"]
     if external_id in taken:
         error("ExternalID", _("The course has an event with this external ID already."))

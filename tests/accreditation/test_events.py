@@ -96,6 +96,13 @@ def test_an_event_is_edited_and_the_change_audited(coordinator_client, course, s
     assert AuditEvent.objects.get(action="event.update").changes["location"] == {"before": "", "after": "Zwolle"}
 
 
+def test_a_control_character_in_an_event_is_refused(coordinator_client, course, skills_day):
+    response = coordinator_client.post(f"/accreditation/courses/{course.pk}/events/add/",
+                                       event_data(skills_day, name="Skills\x01day"))
+    assert response.status_code == 200 and "control character U+0001" in response.text
+    assert not Event.objects.exists()
+
+
 def test_an_event_is_not_deleted_while_an_award_refers_to_it(coordinator_client, course, skills_day):
     event = EventFactory(course=course, activity=skills_day)
     EventAccreditation.objects.create(event=event, pe_meeting_ids=["100111"])

@@ -81,6 +81,20 @@ def test_more_meeting_ids_than_the_cap_is_a_row_error(coordinator_client, course
     assert not EventAccreditation.objects.exists()
 
 
+def test_a_control_character_in_a_cell_is_a_row_error(coordinator_client, course,
+                                                      django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(coordinator_client, course, "Name,Date,Activity,ExternalID,Location\n"
+                                                      "Day\u200f,2026-03-02,SKILLS-DAY,E1,Zwolle\u202e\n")
+    page = coordinator_client.get(response["Location"]).text
+    assert "Name: contains the invisible or control character U+200F" in page
+    assert "Location: contains the invisible or control character U+202E" in page
+    # ESC and the other C0 controls make the file binary: refused whole, as the learner import refuses it.
+    refused = upload(coordinator_client, course, "Name,Date,Activity,ExternalID\nDay\x1b[2J,2026-03-02,SKILLS-DAY,E2\n")
+    assert "it holds binary data" in refused.text
+    assert not Event.objects.exists()
+
+
 @pytest.mark.parametrize("text, message", [
     ("Name;Date;ExternalID\nDay;2026-03-02;E1\n", "The file has no column Activity"),
     ("Name;Date;Activity;ExternalID\n", "The file has a header row but no events."),
