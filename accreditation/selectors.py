@@ -2,12 +2,13 @@
 
 from collections.abc import Iterator
 from datetime import timedelta
-from operator import attrgetter
+from operator import attrgetter, methodcaller
 
 from django.core.cache import cache
 from django.db.models import Count, F, QuerySet, Window
 from django.db.models.functions import RowNumber, TruncWeek
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accreditation.models import Award
 from portal.models import Activity, Course, Event, Learner, Template
@@ -50,24 +51,28 @@ def _awards_per_week_count(start) -> list[tuple]:
                 .values_list("week", "status").annotate(n=Count("id")))
 
 
-# (header, attribute): the award's learner, registration, PE IDs, trigger (basis), status, when it was sent
-# and PE-online's message, as codes and raw values like the other exports.
+# (header, value of an award): the award's learner, registration, PE IDs, trigger (basis), status, when it
+# was sent and PE-online's message, with labels rather than codes (a coordinator reads it in a spreadsheet).
 AWARD_EXPORT_COLUMNS = [
-    ("award_id", "pk"), ("created", "created_at"), ("learner_external_id", "learner.external_id"),
-    ("learner", "learner.full_name"), ("org_id", "org_id"), ("pe_number", "person_number"), ("trigger", "trigger"),
-    ("course", "course.name"), ("pe_type", "pe_type"), ("pe_course_id", "pe_course_id"),
-    ("pe_module_id", "pe_module_id"), ("pe_edition_id", "pe_edition_id"), ("pe_meeting_id", "pe_meeting_id"),
-    ("end_date", "end_date"), ("status", "status"), ("sent", "sent_at"), ("message", "message"),
+    (_("Award ID"), attrgetter("pk")), (_("Created"), attrgetter("created_at")),
+    (_("Learner's external ID"), attrgetter("learner.external_id")), (_("Learner"), attrgetter("learner.full_name")),
+    (_("OrgID"), attrgetter("org_id")), (_("PE number"), attrgetter("person_number")),
+    (_("Basis"), methodcaller("get_trigger_display")), (_("Course"), attrgetter("course.name")),
+    (_("PE-online course type"), attrgetter("pe_type")), (_("PE Course ID"), attrgetter("pe_course_id")),
+    (_("PE Module ID"), attrgetter("pe_module_id")), (_("PE Edition ID"), attrgetter("pe_edition_id")),
+    (_("PE Meeting ID"), attrgetter("pe_meeting_id")), (_("End date"), attrgetter("end_date")),
+    (_("Status"), methodcaller("get_status_display")), (_("Sent"), attrgetter("sent_at")),
+    (_("Message"), attrgetter("message")),
 ]
-_award_row = attrgetter(*(attribute for _header, attribute in AWARD_EXPORT_COLUMNS))
 
 
-def awards_export_lines(*, awards: QuerySet[Award]) -> Iterator[str]:
+def awards_export_lines(*, awards: QuerySet[Award], separator: str = ",") -> Iterator[str]:
     """The awards as CSV lines (the audit export's format), read in chunks and without the XML sent and the
     raw answer: it streams."""
     awards = awards.select_related("learner", "course").defer("sent_xml", "answer")
-    return csv_export_lines(header=[header for header, _attribute in AWARD_EXPORT_COLUMNS],
-                            rows=(_award_row(award) for award in awards.iterator(chunk_size=2000)))
+    return csv_export_lines(header=[header for header, _value in AWARD_EXPORT_COLUMNS], separator=separator,
+                            rows=([value(award) for _header, value in AWARD_EXPORT_COLUMNS]
+                                  for award in awards.iterator(chunk_size=2000)))
 
 
 def learner_awards_by_register(*, learner: Learner, per_register: int = LEARNER_PANEL_PER_REGISTER) -> list[dict]:

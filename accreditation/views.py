@@ -21,6 +21,7 @@ from accreditation.tables import AwardTable, TemplateTable
 from portal.models import Activity, Course, Event, Template
 from portal.pagination import PAGE_SIZES, PagedTableMixin
 from portal.security import PermissionRequiredMixin
+from portal.spreadsheet import export_separator
 from portal.views import JobStartView
 
 RELATED_LIMIT = 50
@@ -52,7 +53,7 @@ class AwardExportView(PermissionRequiredMixin, View):
 
     def get(self, request):
         awards = AwardFilter(request.GET, queryset=Award.objects.all()).qs
-        response = StreamingHttpResponse(selectors.awards_export_lines(awards=awards),
+        response = StreamingHttpResponse(selectors.awards_export_lines(awards=awards, separator=export_separator(request)),
                                          content_type="text/csv; charset=utf-8")
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         response["Content-Disposition"] = f'attachment; filename="pe-awards-{stamp}.csv"'

@@ -1,16 +1,21 @@
 """Reads of the shared domain for pages and exports."""
 
 from collections.abc import Iterator
+from functools import cache
+from operator import attrgetter, methodcaller
 
+from django.apps import apps
 from django.conf import settings
 from django.db import DatabaseError, connection
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
 from kombu import Connection
 
 from portal.integrations import integrations
 from portal.models import LEARNER_SEARCH_TEXT, AuditEvent, Course, Learner, PERegistration, Template
-from portal.spreadsheet import csv_export_lines
+from portal.spreadsheet import changes_text, csv_export_lines
 
 
 # A search reads at most this much of what was typed: every term is one more condition on every learner.
@@ -84,21 +89,41 @@ def audit_latest(*, limit: int = 10) -> QuerySet[AuditEvent]:
     return AuditEvent.objects.select_related("learner", "course")[:limit]
 
 
+# (header, value of an event): what a coordinator reads in a spreadsheet, labels rather than codes.
 AUDIT_EXPORT_COLUMNS = [
-    ("created_at", "time"), ("actor", "actor"), ("action", "action"), ("system", "system"),
-    ("outcome", "outcome"), ("learner_id", "learner_id"), ("learner", "learner"), ("course", "course"),
-    ("object_repr", "object"), ("summary", "summary"), ("http_method", "http_method"),
-    ("http_path", "http_path"), ("http_status", "http_status"), ("duration_ms", "duration_ms"),
-    ("error", "error"), ("changes", "changes"), ("correlation_id", "correlation_id"),
+    (_("Time"), attrgetter("created_at")), (_("Actor"), attrgetter("actor")),
+    (_("Action"), attrgetter("action_label")), (_("System"), methodcaller("get_system_display")),
+    (_("Outcome"), methodcaller("get_outcome_display")), (_("Learner ID"), attrgetter("learner_id")),
+    (_("Learner"), attrgetter("learner")), (_("Course"), attrgetter("course")), (_("Object"), attrgetter("object_repr")),
+    (_("Summary"), attrgetter("summary")), (_("HTTP method"), attrgetter("http_method")),
+    (_("HTTP path"), attrgetter("http_path")), (_("HTTP status"), attrgetter("http_status")),
+    (_("Duration (ms)"), attrgetter("duration_ms")), (_("Error"), attrgetter("error")),
+    (_("Changes"), lambda event: changes_text(event.changes, _field_labeller(event.object_type))),
+    (_("Correlation ID"), attrgetter("correlation_id")),
 ]
 
 
-def audit_export_lines(*, events: QuerySet[AuditEvent]) -> Iterator[str]:
+@cache
+def _field_labeller(object_type: str):
+    """The names of the changed fields of an object type ("portal.learner"): its fields' verbose names
+    (translated when shown), the stored name for a field it does not have (any more)."""
+    try:
+        fields = {field.name: field for field in apps.get_model(object_type)._meta.get_fields()}
+    except (LookupError, ValueError):
+        fields = {}
+
+    def label(name: str) -> str:
+        field = fields.get(name)
+        return capfirst(field.verbose_name) if hasattr(field, "verbose_name") else name
+
+    return label
+
+
+def audit_export_lines(*, events: QuerySet[AuditEvent], separator: str = ",") -> Iterator[str]:
     """The events as CSV lines, read from the database in chunks."""
     return csv_export_lines(
-        header=[header for _attr, header in AUDIT_EXPORT_COLUMNS],
-        rows=([getattr(event, attr) for attr, _header in AUDIT_EXPORT_COLUMNS]
-              for event in events.iterator(chunk_size=2000)))
+        header=[header for header, _value in AUDIT_EXPORT_COLUMNS], separator=separator,
+        rows=([value(event) for _header, value in AUDIT_EXPORT_COLUMNS] for event in events.iterator(chunk_size=2000)))
 
 
 HEALTH_TIMEOUT_SECONDS = 2

@@ -23,6 +23,7 @@ from portal.models import AuditEvent, Job, Learner
 from portal.pagination import KeysetTableMixin, KeysFirstData, MatchesFirstData, PagedTableMixin, page_of
 from portal.pe_numbers import parse_custom1
 from portal.security import PermissionRequiredMixin
+from portal.spreadsheet import export_separator
 from portal.tables import AuditEventTable, LearnerTable
 
 
@@ -190,7 +191,7 @@ class AuditExportView(PermissionRequiredMixin, View):
 
     def get(self, request):
         events = AuditEventFilter(request.GET, queryset=AuditEvent.objects.select_related("learner", "course")).qs
-        response = StreamingHttpResponse(selectors.audit_export_lines(events=events),
+        response = StreamingHttpResponse(selectors.audit_export_lines(events=events, separator=export_separator(request)),
                                          content_type="text/csv; charset=utf-8")
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         response["Content-Disposition"] = f'attachment; filename="audit-log-{stamp}.csv"'

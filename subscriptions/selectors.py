@@ -3,6 +3,7 @@
 from collections.abc import Iterator, Sequence
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from portal.integrations import ResultPart
 from portal.models import Activity, Course, Learner, Template
@@ -43,14 +44,16 @@ def subscriptions_with_status(subscriptions: QuerySet[Subscription], status: str
     return subscriptions.filter(STATUS_CONDITIONS[status])
 
 
+# (path of the value, header): labels rather than codes, for a coordinator reading a spreadsheet.
 SUBSCRIPTION_EXPORT_COLUMNS = [
-    ("learner.external_id", "learner_external_id"), ("learner.full_name", "learner"),
-    ("learner.email", "email"), ("course.template.name", "template"), ("course.external_id", "course_external_id"),
-    ("course.name", "course"), ("status", "status"), ("progress_done", "progress_done"),
-    ("progress_total", "progress_total"), ("knowledge_intake", "knowledge_intake"),
-    ("objectives_progress", "objectives_progress"), ("grade", "grade"), ("start_date", "start_date"),
-    ("expire_date", "expire_date"), ("subscribe_date", "subscribed_on"), ("complete_date", "completed_on"),
-    ("results_refreshed_at", "results_refreshed_at"),
+    ("learner.external_id", _("Learner's external ID")), ("learner.full_name", _("Learner")),
+    ("learner.email", _("E-mail")), ("course.template.name", _("Template")),
+    ("course.external_id", _("Course external ID")), ("course.name", _("Course")), ("status_label", _("Status")),
+    ("progress_done", _("Progress done")), ("progress_total", _("Progress total")),
+    ("knowledge_intake", _("Knowledge intake")), ("objectives_progress", _("Objectives progress")),
+    ("grade", _("Grade")), ("start_date", _("Start date")), ("expire_date", _("Expiry date")),
+    ("subscribe_date", _("Subscribed on")), ("complete_date", _("Completed on")),
+    ("results_refreshed_at", _("Results refreshed")),
 ]
 
 
@@ -60,10 +63,10 @@ def _attribute(record, path: str):
     return record
 
 
-def subscriptions_export_lines(*, subscriptions: QuerySet[Subscription]) -> Iterator[str]:
+def subscriptions_export_lines(*, subscriptions: QuerySet[Subscription], separator: str = ",") -> Iterator[str]:
     """The subscriptions as CSV lines (the audit export's format), read in chunks: it streams."""
     return csv_export_lines(
-        header=[header for _path, header in SUBSCRIPTION_EXPORT_COLUMNS],
+        header=[header for _path, header in SUBSCRIPTION_EXPORT_COLUMNS], separator=separator,
         rows=([_attribute(subscription, path) for path, _header in SUBSCRIPTION_EXPORT_COLUMNS]
               for subscription in subscriptions.iterator(chunk_size=2000)))
 
