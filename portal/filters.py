@@ -1,10 +1,13 @@
 import django_filters
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from portal.actions import action_choices
 from portal.models import AuditEvent, Learner
 from portal.selectors import SEARCH_MAX_LENGTH, learner_search
+
+AUDIT_LEARNERS_FOUND = 50
 
 
 class LearnerFilter(django_filters.FilterSet):
@@ -30,7 +33,13 @@ class AuditEventFilter(django_filters.FilterSet):
     action = django_filters.ChoiceFilter(label=_("Action"), choices=action_choices)
     system = django_filters.ChoiceFilter(label=_("System"), choices=AuditEvent.SYSTEM_CHOICES)
     outcome = django_filters.ChoiceFilter(label=_("Outcome"), choices=AuditEvent.OUTCOME_CHOICES)
-    learner = django_filters.NumberFilter(label=_("Learner ID"), field_name="learner_id")
+    learner_name = django_filters.CharFilter(
+        label=_("Learner"), method="search_learner",
+        help_text=format_lazy(_("The events of the first {count} learners found"), count=AUDIT_LEARNERS_FOUND),
+        widget=forms.TextInput(attrs={"placeholder": _("Name, e-mail, ID or BIG number"),
+                                      "maxlength": SEARCH_MAX_LENGTH}))
+    # The learner pages link to one learner's events by number (not in the form: a search replaces it).
+    learner = django_filters.NumberFilter(field_name="learner_id", widget=forms.HiddenInput)
     correlation_id = django_filters.UUIDFilter(label=_("Correlation ID"))
     created_after = django_filters.DateFilter(label=_("From"), field_name="created_at", lookup_expr="date__gte",
                                               widget=forms.DateInput(attrs={"type": "date"}))
@@ -39,4 +48,13 @@ class AuditEventFilter(django_filters.FilterSet):
 
     class Meta:
         model = AuditEvent
-        fields = ["actor", "action", "system", "outcome", "learner", "correlation_id", "created_after", "created_before"]
+        fields = ["actor", "action", "system", "outcome", "learner_name", "learner", "correlation_id", "created_after",
+                  "created_before"]
+
+    def search_learner(self, queryset, name, value):
+        """The learner search of the learner list; the log's (learner, time) index then serves a list of
+        learners, so the list is kept short."""
+        if not value.strip():
+            return queryset
+        found = list(learner_search(query=value).order_by().values_list("pk", flat=True)[:AUDIT_LEARNERS_FOUND])
+        return queryset.filter(learner_id__in=found)

@@ -56,8 +56,11 @@ class LearnerTable(tables.Table):
 
 
 class AuditEventTable(tables.Table):
-    created_at = DateTimeColumn(format="Y-m-d H:i:s", linkify=True, attrs={"td": {"class": "text-nowrap"}})
-    learner = tables.Column(linkify=True)
+    # Declared columns take no header from the model: each names its own, translated.
+    created_at = DateTimeColumn(format="Y-m-d H:i:s", verbose_name=_("Time"), linkify=True,
+                                attrs={"td": {"class": "text-nowrap"}})
+    learner = tables.Column(verbose_name=_("Learner"), linkify=True)
+    course = tables.Column(verbose_name=_("Course"))
     http_status = tables.Column(verbose_name=_("HTTP"), attrs={"td": {"class": "text-nowrap"}})
     detail = tables.Column(verbose_name=_("Detail"), accessor="summary", attrs={"td": {"class": "text-break small"}})
 
