@@ -4,7 +4,8 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from portal.actions import action_choices
-from portal.models import AuditEvent, Learner
+from portal.jobs import job_kind_choices
+from portal.models import AuditEvent, Job, Learner
 from portal.selectors import SEARCH_MAX_LENGTH, learner_search
 
 AUDIT_LEARNERS_FOUND = 50
@@ -34,7 +35,7 @@ class AuditEventFilter(django_filters.FilterSet):
     system = django_filters.ChoiceFilter(label=_("System"), choices=AuditEvent.SYSTEM_CHOICES)
     outcome = django_filters.ChoiceFilter(label=_("Outcome"), choices=AuditEvent.OUTCOME_CHOICES)
     learner_name = django_filters.CharFilter(
-        label=_("Learner"), method="search_learner",
+        label=_("Learner"), field_name="learner", method="search_learner",
         help_text=format_lazy(_("The events of the first {count} learners found"), count=AUDIT_LEARNERS_FOUND),
         widget=forms.TextInput(attrs={"placeholder": _("Name, e-mail, ID or BIG number"),
                                       "maxlength": SEARCH_MAX_LENGTH}))
@@ -58,3 +59,13 @@ class AuditEventFilter(django_filters.FilterSet):
             return queryset
         found = list(learner_search(query=value).order_by().values_list("pk", flat=True)[:AUDIT_LEARNERS_FOUND])
         return queryset.filter(learner_id__in=found)
+
+
+class JobFilter(django_filters.FilterSet):
+    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=job_kind_choices)
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=Job.STATUS_CHOICES)
+    user = django_filters.CharFilter(label=_("Started by"), field_name="created_by__username", lookup_expr="icontains")
+
+    class Meta:
+        model = Job
+        fields = ["kind", "status", "user"]

@@ -44,6 +44,7 @@ PAGES = {
     "audit_list": (COORDINATOR, dict),
     "audit_export": (COORDINATOR, dict),
     "audit_detail": (COORDINATOR, lambda: {"pk": AuditEventFactory().pk}),
+    "job_list": (COORDINATOR, dict),
     "job_detail": (COORDINATOR, lambda: {"pk": JobFactory().pk}),
     "import_upload": (COORDINATOR, dict),
     "import_preview": (COORDINATOR, lambda: {"pk": LearnerImportFactory().pk}),
