@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import StreamingHttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -87,9 +87,18 @@ class AwardResendView(PermissionRequiredMixin, View):
 
 
 class AwardsResendView(PermissionRequiredMixin, View):
-    """Bulk: the rejected, failed and unknown awards the list's filters select (at most 1,000 per click)."""
+    """Bulk: the rejected, failed and unknown awards the list's filters select (at most 1,000 per click),
+    after a confirmation page that says how many."""
 
     permission_required = "accreditation.submit_award"
+
+    def get(self, request):
+        awards = AwardFilter(request.GET, queryset=Award.objects.all()).qs
+        # As awards_resend picks them; counted no further than one click resends.
+        count = (awards.filter(status__in=services.RESENDABLE).exclude(person_number="").order_by()
+                 [:services.RESEND_LIMIT].count())
+        return render(request, "accreditation/awards_resend_confirm.html",
+                      {"count": count, "limit": services.RESEND_LIMIT, "query": request.GET.urlencode()})
 
     def post(self, request):
         awards = AwardFilter(request.GET, queryset=Award.objects.all()).qs

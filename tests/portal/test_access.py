@@ -69,7 +69,7 @@ PAGES = {
     "award_list": (COORDINATOR, dict),
     "award_export": (COORDINATOR, dict),
     "awards_submit": (COORDINATOR, dict),  # POST only
-    "awards_resend": (COORDINATOR, dict),  # POST only
+    "awards_resend": (COORDINATOR, dict),  # GET asks for confirmation, POST resends
     "award_detail": (COORDINATOR, lambda: {"pk": AwardFactory().pk}),
     "award_resend": (COORDINATOR, lambda: {"pk": AwardFactory().pk}),  # POST only
     "accreditation_templates": (COORDINATOR, dict),
@@ -98,7 +98,7 @@ PAGES = {
 }
 POST_ONLY = {"logout", "set_language", "integration_connection_test", "import_confirm", "catalogue_sync",
              "learner_subscriptions_refresh", "subscription_refresh", "group_sync", "anewspring_webhook",
-             "awards_submit", "awards_resend", "award_resend", "enrolment_reference_sync", "enrolment_progress",
+             "awards_submit", "award_resend", "enrolment_reference_sync", "enrolment_progress",
              "event_import_confirm"}
 # Downloads and the health check answer with no HTML page.
 NOT_HTML = {"audit_export", "subscription_export", "award_export", "health"}
