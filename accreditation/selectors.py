@@ -2,7 +2,6 @@
 
 from collections.abc import Iterator
 from datetime import timedelta
-from operator import attrgetter, methodcaller
 
 from django.core.cache import cache
 from django.db.models import Count, F, QuerySet, Window
@@ -12,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accreditation.models import Award
 from portal.models import Activity, Course, Event, Learner, Template
-from portal.spreadsheet import csv_export_lines
+from portal.spreadsheet import choice_labels, csv_export_lines
 
 CHART_WEEKS = 12
 # The chart counts every award of its weeks (tens of thousands at a national provider); a list paged
@@ -51,28 +50,28 @@ def _awards_per_week_count(start) -> list[tuple]:
                 .values_list("week", "status").annotate(n=Count("id")))
 
 
-# (header, value of an award): the award's learner, registration, PE IDs, trigger (basis), status, when it
-# was sent and PE-online's message, with labels rather than codes (a coordinator reads it in a spreadsheet).
-AWARD_EXPORT_COLUMNS = [
-    (_("Award ID"), attrgetter("pk")), (_("Created"), attrgetter("created_at")),
-    (_("Learner's external ID"), attrgetter("learner.external_id")), (_("Learner"), attrgetter("learner.full_name")),
-    (_("OrgID"), attrgetter("org_id")), (_("PE number"), attrgetter("person_number")),
-    (_("Basis"), methodcaller("get_trigger_display")), (_("Course"), attrgetter("course.name")),
-    (_("PE-online course type"), attrgetter("pe_type")), (_("PE Course ID"), attrgetter("pe_course_id")),
-    (_("PE Module ID"), attrgetter("pe_module_id")), (_("PE Edition ID"), attrgetter("pe_edition_id")),
-    (_("PE Meeting ID"), attrgetter("pe_meeting_id")), (_("End date"), attrgetter("end_date")),
-    (_("Status"), methodcaller("get_status_display")), (_("Sent"), attrgetter("sent_at")),
-    (_("Message"), attrgetter("message")),
+# The award's learner, registration, PE IDs, trigger (basis), status, when it was sent and PE-online's message.
+AWARD_EXPORT_HEADERS = [
+    _("Award ID"), _("Created"), _("Learner's external ID"), _("Learner"), _("OrgID"), _("PE number"), _("Basis"),
+    _("Course"), _("PE-online course type"), _("PE Course ID"), _("PE Module ID"), _("PE Edition ID"),
+    _("PE Meeting ID"), _("End date"), _("Status"), _("Sent"), _("Message"),
 ]
 
 
 def awards_export_lines(*, awards: QuerySet[Award], separator: str = ",") -> Iterator[str]:
-    """The awards as CSV lines (the audit export's format), read in chunks and without the XML sent and the
-    raw answer: it streams."""
+    """The awards as CSV lines (the audit export's format: labels rather than codes, looked up once), read in
+    chunks and without the XML sent and the raw answer: it streams."""
     awards = awards.select_related("learner", "course").defer("sent_xml", "answer")
-    return csv_export_lines(header=[header for header, _value in AWARD_EXPORT_COLUMNS], separator=separator,
-                            rows=([value(award) for _header, value in AWARD_EXPORT_COLUMNS]
-                                  for award in awards.iterator(chunk_size=2000)))
+    triggers, statuses = choice_labels(Award.TRIGGER_CHOICES), choice_labels(Award.STATUS_CHOICES)
+
+    def row(award: Award) -> list:
+        return [award.pk, award.created_at, award.learner.external_id, award.learner.full_name, award.org_id,
+                award.person_number, triggers.get(award.trigger, award.trigger), award.course.name, award.pe_type,
+                award.pe_course_id, award.pe_module_id, award.pe_edition_id, award.pe_meeting_id, award.end_date,
+                statuses.get(award.status, award.status), award.sent_at, award.message]
+
+    return csv_export_lines(header=AWARD_EXPORT_HEADERS, separator=separator,
+                            rows=(row(award) for award in awards.iterator(chunk_size=2000)))
 
 
 def learner_awards_by_register(*, learner: Learner, per_register: int = LEARNER_PANEL_PER_REGISTER) -> list[dict]:

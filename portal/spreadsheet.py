@@ -61,6 +61,11 @@ def _export_cell(value):
     return spreadsheet_safe(str(value))
 
 
+def choice_labels(choices: Iterable[tuple[str, object]]) -> dict[str, str]:
+    """A field's choices as {code: label} in the active language: looked up once for a whole export."""
+    return {code: str(label) for code, label in choices}
+
+
 def changes_text(changes: Mapping[str, Mapping], label: Callable[[str], str] = str) -> str:
     """An audit event's ``{field: {"before": x, "after": y}}`` as a reader would write it:
     "Address: — → Dorpsstraat 1; City: Utrecht → Zeist" (``label`` names a field)."""
