@@ -53,8 +53,8 @@ class AwardExportView(PermissionRequiredMixin, View):
 
     def get(self, request):
         awards = AwardFilter(request.GET, queryset=Award.objects.all()).qs
-        response = StreamingHttpResponse(selectors.awards_export_lines(awards=awards, separator=export_separator(request)),
-                                         content_type="text/csv; charset=utf-8")
+        lines = selectors.awards_export_lines(awards=awards, separator=export_separator(request))
+        response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         response["Content-Disposition"] = f'attachment; filename="pe-awards-{stamp}.csv"'
         return response

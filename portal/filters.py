@@ -36,9 +36,9 @@ class AuditEventFilter(django_filters.FilterSet):
     outcome = django_filters.ChoiceFilter(label=_("Outcome"), choices=AuditEvent.OUTCOME_CHOICES)
     learner_name = django_filters.CharFilter(
         label=_("Learner"), field_name="learner", method="search_learner",
-        widget=forms.TextInput(attrs={"placeholder": _("Name, e-mail, ID or BIG number"), "maxlength": SEARCH_MAX_LENGTH,
-                                      "title": format_lazy(_("The events of the first {count} learners found"),
-                                                           count=AUDIT_LEARNERS_FOUND)}))
+        widget=forms.TextInput(attrs={
+            "placeholder": _("Name, e-mail, ID or BIG number"), "maxlength": SEARCH_MAX_LENGTH,
+            "title": format_lazy(_("The events of the first {count} learners found"), count=AUDIT_LEARNERS_FOUND)}))
     # The learner pages link to one learner's events by number (not in the form: a search replaces it).
     learner = django_filters.NumberFilter(field_name="learner_id", widget=forms.HiddenInput)
     correlation_id = django_filters.UUIDFilter(label=_("Correlation ID"))

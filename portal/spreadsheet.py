@@ -77,7 +77,8 @@ def changes_text(changes: Mapping[str, Mapping], label: Callable[[str], str] = s
                      for name, change in changes.items())
 
 
-def csv_export_lines(*, header: Sequence[str], rows: Iterable[Sequence], separator: str = SEPARATORS[0]) -> Iterator[str]:
+def csv_export_lines(*, header: Sequence[str], rows: Iterable[Sequence],
+                     separator: str = SEPARATORS[0]) -> Iterator[str]:
     """CSV lines for Excel, one at a time (an export of millions of rows streams in bounded memory):
     UTF-8 with BOM, cells split by ``separator``, every text cell quoted and formula-safe.
 

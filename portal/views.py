@@ -192,8 +192,8 @@ class AuditExportView(PermissionRequiredMixin, View):
 
     def get(self, request):
         events = AuditEventFilter(request.GET, queryset=AuditEvent.objects.select_related("learner", "course")).qs
-        response = StreamingHttpResponse(selectors.audit_export_lines(events=events, separator=export_separator(request)),
-                                         content_type="text/csv; charset=utf-8")
+        lines = selectors.audit_export_lines(events=events, separator=export_separator(request))
+        response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         response["Content-Disposition"] = f'attachment; filename="audit-log-{stamp}.csv"'
         return response

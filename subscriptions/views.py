@@ -90,8 +90,8 @@ class SubscriptionExportView(PermissionRequiredMixin, View):
 
     def get(self, request):
         subscriptions = SubscriptionFilter(request.GET, queryset=selectors.subscriptions_list()).qs
-        response = StreamingHttpResponse(selectors.subscriptions_export_lines(subscriptions=subscriptions, separator=export_separator(request)),
-                                         content_type="text/csv; charset=utf-8")
+        lines = selectors.subscriptions_export_lines(subscriptions=subscriptions, separator=export_separator(request))
+        response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         response["Content-Disposition"] = f'attachment; filename="subscriptions-{stamp}.csv"'
         return response

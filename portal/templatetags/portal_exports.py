@@ -15,8 +15,8 @@ SEPARATOR_LABELS = {",": _("Comma (,)"), ";": _("Semicolon (;)")}
 def export_button(context, url_name: str, button_id: str = ""):
     request = context["request"]
     # The filters go along as they are; paging and the separator are the export's own.
-    params = [(name, value) for name, values in request.GET.lists() if name not in {"separator", "page", "older", "newer"}
-              for value in values]
+    params = [(name, value) for name, values in request.GET.lists()
+              if name not in {"separator", "page", "older", "newer"} for value in values]
     chosen = export_separator(request)
     return {"url": reverse(url_name), "params": params, "button_id": button_id,
             "separators": [(value, label, value == chosen) for value, label in SEPARATOR_LABELS.items()]}
