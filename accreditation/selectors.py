@@ -4,18 +4,18 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
-from operator import attrgetter
 
 from django.core.cache import cache
 from django.db.models import Count, F, QuerySet, Window
 from django.db.models.functions import RowNumber, TruncWeek
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accreditation.models import Award, CertificateAccreditation, CourseAccreditation, TemplateAccreditation
 from accreditation.rules import Configuration
 from portal.integrations import ResultPart
 from portal.models import Activity, Course, Event, Learner, Template
-from portal.spreadsheet import csv_export_lines
+from portal.spreadsheet import choice_labels, csv_export_lines
 
 CHART_WEEKS = 12
 # The chart counts every award of its weeks (tens of thousands at a national provider); a list paged
@@ -54,24 +54,28 @@ def _awards_per_week_count(start) -> list[tuple]:
                 .values_list("week", "status").annotate(n=Count("id")))
 
 
-# (header, attribute): the award's learner, registration, PE IDs, trigger (basis), status, when it was sent
-# and PE-online's message, as codes and raw values like the other exports.
-AWARD_EXPORT_COLUMNS = [
-    ("award_id", "pk"), ("created", "created_at"), ("learner_external_id", "learner.external_id"),
-    ("learner", "learner.full_name"), ("org_id", "org_id"), ("pe_number", "person_number"), ("trigger", "trigger"),
-    ("course", "course.name"), ("pe_type", "pe_type"), ("pe_course_id", "pe_course_id"),
-    ("pe_module_id", "pe_module_id"), ("pe_edition_id", "pe_edition_id"), ("pe_meeting_id", "pe_meeting_id"),
-    ("end_date", "end_date"), ("status", "status"), ("sent", "sent_at"), ("message", "message"),
+# The award's learner, registration, PE IDs, trigger (basis), status, when it was sent and PE-online's message.
+AWARD_EXPORT_HEADERS = [
+    _("Award ID"), _("Created"), _("Learner's external ID"), _("Learner"), _("OrgID"), _("PE number"), _("Basis"),
+    _("Course"), _("PE-online course type"), _("PE Course ID"), _("PE Module ID"), _("PE Edition ID"),
+    _("PE Meeting ID"), _("End date"), _("Status"), _("Sent"), _("Message"),
 ]
-_award_row = attrgetter(*(attribute for _header, attribute in AWARD_EXPORT_COLUMNS))
 
 
-def awards_export_lines(*, awards: QuerySet[Award]) -> Iterator[str]:
-    """The awards as CSV lines (the audit export's format), read in chunks and without the XML sent and the
-    raw answer: it streams."""
+def awards_export_lines(*, awards: QuerySet[Award], separator: str = ",") -> Iterator[str]:
+    """The awards as CSV lines (the audit export's format: labels rather than codes, looked up once), read in
+    chunks and without the XML sent and the raw answer: it streams."""
     awards = awards.select_related("learner", "course").defer("sent_xml", "answer")
-    return csv_export_lines(header=[header for header, _attribute in AWARD_EXPORT_COLUMNS],
-                            rows=(_award_row(award) for award in awards.iterator(chunk_size=2000)))
+    triggers, statuses = choice_labels(Award.TRIGGER_CHOICES), choice_labels(Award.STATUS_CHOICES)
+
+    def row(award: Award) -> list:
+        return [award.pk, award.created_at, award.learner.external_id, award.learner.full_name, award.org_id,
+                award.person_number, triggers.get(award.trigger, award.trigger), award.course.name, award.pe_type,
+                award.pe_course_id, award.pe_module_id, award.pe_edition_id, award.pe_meeting_id, award.end_date,
+                statuses.get(award.status, award.status), award.sent_at, award.message]
+
+    return csv_export_lines(header=AWARD_EXPORT_HEADERS, separator=separator,
+                            rows=(row(award) for award in awards.iterator(chunk_size=2000)))
 
 
 def learner_awards_by_register(*, learner: Learner, per_register: int = LEARNER_PANEL_PER_REGISTER) -> list[dict]:

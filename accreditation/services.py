@@ -242,7 +242,7 @@ def awards_submit_start(*, user=None) -> Job:
                       total=awards_claimable().count(), requires=SYSTEM)
 
 
-@job_handler("pe_awards_submit", integration=SYSTEM)
+@job_handler("pe_awards_submit", integration=SYSTEM, result_template="accreditation/_submit_outcome.html")
 def awards_submit_job(job: Job, progress: JobProgress) -> dict:
     return awards_submit(progress=progress)
 

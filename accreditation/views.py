@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import StreamingHttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,6 +22,7 @@ from accreditation.tables import AwardTable, TemplateTable
 from portal.models import Activity, Course, Event, Template
 from portal.pagination import PAGE_SIZES, PagedTableMixin
 from portal.security import PermissionRequiredMixin
+from portal.spreadsheet import export_separator
 from portal.views import JobStartView
 
 RELATED_LIMIT = 50
@@ -53,8 +54,8 @@ class AwardExportView(PermissionRequiredMixin, View):
 
     def get(self, request):
         awards = AwardFilter(request.GET, queryset=Award.objects.all()).qs
-        response = StreamingHttpResponse(selectors.awards_export_lines(awards=awards),
-                                         content_type="text/csv; charset=utf-8")
+        lines = selectors.awards_export_lines(awards=awards, separator=export_separator(request))
+        response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         response["Content-Disposition"] = f'attachment; filename="pe-awards-{stamp}.csv"'
         return response
@@ -88,9 +89,18 @@ class AwardResendView(PermissionRequiredMixin, View):
 
 
 class AwardsResendView(PermissionRequiredMixin, View):
-    """Bulk: the rejected, failed and unknown awards the list's filters select (at most 1,000 per click)."""
+    """Bulk: the rejected, failed and unknown awards the list's filters select (at most 1,000 per click),
+    after a confirmation page that says how many."""
 
     permission_required = "accreditation.submit_award"
+
+    def get(self, request):
+        awards = AwardFilter(request.GET, queryset=Award.objects.all()).qs
+        # As awards_resend picks them; counted no further than one click resends.
+        count = (awards.filter(status__in=services.RESENDABLE).exclude(person_number="").order_by()
+                 [:services.RESEND_LIMIT].count())
+        return render(request, "accreditation/awards_resend_confirm.html",
+                      {"count": count, "limit": services.RESEND_LIMIT, "query": request.GET.urlencode()})
 
     def post(self, request):
         awards = AwardFilter(request.GET, queryset=Award.objects.all()).qs

@@ -1,11 +1,15 @@
 import django_filters
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from portal.actions import action_choices
-from portal.models import AuditEvent, Learner
+from portal.jobs import job_kind_choices
+from portal.models import AuditEvent, Job, Learner
 from portal.selectors import SEARCH_MAX_LENGTH, learner_search
 from portal.validators import MAX_KEY
+
+AUDIT_LEARNERS_FOUND = 50
 
 
 class LearnerFilter(django_filters.FilterSet):
@@ -31,7 +35,13 @@ class AuditEventFilter(django_filters.FilterSet):
     action = django_filters.ChoiceFilter(label=_("Action"), choices=action_choices)
     system = django_filters.ChoiceFilter(label=_("System"), choices=AuditEvent.SYSTEM_CHOICES)
     outcome = django_filters.ChoiceFilter(label=_("Outcome"), choices=AuditEvent.OUTCOME_CHOICES)
-    learner = django_filters.NumberFilter(label=_("Learner ID"), field_name="learner_id", min_value=0,
+    learner_name = django_filters.CharFilter(
+        label=_("Learner"), field_name="learner", method="search_learner",
+        widget=forms.TextInput(attrs={
+            "placeholder": _("Name, e-mail, ID or BIG number"), "maxlength": SEARCH_MAX_LENGTH,
+            "title": format_lazy(_("The events of the first {count} learners found"), count=AUDIT_LEARNERS_FOUND)}))
+    # The learner pages link to one learner's events by number (not in the form: a search replaces it).
+    learner = django_filters.NumberFilter(field_name="learner_id", widget=forms.HiddenInput, min_value=0,
                                           max_value=MAX_KEY)
     correlation_id = django_filters.UUIDFilter(label=_("Correlation ID"))
     created_after = django_filters.DateFilter(label=_("From"), field_name="created_at", lookup_expr="date__gte",
@@ -41,4 +51,23 @@ class AuditEventFilter(django_filters.FilterSet):
 
     class Meta:
         model = AuditEvent
-        fields = ["actor", "action", "system", "outcome", "learner", "correlation_id", "created_after", "created_before"]
+        fields = ["actor", "action", "system", "outcome", "learner_name", "learner", "correlation_id", "created_after",
+                  "created_before"]
+
+    def search_learner(self, queryset, name, value):
+        """The learner search of the learner list; the log's (learner, time) index then serves a list of
+        learners, so the list is kept short."""
+        if not value.strip():
+            return queryset
+        found = list(learner_search(query=value).order_by().values_list("pk", flat=True)[:AUDIT_LEARNERS_FOUND])
+        return queryset.filter(learner_id__in=found)
+
+
+class JobFilter(django_filters.FilterSet):
+    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=job_kind_choices)
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=Job.STATUS_CHOICES)
+    user = django_filters.CharFilter(label=_("Started by"), field_name="created_by__username", lookup_expr="icontains")
+
+    class Meta:
+        model = Job
+        fields = ["kind", "status", "user"]

@@ -20,6 +20,7 @@ from django.db import connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
 
 from portal.audit import audit_context, audit_record, current_context
 from portal.integrations import integration_get, integration_require
@@ -68,6 +69,32 @@ class JobProgress:
         self.job.done += count
         if self.job.done // self.step != before // self.step or self.job.done >= self.job.total:
             Job.objects.filter(pk=self.job.pk).update(done=self.job.done)
+
+
+# What the jobs list calls each kind (a kind not named here is shown as its code).
+KIND_LABELS = {
+    "learner_import_preview": _("Learner file checked"),
+    "learner_import": _("Learners imported"),
+    "catalogue_sync": _("Catalogue synchronised"),
+    "subscriptions_bulk": _("Learners subscribed"),
+    "learner_group_sync": _("Group synchronised"),
+    "anewspring_learners_push": _("Learners sent to aNewSpring"),
+    "pe_awards_rules": _("PE awards worked out again"),
+    "pe_awards_submit": _("PE awards submitted"),
+    "event_import_preview": _("Event file checked"),
+    "event_import": _("Events imported"),
+    "learning_assistant_reference_sync": _("Learning Assistant lists synchronised"),
+    "learning_assistant_bulk_enrol": _("Learners enrolled in Learning Assistant"),
+}
+
+
+def job_kind_label(kind: str) -> str:
+    return str(KIND_LABELS.get(kind, kind))
+
+
+def job_kind_choices() -> list[tuple[str, str]]:
+    """(kind, label) for every registered kind, by label in the active language."""
+    return sorted(((kind, job_kind_label(kind)) for kind in _HANDLERS), key=lambda choice: choice[1].lower())
 
 
 def job_result_template(kind: str) -> str:

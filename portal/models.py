@@ -479,6 +479,12 @@ class Job(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("background job")
         verbose_name_plural = _("background jobs")
+        # The jobs list: newest first, or one kind's or status's newest first (created_by has its own).
+        indexes = [
+            models.Index(fields=["-created_at", "-id"], name="job_newest_first"),
+            models.Index(fields=["kind", "-created_at", "-id"], name="job_kind_newest_first"),
+            models.Index(fields=["status", "-created_at", "-id"], name="job_status_newest_first"),
+        ]
 
     def __str__(self) -> str:
         return self.title

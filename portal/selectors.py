@@ -2,15 +2,19 @@
 
 from collections.abc import Iterator
 
+from django.apps import apps
 from django.conf import settings
 from django.db import DatabaseError, connection
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
 from kombu import Connection
 
+from portal.actions import action_choices
 from portal.integrations import integrations
 from portal.models import LEARNER_SEARCH_TEXT, AuditEvent, Course, Learner, PERegistration, Template
-from portal.spreadsheet import csv_export_lines
+from portal.spreadsheet import changes_text, choice_labels, csv_export_lines
 from portal.validators import ascii_digits
 
 
@@ -85,21 +89,44 @@ def audit_latest(*, limit: int = 10) -> QuerySet[AuditEvent]:
     return AuditEvent.objects.select_related("learner", "course")[:limit]
 
 
-AUDIT_EXPORT_COLUMNS = [
-    ("created_at", "time"), ("actor", "actor"), ("action", "action"), ("system", "system"),
-    ("outcome", "outcome"), ("learner_id", "learner_id"), ("learner", "learner"), ("course", "course"),
-    ("object_repr", "object"), ("summary", "summary"), ("http_method", "http_method"),
-    ("http_path", "http_path"), ("http_status", "http_status"), ("duration_ms", "duration_ms"),
-    ("error", "error"), ("changes", "changes"), ("correlation_id", "correlation_id"),
+AUDIT_EXPORT_HEADERS = [
+    _("Time"), _("Actor"), _("Action"), _("System"), _("Outcome"), _("Learner ID"), _("Learner"), _("Course"),
+    _("Object"), _("Summary"), _("HTTP method"), _("HTTP path"), _("HTTP status"), _("Duration (ms)"), _("Error"),
+    _("Changes"), _("Correlation ID"),
 ]
 
 
-def audit_export_lines(*, events: QuerySet[AuditEvent]) -> Iterator[str]:
-    """The events as CSV lines, read from the database in chunks."""
-    return csv_export_lines(
-        header=[header for _attr, header in AUDIT_EXPORT_COLUMNS],
-        rows=([getattr(event, attr) for attr, _header in AUDIT_EXPORT_COLUMNS]
-              for event in events.iterator(chunk_size=2000)))
+def audit_export_lines(*, events: QuerySet[AuditEvent], separator: str = ",") -> Iterator[str]:
+    """The events as CSV lines, read from the database in chunks: what a coordinator reads in a spreadsheet,
+    labels rather than codes. The labels are looked up once per export (in the reader's language), not for
+    each of a million rows."""
+    actions, systems = dict(action_choices()), choice_labels(AuditEvent.SYSTEM_CHOICES)
+    outcomes = choice_labels(AuditEvent.OUTCOME_CHOICES)
+    field_labels: dict[str, dict[str, str]] = {}
+
+    def changes(event: AuditEvent) -> str:
+        if event.object_type not in field_labels:
+            field_labels[event.object_type] = _field_labels(event.object_type)
+        labels = field_labels[event.object_type]
+        return changes_text(event.changes, lambda name: labels.get(name, name))
+
+    def row(event: AuditEvent) -> list:
+        return [event.created_at, event.actor, actions.get(event.action, event.action),
+                systems.get(event.system, event.system), outcomes.get(event.outcome, event.outcome), event.learner_id,
+                event.learner, event.course, event.object_repr, event.summary, event.http_method, event.http_path,
+                event.http_status, event.duration_ms, event.error, changes(event), event.correlation_id]
+
+    return csv_export_lines(header=AUDIT_EXPORT_HEADERS, separator=separator,
+                            rows=(row(event) for event in events.iterator(chunk_size=2000)))
+
+
+def _field_labels(object_type: str) -> dict[str, str]:
+    """The names of an object type's fields ("portal.learner"), as a reader knows them: "Address"."""
+    try:
+        fields = apps.get_model(object_type)._meta.get_fields()
+    except (LookupError, ValueError):
+        return {}
+    return {field.name: str(capfirst(field.verbose_name)) for field in fields if hasattr(field, "verbose_name")}
 
 
 HEALTH_TIMEOUT_SECONDS = 2

@@ -192,6 +192,9 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/Amsterdam")
 USE_I18N = True
 USE_TZ = True
+# The CSV exports' separator per language, as that language's Excel splits a line (others: ","); the
+# export buttons also offer a choice.
+CSV_EXPORT_SEPARATORS = {"nl": ";"}
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]

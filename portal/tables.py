@@ -7,7 +7,8 @@ from django.utils import dateformat, timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from portal.models import AuditEvent, Learner
+from portal.jobs import job_kind_label
+from portal.models import AuditEvent, Job, Learner
 
 _library_signature = django_tables2.utils.signature
 _signatures = weakref.WeakKeyDictionary()
@@ -56,8 +57,11 @@ class LearnerTable(tables.Table):
 
 
 class AuditEventTable(tables.Table):
-    created_at = DateTimeColumn(format="Y-m-d H:i:s", linkify=True, attrs={"td": {"class": "text-nowrap"}})
-    learner = tables.Column(linkify=True)
+    # Declared columns take no header from the model: each names its own, translated.
+    created_at = DateTimeColumn(format="Y-m-d H:i:s", verbose_name=_("Time"), linkify=True,
+                                attrs={"td": {"class": "text-nowrap"}})
+    learner = tables.Column(verbose_name=_("Learner"), linkify=True)
+    course = tables.Column(verbose_name=_("Course"))
     http_status = tables.Column(verbose_name=_("HTTP"), attrs={"td": {"class": "text-nowrap"}})
     detail = tables.Column(verbose_name=_("Detail"), accessor="summary", attrs={"td": {"class": "text-break small"}})
 
@@ -82,3 +86,31 @@ class AuditEventTable(tables.Table):
 
     def render_detail(self, value, record):
         return format_html("{}<div class='small text-danger'>{}</div>", value, record.error) if record.error else value
+
+
+class JobTable(tables.Table):
+    created_at = DateTimeColumn(format="Y-m-d H:i", verbose_name=_("Started"), attrs={"td": {"class": "text-nowrap"}})
+    title = tables.Column(verbose_name=_("Job"), linkify=True, orderable=False)
+    kind = tables.Column(verbose_name=_("Kind"), orderable=False)
+    status = tables.Column(verbose_name=_("Status"), orderable=False)
+    progress = tables.Column(verbose_name=_("Progress"), accessor="done", orderable=False)
+    created_by = tables.Column(verbose_name=_("Started by"), orderable=False, default="—")
+    finished_at = DateTimeColumn(format="Y-m-d H:i", verbose_name=_("Finished"), orderable=False, default="—")
+
+    class Meta:
+        model = Job
+        fields = ["created_at", "title", "kind", "status", "progress", "created_by", "finished_at"]
+        attrs = {"class": "table table-sm table-hover align-middle", "id": "jobs"}
+        empty_text = _("No jobs match.")
+        # Newest first only: the filters narrow the list, and no sort needs an index of its own.
+        orderable = False
+
+    def render_kind(self, value):
+        return job_kind_label(value)
+
+    def render_status(self, value, record):
+        css = {Job.FAILED: "danger", Job.SUCCEEDED: "success"}.get(value, "secondary")
+        return format_html('<span class="badge text-bg-{}">{}</span>', css, record.get_status_display())
+
+    def render_progress(self, value, record):
+        return f"{value} / {record.total}" if record.total else "—"

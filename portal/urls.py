@@ -32,6 +32,7 @@ urlpatterns = [
     path("audit/", views.AuditListView.as_view(), name="audit_list"),
     path("audit/export.csv", views.AuditExportView.as_view(), name="audit_export"),
     path("audit/<int:pk>/", views.AuditDetailView.as_view(), name="audit_detail"),
+    path("jobs/", views.JobListView.as_view(), name="job_list"),
     path("jobs/<int:pk>/", views.JobDetailView.as_view(), name="job_detail"),
     path("imports/", include("portal.imports.urls")),
     path("", include("subscriptions.urls")),

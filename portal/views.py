@@ -14,16 +14,18 @@ from django.views.generic import DetailView, FormView, TemplateView
 from django_filters.views import FilterView
 
 from portal import selectors, services
-from portal.filters import AuditEventFilter, LearnerFilter
+from portal.filters import AuditEventFilter, JobFilter, LearnerFilter
 from portal.forms import LearnerForm
 from portal.http import RemoteError
 from portal.integrations import integration_get, integrations, learner_panels
 from portal.jobs import job_result_template
 from portal.models import AuditEvent, Job, Learner
-from portal.pagination import KeysetTableMixin, KeysFirstData, MatchesFirstData, PagedTableMixin, page_of
+from portal.pagination import (
+    PAGE_SIZES, KeysetTableMixin, KeysFirstData, MatchesFirstData, PagedTableMixin, page_of)
 from portal.pe_numbers import parse_custom1
 from portal.security import PermissionRequiredMixin
-from portal.tables import AuditEventTable, LearnerTable
+from portal.spreadsheet import export_separator
+from portal.tables import AuditEventTable, JobTable, LearnerTable
 
 
 @method_decorator([login_not_required, never_cache], name="dispatch")
@@ -190,8 +192,8 @@ class AuditExportView(PermissionRequiredMixin, View):
 
     def get(self, request):
         events = AuditEventFilter(request.GET, queryset=AuditEvent.objects.select_related("learner", "course")).qs
-        response = StreamingHttpResponse(selectors.audit_export_lines(events=events),
-                                         content_type="text/csv; charset=utf-8")
+        lines = selectors.audit_export_lines(events=events, separator=export_separator(request))
+        response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         response["Content-Disposition"] = f'attachment; filename="audit-log-{stamp}.csv"'
         return response
@@ -214,6 +216,22 @@ class JobStartView(PermissionRequiredMixin, View):
             messages.error(request, exc.message)
             return redirect(self.back_url(**kwargs))
         return redirect(job)
+
+
+class JobListView(PermissionRequiredMixin, PagedTableMixin, FilterView):
+    """Every background job, newest first, a page at a time."""
+
+    permission_required = "portal.view_job"
+    model = Job
+    table_class = JobTable
+    filterset_class = JobFilter
+    template_name = "portal/job_list.html"
+
+    def get_queryset(self):
+        return Job.objects.select_related("created_by").defer("params", "result").order_by("-created_at", "-pk")
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(per_page_choices=PAGE_SIZES, **kwargs)
 
 
 class JobDetailView(PermissionRequiredMixin, DetailView):

@@ -221,6 +221,7 @@ class AnewspringSandbox(SandboxApp):
             ("GET", "userExists"): self._user_exists,
             ("GET", "getUser"): self._get_user,
             ("GET", "getGroupUsers"): self._get_group_users,
+            ("GET", "groupExists"): self._group_exists,
             ("GET", "getStudentSubscriptions"): self._get_student_subscriptions,
             ("POST", "subscribe"): self._subscribe,
             # Seed 002 spells the UID form "POST /subscribe?courseUID=", surely a slip for
@@ -668,6 +669,10 @@ class AnewspringSandbox(SandboxApp):
 
     def _get_user(self, request, args):
         return self._user_json(self._user(request, self._one_arg(args, "userID")))
+
+    def _group_exists(self, request, args):
+        # Shape {"result": bool}, as a public client reads it (API-NOTES).
+        return {"result": self._one_arg(args, "groupID") in self.groups}
 
     def _get_group_users(self, request, args):
         # The member shape a public client reads (API-NOTES): id, uid, name, login, email, active.

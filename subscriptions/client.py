@@ -637,6 +637,9 @@ class AnewspringClient:
         aNewSpring takes it only when a user is added (use :meth:`add_user` for that)."""
         self._post("addOrUpdateUser", ids=[self._user_id(user)], form=user.to_form(adding=False))
 
+    def group_exists(self, group_id: str) -> bool:
+        return self._get("groupExists", _yes_no, ids=[group_id])
+
     def add_group(self, group_id: str, *, name: str, type: str = "student", parent: str | None = None) -> None:
         # Short of a wrong base URL, addGroup's only 404 is an unknown parent.
         self._post("addGroup", ids=[group_id], subject=_("parent group %s") % parent if parent else None,

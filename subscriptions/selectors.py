@@ -3,11 +3,12 @@
 from collections.abc import Iterator, Sequence
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from portal.integrations import ResultPart
 from portal.models import Activity, Course, Learner, Template
 from portal.selectors import learner_search
-from portal.spreadsheet import csv_export_lines
+from portal.spreadsheet import choice_labels, csv_export_lines
 from subscriptions.client import activity_type_label
 from subscriptions.models import ActivityResult, LearnerGroup, Subscription
 
@@ -43,15 +44,18 @@ def subscriptions_with_status(subscriptions: QuerySet[Subscription], status: str
     return subscriptions.filter(STATUS_CONDITIONS[status])
 
 
+# (path of the value, header): a coordinator reads it in a spreadsheet.
 SUBSCRIPTION_EXPORT_COLUMNS = [
-    ("learner.external_id", "learner_external_id"), ("learner.full_name", "learner"),
-    ("learner.email", "email"), ("course.template.name", "template"), ("course.external_id", "course_external_id"),
-    ("course.name", "course"), ("status", "status"), ("progress_done", "progress_done"),
-    ("progress_total", "progress_total"), ("knowledge_intake", "knowledge_intake"),
-    ("objectives_progress", "objectives_progress"), ("grade", "grade"), ("start_date", "start_date"),
-    ("expire_date", "expire_date"), ("subscribe_date", "subscribed_on"), ("complete_date", "completed_on"),
-    ("results_refreshed_at", "results_refreshed_at"),
+    ("learner.external_id", _("Learner's external ID")), ("learner.full_name", _("Learner")),
+    ("learner.email", _("E-mail")), ("course.template.name", _("Template")),
+    ("course.external_id", _("Course external ID")), ("course.name", _("Course")), ("status", _("Status")),
+    ("progress_done", _("Progress done")), ("progress_total", _("Progress total")),
+    ("knowledge_intake", _("Knowledge intake")), ("objectives_progress", _("Objectives progress")),
+    ("grade", _("Grade")), ("start_date", _("Start date")), ("expire_date", _("Expiry date")),
+    ("subscribe_date", _("Subscribed on")), ("complete_date", _("Completed on")),
+    ("results_refreshed_at", _("Results refreshed")),
 ]
+_STATUS_COLUMN = [path for path, _header in SUBSCRIPTION_EXPORT_COLUMNS].index("status")
 
 
 def _attribute(record, path: str):
@@ -60,12 +64,18 @@ def _attribute(record, path: str):
     return record
 
 
-def subscriptions_export_lines(*, subscriptions: QuerySet[Subscription]) -> Iterator[str]:
-    """The subscriptions as CSV lines (the audit export's format), read in chunks: it streams."""
-    return csv_export_lines(
-        header=[header for _path, header in SUBSCRIPTION_EXPORT_COLUMNS],
-        rows=([_attribute(subscription, path) for path, _header in SUBSCRIPTION_EXPORT_COLUMNS]
-              for subscription in subscriptions.iterator(chunk_size=2000)))
+def subscriptions_export_lines(*, subscriptions: QuerySet[Subscription], separator: str = ",") -> Iterator[str]:
+    """The subscriptions as CSV lines (the audit export's format: the status as its label, looked up once),
+    read in chunks: it streams."""
+    statuses = choice_labels(Subscription.STATUS_LABELS.items())
+
+    def row(subscription: Subscription) -> list:
+        values = [_attribute(subscription, path) for path, _header in SUBSCRIPTION_EXPORT_COLUMNS]
+        values[_STATUS_COLUMN] = statuses[values[_STATUS_COLUMN]]
+        return values
+
+    return csv_export_lines(header=[header for _path, header in SUBSCRIPTION_EXPORT_COLUMNS], separator=separator,
+                            rows=(row(subscription) for subscription in subscriptions.iterator(chunk_size=2000)))
 
 
 def subscription_result_parts(*, subscription: Subscription) -> list[dict]:

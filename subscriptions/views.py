@@ -20,6 +20,7 @@ from django_filters.views import FilterView
 from portal.models import Job, Learner
 from portal.pagination import PAGE_SIZES, PagedTableMixin, page_of
 from portal.security import PermissionRequiredMixin
+from portal.spreadsheet import export_separator
 from portal.views import CreateOrEditView, JobStartView
 from subscriptions import selectors, webhooks
 from subscriptions.client import AnewspringError
@@ -89,8 +90,8 @@ class SubscriptionExportView(PermissionRequiredMixin, View):
 
     def get(self, request):
         subscriptions = SubscriptionFilter(request.GET, queryset=selectors.subscriptions_list()).qs
-        response = StreamingHttpResponse(selectors.subscriptions_export_lines(subscriptions=subscriptions),
-                                         content_type="text/csv; charset=utf-8")
+        lines = selectors.subscriptions_export_lines(subscriptions=subscriptions, separator=export_separator(request))
+        response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         response["Content-Disposition"] = f'attachment; filename="subscriptions-{stamp}.csv"'
         return response

@@ -17,13 +17,13 @@ from accreditation.tables import AwardTable
 from enrolments.filters import EnrolmentFilter
 from enrolments.models import Enrolment
 from enrolments.tables import EnrolmentTable
-from portal.filters import AuditEventFilter, LearnerFilter
-from portal.models import AuditEvent, Learner
+from portal.filters import AuditEventFilter, JobFilter, LearnerFilter
+from portal.models import AuditEvent, Job, Learner
 from portal.pagination import cursor_of
-from portal.tables import AuditEventTable, LearnerTable
+from portal.tables import AuditEventTable, JobTable, LearnerTable
 from tests.accreditation.factories import AwardFactory
 from tests.enrolments.factories import EnrolmentFactory, FrameworkFactory
-from tests.factories import ActivityFactory, AuditEventFactory, CourseFactory, LearnerFactory
+from tests.factories import ActivityFactory, AuditEventFactory, CourseFactory, JobFactory, LearnerFactory
 from subscriptions.filters import SubscriptionFilter
 from subscriptions.models import Subscription
 from subscriptions.tables import SubscriptionListTable
@@ -43,6 +43,7 @@ def _fill(size: int) -> Learner:
         AwardFactory(learner=learner, course=course, activity=activity)
         EnrolmentFactory(learner=learner, framework=framework)
         AuditEventFactory.create_batch(2, learner=learner, course=course)
+        JobFactory(status="succeeded")
     for other in CourseFactory.create_batch(size, template=course.template):
         SubscriptionFactory(learner=learners[0], course=other)
     return learners[0]
@@ -66,6 +67,7 @@ def _urls(learner: Learner) -> dict[str, list[str]]:
         "audit log": [reverse("audit_list"), reverse("audit_list") + f"?system=portal&learner={learner.pk}",
                       reverse("audit_list") + f"?older={cursor}&per_page=25", reverse("audit_list") + f"?newer={cursor}"],
         "audit export": [reverse("audit_export")],
+        "jobs": [reverse("job_list"), reverse("job_list") + "?kind=learner_import&status=succeeded&user=a&page=2"],
     }
 
 
@@ -134,6 +136,7 @@ LIST_PAGES = [
     (Award, AwardFilter, AwardTable),
     (Enrolment, EnrolmentFilter, EnrolmentTable),
     (AuditEvent, AuditEventFilter, AuditEventTable),
+    (Job, JobFilter, JobTable),
 ]
 # Free-text searches (icontains / the learner search) no b-tree index serves.
 # A subscription's status is a combination of four flags (no column to index); most subscriptions share

@@ -53,8 +53,8 @@ GROUP_CALL_USERS = 500
 
 
 def learner_group_sync(*, group: LearnerGroup, client: AnewspringClient | None = None) -> LearnerGroup:
-    """Make the group in aNewSpring hold exactly the portal's members: create it (addGroup; "already
-    exists" is fine), take out whoever is no longer a member (deleteGroupUsers, so subscribeGroups
+    """Make the group in aNewSpring hold exactly the portal's members: create it unless it exists
+    (groupExists, then addGroup), take out whoever is no longer a member (deleteGroupUsers, so subscribeGroups
     uses no licence for them), and add the members (addGroupUsers, duplicates ignored), creating
     members aNewSpring does not know yet."""
     with remote_action("group.sync", obj=group):
@@ -63,13 +63,11 @@ def learner_group_sync(*, group: LearnerGroup, client: AnewspringClient | None =
         for learner in members:
             with audit_context(learner=learner):
                 learner_ensure_remote(learner=learner, client=client)
-        try:
-            client.add_group(group.external_id, name=group.name, type=group.type)
-            departed = []
-        except AnewspringError as exc:
-            if exc.status != 409:
-                raise
+        # Asked first: addGroup's 409 for a group that exists would be audited as a failed call.
+        if client.group_exists(group.external_id) or not _group_add(group, client):
             departed = _departed(group, members, client)
+        else:
+            departed = []
         for users in batched(departed, GROUP_CALL_USERS):
             client.delete_group_users(group.external_id, users, ignore_missing=True)
         for users in batched([m.anewspring_id for m in members], GROUP_CALL_USERS):
@@ -100,6 +98,17 @@ def learner_group_sync_job(job: Job, progress: JobProgress) -> dict:
     learner_group_sync(group=group)
     return {"summary": _("Group %(group)s synced to aNewSpring.") % {"group": group},
             "next_url": reverse("group_edit", args=[group.pk])}
+
+
+def _group_add(group: LearnerGroup, client: AnewspringClient) -> bool:
+    """Create the group in aNewSpring; False when someone else made it since we asked (409), as good."""
+    try:
+        client.add_group(group.external_id, name=group.name, type=group.type)
+    except AnewspringError as exc:
+        if exc.status != 409:
+            raise
+        return False
+    return True
 
 
 def _departed(group: LearnerGroup, members: list[Learner], client: AnewspringClient) -> list[str]:

@@ -38,14 +38,14 @@ def test_the_export_holds_the_filtered_awards_with_ids_status_and_message(coordi
     rows = _rows(coordinator_client.get(reverse("award_export"), {"org_id": 52, "status": Award.REJECTED}))
 
     assert len(rows) == 1
-    assert {key: rows[0][key] for key in ("award_id", "learner_external_id", "learner", "org_id", "pe_number",
-                                          "trigger", "pe_type", "pe_course_id", "pe_module_id", "pe_edition_id",
-                                          "pe_meeting_id", "status", "message")} == {
-        "award_id": str(award.pk), "learner_external_id": "LEARNER-0001", "learner": "Jérôme Smit", "org_id": "52",
-        "pe_number": "59059671101", "trigger": "event", "pe_type": "1", "pe_course_id": "1001", "pe_module_id": "",
-        "pe_edition_id": "10011", "pe_meeting_id": "100111", "status": "rejected",
-        "message": "100: Professional 59059671101 op regel 2 bestaat niet in PE"}
-    assert rows[0]["sent"] == str(sent) and "<Attendance" not in str(rows)
+    assert {key: rows[0][key] for key in ("Award ID", "Learner's external ID", "Learner", "OrgID", "PE number",
+                                          "Basis", "PE-online course type", "PE Course ID", "PE Module ID",
+                                          "PE Edition ID", "PE Meeting ID", "Status", "Message")} == {
+        "Award ID": str(award.pk), "Learner's external ID": "LEARNER-0001", "Learner": "Jérôme Smit", "OrgID": "52",
+        "PE number": "59059671101", "Basis": "event", "PE-online course type": "1", "PE Course ID": "1001",
+        "PE Module ID": "", "PE Edition ID": "10011", "PE Meeting ID": "100111", "Status": "rejected",
+        "Message": "100: Professional 59059671101 op regel 2 bestaat niet in PE"}
+    assert rows[0]["Sent"] == timezone.localtime(sent).strftime("%Y-%m-%d %H:%M:%S") and "<Attendance" not in str(rows)
 
 
 def test_a_message_or_name_a_spreadsheet_would_run_is_exported_as_text(coordinator_client):
@@ -53,7 +53,7 @@ def test_a_message_or_name_a_spreadsheet_would_run_is_exported_as_text(coordinat
 
     row = _rows(coordinator_client.get(reverse("award_export")))[0]
 
-    assert row["learner"].startswith("'=cmd") and row["message"] == "'@SUM(1+1)" and row["pe_course_id"] == "'-2+3*x"
+    assert row["Learner"].startswith("'=cmd") and row["Message"] == "'@SUM(1+1)" and row["PE Course ID"] == "'-2+3*x"
 
 
 def test_the_export_reads_in_chunks_and_makes_the_same_queries_for_more_awards(coordinator_client):

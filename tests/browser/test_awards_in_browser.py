@@ -46,9 +46,9 @@ def test_coordinator_reads_the_awards_in_dutch_on_a_phone(logged_in_page, live_s
     page.get_by_role("button", name="Filteren").click()
     expect(page.locator("#awards tbody tr")).to_have_count(1)
     with page.expect_download() as download:
-        page.get_by_role("link", name="CSV exporteren").click()
+        page.get_by_role("button", name="CSV exporteren").click()
     exported = download.value.path().read_text(encoding="utf-8-sig").splitlines()
-    assert len(exported) == 2 and '"withdrawn"' in exported[1] and '"PE IDs changed"' in exported[1]
+    assert len(exported) == 2 and '"ingetrokken"' in exported[1] and '"PE IDs changed"' in exported[1]
     assert _fits(page)
     page.screenshot(path=shots / "awards-list-nl-390.png", full_page=True)
 

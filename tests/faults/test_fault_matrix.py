@@ -166,6 +166,7 @@ ANEWSPRING_CALLS = [
          lambda c: c.add_user(User(id="LEARNER-0200", first_name="Extra", last_name="Learner", role="student"))),
     _aws("add_or_update_user", "addOrUpdateUser",
          lambda c: c.add_or_update_user(User(id=DEMO_LEARNER_ID, email="anna@example.org"))),
+    _aws("group_exists", "groupExists", lambda c: c.group_exists(DEMO_GROUP_ID), get=True),
     _aws("add_group", "addGroup", lambda c: c.add_group("GRP-FAULTS", name="Faults")),
     _aws("add_group_users", "addGroupUsers",
          lambda c: c.add_group_users(DEMO_GROUP_ID, ["LEARNER-0003"], ignore_duplicates=True)),

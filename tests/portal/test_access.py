@@ -44,6 +44,7 @@ PAGES = {
     "audit_list": (COORDINATOR, dict),
     "audit_export": (COORDINATOR, dict),
     "audit_detail": (COORDINATOR, lambda: {"pk": AuditEventFactory().pk}),
+    "job_list": (COORDINATOR, dict),
     "job_detail": (COORDINATOR, lambda: {"pk": JobFactory().pk}),
     "import_upload": (COORDINATOR, dict),
     "import_preview": (COORDINATOR, lambda: {"pk": LearnerImportFactory().pk}),
@@ -68,7 +69,7 @@ PAGES = {
     "award_list": (COORDINATOR, dict),
     "award_export": (COORDINATOR, dict),
     "awards_submit": (COORDINATOR, dict),  # POST only
-    "awards_resend": (COORDINATOR, dict),  # POST only
+    "awards_resend": (COORDINATOR, dict),  # GET asks for confirmation, POST resends
     "award_detail": (COORDINATOR, lambda: {"pk": AwardFactory().pk}),
     "award_resend": (COORDINATOR, lambda: {"pk": AwardFactory().pk}),  # POST only
     "award_resend_under_new_ids": (COORDINATOR, lambda: {"pk": AwardFactory().pk}),  # POST only
@@ -100,7 +101,7 @@ PAGES = {
 }
 POST_ONLY = {"logout", "set_language", "integration_connection_test", "import_confirm", "catalogue_sync",
              "learner_subscriptions_refresh", "subscription_refresh", "group_sync", "anewspring_webhook",
-             "awards_submit", "awards_resend", "award_resend", "award_resend_under_new_ids",
+             "awards_submit", "award_resend", "award_resend_under_new_ids",
              "template_resend_under_new_ids", "enrolment_reference_sync", "enrolment_progress",
              "event_import_confirm", "enrolment_answer_check"}
 # Downloads and the health check answer with no HTML page.

@@ -90,9 +90,9 @@ def test_csv_export_is_safe_to_open_in_excel(coordinator_client):
     body = b"".join(response.streaming_content)
     assert body.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
-    assert rows[0]["summary"] == "'=HYPERLINK(\"http://evil\")"
-    assert rows[0]["actor"] == "'@admin" and rows[0]["action"] == "'-2+3"
-    assert "Jérôme" in rows[0]["learner"]
+    assert rows[0]["Summary"] == "'=HYPERLINK(\"http://evil\")"
+    assert rows[0]["Actor"] == "'@admin" and rows[0]["Action"] == "'-2+3"
+    assert "Jérôme" in rows[0]["Learner"]
     assert response["Content-Disposition"].startswith("attachment;")
 
 

@@ -17,13 +17,13 @@ from enrolments.selectors import enrolment_list
 from enrolments.tables import EnrolmentTable, LearnerPickTable, ReferenceItemTable
 from portal.imports.models import LearnerImportRow
 from portal.imports.tables import LearnerImportRowTable
-from portal.models import AuditEvent, Learner, Template
-from portal.tables import AuditEventTable, LearnerTable
+from portal.models import AuditEvent, Job, Learner, Template
+from portal.tables import AuditEventTable, JobTable, LearnerTable
 from subscriptions.selectors import learner_groups, learner_subscriptions, subscriptions_list
 from subscriptions.tables import LearnerGroupTable, LearnerSelectTable, SubscriptionListTable, SubscriptionTable
 from tests.accreditation.factories import AwardFactory
 from tests.enrolments.factories import EnrolmentFactory, FrameworkFactory
-from tests.factories import AuditEventFactory, LearnerFactory, LearnerImportFactory
+from tests.factories import AuditEventFactory, JobFactory, LearnerFactory, LearnerImportFactory
 from tests.subscriptions.factories import LearnerGroupFactory, SubscriptionFactory
 
 pytestmark = pytest.mark.django_db
@@ -41,6 +41,8 @@ def rows(db):
         AwardFactory(learner=learner, message=SCRIPT)
         EnrolmentFactory(learner=learner, progress=42.5)
         AuditEventFactory(learner=learner, summary=SCRIPT, error=SCRIPT, http_status=502, duration_ms=31)
+    JobFactory(title=SCRIPT, status="failed", total=10, done=3, finished_at=timezone.now())
+    JobFactory()
     SubscriptionFactory(learner=hostile, active=True, knowledge_intake=0.5, start_date=datetime.date(2026, 3, 1),
                         results_refreshed_at=timezone.now())
     LearnerGroupFactory(name=SCRIPT).members.add(hostile)
@@ -68,6 +70,7 @@ def _tables(hostile):
         EnrolmentTable: lambda: enrolment_list().order_by("pk"),
         ReferenceItemTable: lambda: ReferenceItem.objects.order_by("pk"),
         LearnerPickTable: lambda: Learner.objects.order_by("pk"),
+        JobTable: lambda: Job.objects.select_related("created_by").order_by("pk"),
     }
 
 

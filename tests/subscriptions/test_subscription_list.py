@@ -95,5 +95,5 @@ def test_the_export_streams_the_filtered_subscriptions_safe_for_excel(coordinato
     assert body.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
     assert len(rows) == 1
-    assert rows[0]["course"] == "'=HYPERLINK(\"http://evil\")" and "Jérôme" in rows[0]["learner"]
-    assert rows[0]["progress_done"] == "3" and rows[0]["status"] == Subscription.NOT_STARTED
+    assert rows[0]["Course"] == "'=HYPERLINK(\"http://evil\")" and "Jérôme" in rows[0]["Learner"]
+    assert rows[0]["Progress done"] == "3" and rows[0]["Status"] == "not started"
