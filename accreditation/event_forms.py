@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accreditation import selectors
 from portal.models import Event
+from portal.widgets import DateInput
 
 
 class EventForm(forms.ModelForm):
@@ -13,7 +14,7 @@ class EventForm(forms.ModelForm):
         model = Event
         fields = ["name", "date", "end_time", "location", "activity", "external_id"]
         # Browsers' own pickers: ISO values, never localized.
-        widgets = {"date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widgets = {"date": DateInput(),
                    "end_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")}
 
     def __init__(self, *args, course, **kwargs):

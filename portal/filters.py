@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from portal.actions import action_choices
 from portal.models import AuditEvent, Learner
 from portal.selectors import SEARCH_MAX_LENGTH, learner_search
+from portal.widgets import DateInput
 
 
 class LearnerFilter(django_filters.FilterSet):
@@ -33,9 +34,9 @@ class AuditEventFilter(django_filters.FilterSet):
     learner = django_filters.NumberFilter(label=_("Learner ID"), field_name="learner_id")
     correlation_id = django_filters.UUIDFilter(label=_("Correlation ID"))
     created_after = django_filters.DateFilter(label=_("From"), field_name="created_at", lookup_expr="date__gte",
-                                              widget=forms.DateInput(attrs={"type": "date"}))
+                                              widget=DateInput())
     created_before = django_filters.DateFilter(label=_("Until"), field_name="created_at", lookup_expr="date__lte",
-                                               widget=forms.DateInput(attrs={"type": "date"}))
+                                               widget=DateInput())
 
     class Meta:
         model = AuditEvent

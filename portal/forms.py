@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.models import Learner
 from portal.pe_numbers import parse_custom1
+from portal.widgets import DateInput
 
 
 class LearnerForm(forms.ModelForm):
@@ -18,7 +19,7 @@ class LearnerForm(forms.ModelForm):
         # Django capitalises labels: "aNewSpring UID" would read "ANewSpring UID".
         labels = {"uid": _("UID in aNewSpring")}
         widgets = {
-            "date_of_birth": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "date_of_birth": DateInput(),
             # Explained live below the field while the coordinator types (htmx).
             "custom1": forms.TextInput(attrs={
                 "hx-get": reverse_lazy("learner_custom1_explain"), "hx-trigger": "input changed delay:300ms, load",

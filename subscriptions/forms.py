@@ -2,11 +2,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import Activity, Course, Learner
+from portal.widgets import DateInput
 from subscriptions import selectors
 from subscriptions.models import LearnerGroup
-
-DATE = {"type": "date"}
-
 
 class CourseChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, course):
@@ -24,9 +22,9 @@ class SubscribeForm(forms.Form):
     """Who (selected learners or one group), to which course, with optional dates."""
 
     course = CourseChoiceField(label=_("Course"), queryset=Course.objects.none())
-    start_date = forms.DateField(label=_("Start date"), required=False, widget=forms.DateInput(attrs=DATE),
+    start_date = forms.DateField(label=_("Start date"), required=False, widget=DateInput(),
                                  help_text=_("Leave empty to start today."))
-    expire_date = forms.DateField(label=_("Expiry date"), required=False, widget=forms.DateInput(attrs=DATE))
+    expire_date = forms.DateField(label=_("Expiry date"), required=False, widget=DateInput())
     learners = forms.ModelMultipleChoiceField(queryset=Learner.objects.all(), required=False,
                                               widget=forms.MultipleHiddenInput)
     group = forms.ModelChoiceField(label=_("Or a learner group"), queryset=LearnerGroup.objects.all(), required=False,
@@ -51,8 +49,8 @@ class SubscribeForm(forms.Form):
 
 
 class SubscriptionChangeForm(forms.Form):
-    start_date = forms.DateField(label=_("Start date"), required=False, widget=forms.DateInput(attrs=DATE))
-    expire_date = forms.DateField(label=_("Expiry date"), required=False, widget=forms.DateInput(attrs=DATE))
+    start_date = forms.DateField(label=_("Start date"), required=False, widget=DateInput())
+    expire_date = forms.DateField(label=_("Expiry date"), required=False, widget=DateInput())
 
     def clean(self):
         cleaned = _check_dates(self, super().clean())
@@ -72,7 +70,7 @@ class ExternalScoreForm(forms.Form):
     passed = forms.TypedChoiceField(
         label=_("Passed"), required=False, coerce=lambda v: {"true": True, "false": False}.get(v), empty_value=None,
         choices=[("", _("Decided by the activity's threshold")), ("true", _("Passed")), ("false", _("Not passed"))])
-    completed_on = forms.DateField(label=_("Date"), required=False, widget=forms.DateInput(attrs=DATE))
+    completed_on = forms.DateField(label=_("Date"), required=False, widget=DateInput())
 
     def __init__(self, *args, course, **kwargs):
         super().__init__(*args, **kwargs)
