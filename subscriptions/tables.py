@@ -3,6 +3,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from portal.formats import percent
 from portal.models import Learner
 from portal.tables import DateTimeColumn
 from subscriptions.models import LearnerGroup, Subscription
@@ -21,8 +22,8 @@ def status_badge(subscription: Subscription) -> str:
                        subscription.status_label)
 
 
-def percent(value) -> str:
-    return "—" if value is None else f"{round(value * 100)}%"
+def percent_of_one(value) -> str:
+    return "—" if value is None else percent(round(value * 100))
 
 
 class SubscriptionTable(tables.Table):
@@ -54,10 +55,10 @@ class SubscriptionTable(tables.Table):
         return record.progress or "—"
 
     def render_knowledge_intake(self, value):
-        return percent(value)
+        return percent_of_one(value)
 
     def render_objectives_progress(self, value):
-        return percent(value)
+        return percent_of_one(value)
 
     def render_dates(self, record):
         start = record.start_date.isoformat() if record.start_date else "—"

@@ -17,6 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import DetailView, FormView, TemplateView
 from django_filters.views import FilterView
 
+from portal.formats import percent
 from portal.models import Job, Learner
 from portal.pagination import PAGE_SIZES, PagedTableMixin, page_of
 from portal.security import PermissionRequiredMixin
@@ -276,8 +277,8 @@ class SubscriptionScoreView(_SubscriptionMixin, FormView):
         except AnewspringError as exc:
             _failed(self.request, exc)
             return self.form_invalid(form)
-        messages.success(self.request, _("Score %(score)s%% registered on %(activity)s.")
-                         % {"score": data["score"], "activity": data["activity"]})
+        messages.success(self.request, _("Score %(score)s registered on %(activity)s.")
+                         % {"score": percent(data["score"]), "activity": data["activity"]})
         return redirect(self.subscription)
 
 
