@@ -106,7 +106,9 @@ def group_member_candidates(*, query: str) -> list[Learner]:
 
 
 def group_members(*, group: LearnerGroup | None) -> QuerySet[Learner]:
-    return group.members.order_by("last_name", "first_name", "id") if group else Learner.objects.none()
+    if group is None:
+        return Learner.objects.none()
+    return group.members.order_by("last_name__name_sort", "first_name__name_sort", "id")
 
 
 def learner_groups() -> QuerySet[LearnerGroup]:

@@ -70,7 +70,7 @@ class SubscriptionListTable(tables.Table):
     """Every subscription: sortable where an index serves the sort, with links to the learner's
     subscriptions and to the subscription's results."""
 
-    learner = tables.Column(verbose_name=_("Learner"), order_by=("learner__last_name", "learner__first_name"),
+    learner = tables.Column(verbose_name=_("Learner"), order_by=("learner__last_name__name_sort", "learner__first_name__name_sort"),
                             linkify=lambda record: reverse("learner_subscriptions", args=[record.learner_id]))
     course = tables.Column(verbose_name=_("Course"), order_by=("course__name",),
                            linkify=lambda record: record.get_absolute_url())
@@ -114,7 +114,8 @@ class LearnerSelectTable(tables.Table):
         "th__input": {"data-select-all": "learners", "aria-label": _("Select all")},
         "td__input": {"aria-label": _("Select")},
     })
-    name = tables.Column(verbose_name=_("Name"), accessor="full_name", order_by=("last_name", "first_name"),
+    name = tables.Column(verbose_name=_("Name"), accessor="full_name",
+                         order_by=("last_name__name_sort", "first_name__name_sort"),
                          linkify=lambda record: reverse("learner_subscriptions", args=[record.pk]))
 
     class Meta:
