@@ -17,10 +17,11 @@ COLLATION = "name_sort"
 
 @lru_cache(maxsize=65_536)  # an index insert compares a name some 17 times (SQLite calls this each time)
 def sort_key(text: str) -> tuple[str, str, str]:
-    """Letters first (no accents, no case), then accents, then case, as ICU's root collation does."""
+    """Letters first (no accents, no case), then accents, then case (small letters first), as ICU's root
+    collation does."""
     folded = text.casefold()
     bare = "".join(c for c in unicodedata.normalize("NFKD", folded) if not unicodedata.combining(c))
-    return bare, folded, text
+    return bare, folded, text.swapcase()
 
 
 def _compare(a: str, b: str) -> int:

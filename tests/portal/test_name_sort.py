@@ -13,7 +13,7 @@ from tests.factories import LearnerFactory
 
 pytestmark = pytest.mark.django_db
 # (first name, last name), as a Dutch coordinator expects them.
-EXPECTED = [("Sanne", "Bakker"), ("Anna", "De Graaf"), ("Joël", "de Graaf"), ("Emma", "Élysée"),
+EXPECTED = [("Sanne", "Bakker"), ("Joël", "de Graaf"), ("Anna", "De Vries"), ("Emma", "Élysée"),
             ("Elif", "Özdemir"), ("Zeynep", "Yilmaz")]
 
 
