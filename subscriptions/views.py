@@ -305,10 +305,13 @@ class GroupFormView(ConfiguredMixin, CreateOrEditView):
 
     def _candidates(self) -> dict:
         query = self.request.GET.get("member_q", "")
-        candidates = selectors.group_member_candidates(query=query)
+        # The ticks made before this search (sent along by the picker, or with a form sent back) stay ticked.
+        ticked = (self.request.POST if self.request.method == "POST" else self.request.GET).getlist("add")
+        picked, candidates = selectors.group_member_candidates(
+            query=query, picked=[int(pk) for pk in ticked if pk.isdigit()])
         member_ids = set(self.object.members.filter(pk__in=[c.pk for c in candidates]).values_list("pk", flat=True)
                          if self.object else [])
-        return {"member_q": query, "candidates": [(c, c.pk in member_ids) for c in candidates],
+        return {"member_q": query, "picked": picked, "candidates": [(c, c.pk in member_ids) for c in candidates],
                 "candidates_limit": selectors.MEMBER_CANDIDATES_LIMIT}
 
     def get_context_data(self, **kwargs):

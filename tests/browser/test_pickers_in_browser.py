@@ -1,0 +1,34 @@
+"""Choices made in a picker survive what the coordinator does next: another search, a filter."""
+
+import pytest
+from playwright.sync_api import expect
+
+from subscriptions.models import LearnerGroup
+from tests.factories import LearnerFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_ticks_made_before_a_second_search_are_saved_too(logged_in_page, live_server):
+    for first, last in (("Sanne", "Visser"), ("Sem", "Visser"), ("Daan", "Bakker"), ("Lotte", "Bakker"),
+                        ("Noah", "Smit")):
+        LearnerFactory(first_name=first, last_name=last)
+    page = logged_in_page
+    page.goto(f"{live_server.url}/groups/new/")
+    page.get_by_label("Group ID").fill("GRP-C")
+    page.locator("#id_name").fill("Cohort C")
+    search = page.get_by_label("Search learners to add")
+    search.press_sequentially("visser")
+    page.get_by_label("Sanne Visser").check()
+    page.get_by_label("Sem Visser").check()
+    search.fill("")
+    search.press_sequentially("bakker")
+    expect(page.locator("#member-candidates")).to_contain_text("Daan Bakker")
+    page.get_by_label("Daan Bakker").check()
+    page.get_by_label("Lotte Bakker").check()
+    expect(page.get_by_label("Sanne Visser")).to_be_checked()  # still there, still ticked
+    page.get_by_role("button", name="Save").click()
+
+    expect(page.get_by_text("Group Cohort C saved.")).to_be_visible()
+    assert sorted(m.full_name for m in LearnerGroup.objects.get().members.all()) == [
+        "Daan Bakker", "Lotte Bakker", "Sanne Visser", "Sem Visser"]
