@@ -124,6 +124,11 @@ class LearnerSelectTable(tables.Table):
         attrs = {"class": "table table-sm table-hover align-middle", "id": "learner-select"}
         empty_text = _("No learners match.")
 
+    def __init__(self, *args, ticked=frozenset(), **kwargs):
+        super().__init__(*args, **kwargs)
+        # Learners ticked before a search or filter stay ticked when the table is drawn again.
+        self.columns["learners"].column.checked = lambda value, record: value in ticked
+
 
 class LearnerGroupTable(tables.Table):
     name = tables.Column(verbose_name=_("Name"), linkify=lambda record: reverse("group_edit", args=[record.pk]))

@@ -129,6 +129,10 @@ class LearnerSubscriptionsRefreshView(PermissionRequiredMixin, View):
 
 
 # --- subscribe -----------------------------------------------------------------------------------
+# The most ticked learners the subscribe page keeps across filters.
+TICKED_LIMIT = 1000
+
+
 class SubscribeView(ConfiguredMixin, PermissionRequiredMixin, PagedTableMixin, FilterView):
     """Pick learners in a filtered table (or a group), a course and dates; one learner is subscribed
     at once, more run as a job with a progress bar."""
@@ -140,9 +144,21 @@ class SubscribeView(ConfiguredMixin, PermissionRequiredMixin, PagedTableMixin, F
     template_name = "subscriptions/subscribe.html"
     paginate_by = 50
 
+    def _ticked(self) -> set[int]:
+        """The learners ticked so far: sent along when the table is filtered, or with a form sent back."""
+        ticked = (self.request.POST if self.request.method == "POST" else self.request.GET).getlist("learners")
+        return {int(pk) for pk in ticked[:TICKED_LIMIT] if pk.isdigit()}
+
+    def get_table_kwargs(self):
+        return {**super().get_table_kwargs(), "ticked": self._ticked()}
+
     def get_context_data(self, **kwargs):
-        form = kwargs.pop("form", None) or SubscribeForm(initial={"course": self.request.GET.get("course")})
-        return super().get_context_data(form=form, **kwargs)
+        # The course, dates and group above the table, as far as the link or the filter request names them.
+        initial = {name: self.request.GET.get(name) for name in ("course", "start_date", "expire_date", "group")}
+        form = kwargs.pop("form", None) or SubscribeForm(initial=initial)
+        context = super().get_context_data(form=form, **kwargs)
+        shown = {row.record.pk for row in context["table"].page.object_list}
+        return {**context, "ticked_elsewhere": sorted(self._ticked() - shown)}
 
     def post(self, request):
         form = SubscribeForm(request.POST)
