@@ -33,7 +33,8 @@ from subscriptions.services.common import anewspring_configured
 from subscriptions.services.groups import learner_group_save, learner_group_sync_start
 from subscriptions.services.results import subscription_refresh, subscriptions_refresh
 from subscriptions.services.subscribe import subscriptions_create
-from subscriptions.tables import LearnerGroupTable, LearnerSelectTable, SubscriptionListTable, SubscriptionTable
+from subscriptions.tables import FLAG_MEANINGS, LearnerGroupTable, LearnerSelectTable, SubscriptionListTable, \
+    SubscriptionTable
 
 logger = logging.getLogger(__name__)
 
@@ -110,7 +111,7 @@ class LearnerSubscriptionsView(ConfiguredMixin, PermissionRequiredMixin, PagedTa
 
     def get_context_data(self, **kwargs):
         form = SubscribeForm(initial={"learners": [self.object.pk]})
-        return super().get_context_data(subscribe_form=form, **kwargs)
+        return super().get_context_data(subscribe_form=form, flag_meanings=FLAG_MEANINGS, **kwargs)
 
 
 class LearnerSubscriptionsRefreshView(PermissionRequiredMixin, View):
