@@ -15,7 +15,7 @@ from django.db.models.functions import Collate
 COLLATION = "name_sort"
 
 
-@lru_cache(maxsize=65_536)  # an index insert compares a name some 17 times (SQLite calls this each time)
+@lru_cache(maxsize=8192)  # an index insert compares a name with those on its path down the index
 def sort_key(text: str) -> tuple[str, str, str]:
     """Letters first (no accents, no case), then accents, then case (small letters first), as ICU's root
     collation does."""
