@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from accreditation import selectors
 from portal.models import Event
 from portal.validators import TextRulesMixin
+from portal.widgets import DateInput
 
 
 class EventForm(TextRulesMixin, forms.ModelForm):
@@ -14,7 +15,7 @@ class EventForm(TextRulesMixin, forms.ModelForm):
         model = Event
         fields = ["name", "date", "end_time", "location", "activity", "external_id"]
         # Browsers' own pickers: ISO values, never localized.
-        widgets = {"date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widgets = {"date": DateInput(),
                    "end_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")}
 
     def __init__(self, *args, course, **kwargs):

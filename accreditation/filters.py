@@ -6,6 +6,7 @@ from accreditation.models import Award
 from portal.models import Template
 from portal.selectors import learner_search
 from portal.validators import MAX_KEY
+from portal.widgets import DateInput
 
 
 class AwardFilter(django_filters.FilterSet):
@@ -18,9 +19,9 @@ class AwardFilter(django_filters.FilterSet):
     learner = django_filters.CharFilter(label=_("Learner"), method="search_learner",
                                         widget=forms.TextInput(attrs={"placeholder": _("Name, ID or BIG number")}))
     created_after = django_filters.DateFilter(label=_("From"), field_name="created_at", lookup_expr="date__gte",
-                                              widget=forms.DateInput(attrs={"type": "date"}))
+                                              widget=DateInput())
     created_before = django_filters.DateFilter(label=_("Until"), field_name="created_at", lookup_expr="date__lte",
-                                               widget=forms.DateInput(attrs={"type": "date"}))
+                                               widget=DateInput())
 
     class Meta:
         model = Award

@@ -8,6 +8,7 @@ from portal.jobs import job_kind_choices
 from portal.models import AuditEvent, Job, Learner
 from portal.selectors import SEARCH_MAX_LENGTH, learner_search
 from portal.validators import MAX_KEY
+from portal.widgets import DateInput
 
 AUDIT_LEARNERS_FOUND = 50
 
@@ -45,9 +46,9 @@ class AuditEventFilter(django_filters.FilterSet):
                                           max_value=MAX_KEY)
     correlation_id = django_filters.UUIDFilter(label=_("Correlation ID"))
     created_after = django_filters.DateFilter(label=_("From"), field_name="created_at", lookup_expr="date__gte",
-                                              widget=forms.DateInput(attrs={"type": "date"}))
+                                              widget=DateInput())
     created_before = django_filters.DateFilter(label=_("Until"), field_name="created_at", lookup_expr="date__lte",
-                                               widget=forms.DateInput(attrs={"type": "date"}))
+                                               widget=DateInput())
 
     class Meta:
         model = AuditEvent

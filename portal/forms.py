@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from portal.models import Learner
 from portal.pe_numbers import parse_custom1
 from portal.validators import BIRTH, TextRulesMixin, as_pk, date_validator, validate_external_id
+from portal.widgets import DateInput
 
 
 # Django's model choice fields pass a posted key to the database as it is: a 30-digit one overflows
@@ -44,7 +45,7 @@ class LearnerForm(TextRulesMixin, forms.ModelForm):
         # Django capitalises labels: "aNewSpring UID" would read "ANewSpring UID".
         labels = {"uid": _("UID in aNewSpring")}
         widgets = {
-            "date_of_birth": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "date_of_birth": DateInput(),
             # Explained live below the field while the coordinator types (htmx).
             "custom1": forms.TextInput(attrs={
                 "hx-get": reverse_lazy("learner_custom1_explain"), "hx-trigger": "input changed delay:300ms, load",

@@ -12,12 +12,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, router, transaction
 from django.db.models import F, Q, Value
-from django.db.models.functions import Concat, Upper
+from django.db.models.functions import Collate, Concat, Upper
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.actions import action_label
+from portal.collation import COLLATION
 from portal.db import EncodedJSON, bulk_insert
 from portal.pe_numbers import KIND_BIG, KIND_REGISTER
 
@@ -71,11 +72,13 @@ class Learner(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["last_name", "first_name", "id"]
-        # The list's default order (name) and its company sort, over 100,000 learners.
+        ordering = ["last_name__name_sort", "first_name__name_sort", "id"]
+        # The list's default order (name, as people sort names: portal/collation.py) and its company sort,
+        # over 100,000 learners.
         # The learner search compares external IDs and UIDs case-insensitively (its other fields have a
         # trigram index on PostgreSQL, made in migration 0009: see LEARNER_SEARCH_TEXT).
-        indexes = [models.Index(fields=["last_name", "first_name", "id"], name="learner_name_order"),
+        indexes = [models.Index(Collate("last_name", COLLATION), Collate("first_name", COLLATION), F("id"),
+                                name="learner_name_order"),
                    models.Index(fields=["company"], name="learner_company"),
                    # The status filter: its count reads this small index, not 100,000 learners' rows.
                    models.Index(fields=["active"], name="learner_active"),

@@ -11,9 +11,11 @@ from typing import ClassVar
 
 from django.core.paginator import Page, Paginator
 from django.db.models import CharField, Model, QuerySet, Value
-from django.db.models.functions import Concat
+from django.db.models.functions import Collate, Concat
 from django_tables2 import RequestConfig, SingleTableMixin
 from django_tables2.data import TableQuerysetData
+
+from portal.collation import COLLATION
 
 PAGE_SIZES = (25, 50, 100, 250)
 
@@ -90,10 +92,12 @@ class MatchesFirstData(KeysFirstData):
         query = self.data.query
         ordering = list(query.order_by or (query.default_ordering and self.data.model._meta.ordering) or ())
         if ordering and isinstance(ordering[0], str) and len(self) and not self.more:
-            name = ordering[0].lstrip("-")
+            name, _, transform = ordering[0].lstrip("-").partition("__")
             if isinstance(self.data.model._meta.get_field(name), CharField):
                 # The same order (the text with nothing appended), but not an indexed column's.
                 unindexed = Concat(name, Value(""), output_field=CharField())
+                if transform == COLLATION:
+                    unindexed = Collate(unindexed, COLLATION)
                 ordering[0] = unindexed.desc() if ordering[0].startswith("-") else unindexed.asc()
                 self.data = self.data.order_by(*ordering)
         return super().__getitem__(key)

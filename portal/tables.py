@@ -43,7 +43,7 @@ class DateTimeColumn(tables.Column):
 
 
 class LearnerTable(tables.Table):
-    name = tables.Column(verbose_name=_("Name"), linkify=True, accessor="full_name", order_by=("last_name", "first_name"))
+    name = tables.Column(verbose_name=_("Name"), linkify=True, accessor="full_name", order_by=("last_name__name_sort", "first_name__name_sort"))
     pe_numbers = tables.Column(verbose_name=_("PE numbers"), accessor="custom1", orderable=False)
     # Sorting 100,000 learners by these needs an index each; the filters and search find them instead.
     email = tables.EmailColumn(orderable=False)

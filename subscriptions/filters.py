@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from portal.filters import LearnerFilter
 from portal.models import Course, Template
 from portal.selectors import SEARCH_MAX_LENGTH, learner_search
+from portal.widgets import DateInput
 from subscriptions.models import Subscription
 from subscriptions.selectors import subscriptions_with_status
 
@@ -16,7 +17,7 @@ __all__ = ["LearnerFilter", "SubscriptionFilter"]
 
 def _date(label, field_name, lookup_expr):
     return django_filters.DateFilter(label=label, field_name=field_name, lookup_expr=lookup_expr,
-                                     widget=forms.DateInput(attrs={"type": "date"}))
+                                     widget=DateInput())
 
 
 class SubscriptionFilter(django_filters.FilterSet):

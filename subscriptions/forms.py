@@ -4,10 +4,10 @@ from django.utils.translation import gettext_lazy as _
 from portal.forms import ModelChoiceField, ModelMultipleChoiceField
 from portal.models import Activity, Course, Learner
 from portal.validators import DONE, PLANNING, TextRulesMixin, date_validator, validate_external_id
+from portal.widgets import DateInput
 from subscriptions import selectors
 from subscriptions.models import LearnerGroup
 
-DATE = {"type": "date"}
 PLANNED = [date_validator(PLANNING)]  # no 0001-01-01 or 9999-12-31 sent to aNewSpring
 
 
@@ -27,9 +27,9 @@ class SubscribeForm(forms.Form):
     """Who (selected learners or one group), to which course, with optional dates."""
 
     course = CourseChoiceField(label=_("Course"), queryset=Course.objects.none())
-    start_date = forms.DateField(label=_("Start date"), required=False, widget=forms.DateInput(attrs=DATE),
+    start_date = forms.DateField(label=_("Start date"), required=False, widget=DateInput(),
                                  help_text=_("Leave empty to start today."), validators=PLANNED)
-    expire_date = forms.DateField(label=_("Expiry date"), required=False, widget=forms.DateInput(attrs=DATE),
+    expire_date = forms.DateField(label=_("Expiry date"), required=False, widget=DateInput(),
                                   validators=PLANNED)
     learners = ModelMultipleChoiceField(queryset=Learner.objects.all(), required=False,
                                         widget=forms.MultipleHiddenInput)
@@ -55,9 +55,9 @@ class SubscribeForm(forms.Form):
 
 
 class SubscriptionChangeForm(forms.Form):
-    start_date = forms.DateField(label=_("Start date"), required=False, widget=forms.DateInput(attrs=DATE),
+    start_date = forms.DateField(label=_("Start date"), required=False, widget=DateInput(),
                                  validators=PLANNED)
-    expire_date = forms.DateField(label=_("Expiry date"), required=False, widget=forms.DateInput(attrs=DATE),
+    expire_date = forms.DateField(label=_("Expiry date"), required=False, widget=DateInput(),
                                   validators=PLANNED)
 
     def clean(self):
@@ -78,7 +78,7 @@ class ExternalScoreForm(forms.Form):
     passed = forms.TypedChoiceField(
         label=_("Passed"), required=False, coerce=lambda v: {"true": True, "false": False}.get(v), empty_value=None,
         choices=[("", _("Decided by the activity's threshold")), ("true", _("Passed")), ("false", _("Not passed"))])
-    completed_on = forms.DateField(label=_("Date"), required=False, widget=forms.DateInput(attrs=DATE),
+    completed_on = forms.DateField(label=_("Date"), required=False, widget=DateInput(),
                                    validators=[date_validator(DONE)])
 
     def __init__(self, *args, course, **kwargs):

@@ -108,15 +108,25 @@ def group_licences(*, group: LearnerGroup, course: Course) -> dict[str, int]:
 MEMBER_CANDIDATES_LIMIT = 20
 
 
-def group_member_candidates(*, query: str) -> list[Learner]:
-    """Active learners matching ``query``, to add to a group: a few, never all."""
+# The most ticked learners the picker keeps across searches (a group grows by a page at a time).
+MEMBER_PICKED_LIMIT = 250
+
+
+def group_member_candidates(*, query: str, picked: Sequence[int] = ()) -> tuple[list[Learner], list[Learner]]:
+    """The learners ticked so far (``picked``, kept ticked while the coordinator searches again) and the
+    other active learners matching ``query``, to add to a group: a few, never all."""
+    active = Learner.objects.filter(active=True)
+    chosen = list(active.filter(pk__in=picked[:MEMBER_PICKED_LIMIT])) if picked else []
     if not query.strip():
-        return []
-    return list(learner_search(query=query, learners=Learner.objects.filter(active=True))[:MEMBER_CANDIDATES_LIMIT])
+        return chosen, []
+    matches = learner_search(query=query, learners=active.exclude(pk__in=[learner.pk for learner in chosen]))
+    return chosen, list(matches[:MEMBER_CANDIDATES_LIMIT])
 
 
 def group_members(*, group: LearnerGroup | None) -> QuerySet[Learner]:
-    return group.members.order_by("last_name", "first_name", "id") if group else Learner.objects.none()
+    if group is None:
+        return Learner.objects.none()
+    return group.members.order_by("last_name__name_sort", "first_name__name_sort", "id")
 
 
 def learner_groups() -> QuerySet[LearnerGroup]:

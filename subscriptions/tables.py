@@ -3,6 +3,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from portal.formats import percent
 from portal.models import Learner
 from portal.tables import DateTimeColumn
 from subscriptions.models import LearnerGroup, Subscription
@@ -16,21 +17,33 @@ STATUS_BADGES = {
 }
 
 
+FLAG_MEANINGS = {
+    "active": _("The learner has started the course."),
+    "expired": _("The subscription has expired."),
+    "finished": _("The subscription has expired or the learner was unsubscribed: not completed."),
+    "completed": _("The learner has completed the course."),
+}
+
+
 def status_badge(subscription: Subscription) -> str:
     return format_html('<span class="badge text-bg-{}">{}</span>', STATUS_BADGES[subscription.status],
                        subscription.status_label)
 
 
-def percent(value) -> str:
-    return "—" if value is None else f"{round(value * 100)}%"
+def percent_of_one(value) -> str:
+    return "—" if value is None else percent(round(value * 100))
 
 
 class SubscriptionTable(tables.Table):
     course = tables.Column(verbose_name=_("Course"), linkify=lambda record: record.get_absolute_url())
     status = tables.Column(verbose_name=_("Status"), empty_values=(), orderable=False)
-    active = tables.BooleanColumn(verbose_name=_("Started"))
-    expired = tables.BooleanColumn(verbose_name=_("Expired"))
-    finished = tables.BooleanColumn(verbose_name=_("Finished"))
+    # aNewSpring's four flags, each under what it means (seed 002): "finished" is no completion, an
+    # unsubscribed learner who did nothing is finished too.
+    active = tables.BooleanColumn(verbose_name=_("Started"), attrs={"th": {"title": FLAG_MEANINGS["active"]}})
+    expired = tables.BooleanColumn(verbose_name=_("Expired"), attrs={"th": {"title": FLAG_MEANINGS["expired"]}})
+    finished = tables.BooleanColumn(verbose_name=_("Ended"), attrs={"th": {"title": FLAG_MEANINGS["finished"]}})
+    completed = tables.BooleanColumn(verbose_name=_("Completed"),
+                                     attrs={"th": {"title": FLAG_MEANINGS["completed"]}})
     progress = tables.Column(verbose_name=_("Progress"), empty_values=(), orderable=False)
     knowledge_intake = tables.Column(verbose_name=_("Knowledge intake"))
     objectives_progress = tables.Column(verbose_name=_("Objectives"))
@@ -41,8 +54,8 @@ class SubscriptionTable(tables.Table):
     class Meta:
         model = Subscription
         fields = []
-        sequence = ["course", "status", "active", "expired", "finished", "progress", "knowledge_intake",
-                    "objectives_progress", "reseller", "dates", "results_refreshed_at"]
+        sequence = ["course", "status", "active", "expired", "finished", "completed", "progress",
+                    "knowledge_intake", "objectives_progress", "reseller", "dates", "results_refreshed_at"]
         attrs = {"class": "table table-hover align-middle", "id": "subscriptions"}
         row_attrs = {"data-course": lambda record: record.course.external_id}
         empty_text = _("No subscriptions known. Refresh from aNewSpring or subscribe the learner.")
@@ -54,10 +67,10 @@ class SubscriptionTable(tables.Table):
         return record.progress or "—"
 
     def render_knowledge_intake(self, value):
-        return percent(value)
+        return percent_of_one(value)
 
     def render_objectives_progress(self, value):
-        return percent(value)
+        return percent_of_one(value)
 
     def render_dates(self, record):
         start = record.start_date.isoformat() if record.start_date else "—"
@@ -69,7 +82,8 @@ class SubscriptionListTable(tables.Table):
     """Every subscription: sortable where an index serves the sort, with links to the learner's
     subscriptions and to the subscription's results."""
 
-    learner = tables.Column(verbose_name=_("Learner"), order_by=("learner__last_name", "learner__first_name"),
+    learner = tables.Column(verbose_name=_("Learner"),
+                            order_by=("learner__last_name__name_sort", "learner__first_name__name_sort"),
                             linkify=lambda record: reverse("learner_subscriptions", args=[record.learner_id]))
     course = tables.Column(verbose_name=_("Course"), order_by=("course__name",),
                            linkify=lambda record: record.get_absolute_url())
@@ -113,7 +127,8 @@ class LearnerSelectTable(tables.Table):
         "th__input": {"data-select-all": "learners", "aria-label": _("Select all")},
         "td__input": {"aria-label": _("Select")},
     })
-    name = tables.Column(verbose_name=_("Name"), accessor="full_name", order_by=("last_name", "first_name"),
+    name = tables.Column(verbose_name=_("Name"), accessor="full_name",
+                         order_by=("last_name__name_sort", "first_name__name_sort"),
                          linkify=lambda record: reverse("learner_subscriptions", args=[record.pk]))
 
     class Meta:
@@ -121,6 +136,11 @@ class LearnerSelectTable(tables.Table):
         fields = ["learners", "name", "external_id", "email", "company"]
         attrs = {"class": "table table-sm table-hover align-middle", "id": "learner-select"}
         empty_text = _("No learners match.")
+
+    def __init__(self, *args, ticked=frozenset(), **kwargs):
+        super().__init__(*args, **kwargs)
+        # Learners ticked before a search or filter stay ticked when the table is drawn again.
+        self.columns["learners"].column.checked = lambda value, record: value in ticked
 
 
 class LearnerGroupTable(tables.Table):

@@ -17,6 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import DetailView, FormView, TemplateView
 from django_filters.views import FilterView
 
+from portal.formats import percent
 from portal.models import Job, Learner
 from portal.pagination import PAGE_SIZES, PagedTableMixin, page_of
 from portal.security import PermissionRequiredMixin
@@ -33,7 +34,8 @@ from subscriptions.services.common import anewspring_configured
 from subscriptions.services.groups import learner_group_save, learner_group_sync_start
 from subscriptions.services.results import subscription_refresh, subscriptions_refresh
 from subscriptions.services.subscribe import subscriptions_create
-from subscriptions.tables import LearnerGroupTable, LearnerSelectTable, SubscriptionListTable, SubscriptionTable
+from subscriptions.tables import FLAG_MEANINGS, LearnerGroupTable, LearnerSelectTable, SubscriptionListTable, \
+    SubscriptionTable
 
 logger = logging.getLogger(__name__)
 
@@ -110,7 +112,7 @@ class LearnerSubscriptionsView(ConfiguredMixin, PermissionRequiredMixin, PagedTa
 
     def get_context_data(self, **kwargs):
         form = SubscribeForm(initial={"learners": [self.object.pk]})
-        return super().get_context_data(subscribe_form=form, **kwargs)
+        return super().get_context_data(subscribe_form=form, flag_meanings=FLAG_MEANINGS, **kwargs)
 
 
 class LearnerSubscriptionsRefreshView(PermissionRequiredMixin, View):
@@ -129,6 +131,10 @@ class LearnerSubscriptionsRefreshView(PermissionRequiredMixin, View):
 
 
 # --- subscribe -----------------------------------------------------------------------------------
+# The most ticked learners the subscribe page keeps across filters.
+TICKED_LIMIT = 1000
+
+
 class SubscribeView(ConfiguredMixin, PermissionRequiredMixin, PagedTableMixin, FilterView):
     """Pick learners in a filtered table (or a group), a course and dates; one learner is subscribed
     at once, more run as a job with a progress bar."""
@@ -140,9 +146,21 @@ class SubscribeView(ConfiguredMixin, PermissionRequiredMixin, PagedTableMixin, F
     template_name = "subscriptions/subscribe.html"
     paginate_by = 50
 
+    def _ticked(self) -> set[int]:
+        """The learners ticked so far: sent along when the table is filtered, or with a form sent back."""
+        ticked = (self.request.POST if self.request.method == "POST" else self.request.GET).getlist("learners")
+        return {int(pk) for pk in ticked[:TICKED_LIMIT] if pk.isdigit()}
+
+    def get_table_kwargs(self):
+        return {**super().get_table_kwargs(), "ticked": self._ticked()}
+
     def get_context_data(self, **kwargs):
-        form = kwargs.pop("form", None) or SubscribeForm(initial={"course": self.request.GET.get("course")})
-        return super().get_context_data(form=form, **kwargs)
+        # The course, dates and group above the table, as far as the link or the filter request names them.
+        initial = {name: self.request.GET.get(name) for name in ("course", "start_date", "expire_date", "group")}
+        form = kwargs.pop("form", None) or SubscribeForm(initial=initial)
+        context = super().get_context_data(form=form, **kwargs)
+        shown = {row.record.pk for row in context["table"].page.object_list}
+        return {**context, "ticked_elsewhere": sorted(self._ticked() - shown)}
 
     def post(self, request):
         form = SubscribeForm(request.POST)
@@ -277,8 +295,8 @@ class SubscriptionScoreView(_SubscriptionMixin, FormView):
         except AnewspringError as exc:
             _failed(self.request, exc)
             return self.form_invalid(form)
-        messages.success(self.request, _("Score %(score)s%% registered on %(activity)s.")
-                         % {"score": data["score"], "activity": data["activity"]})
+        messages.success(self.request, _("Score %(score)s registered on %(activity)s.")
+                         % {"score": percent(data["score"]), "activity": data["activity"]})
         return redirect(self.subscription)
 
 
@@ -305,10 +323,13 @@ class GroupFormView(ConfiguredMixin, CreateOrEditView):
 
     def _candidates(self) -> dict:
         query = self.request.GET.get("member_q", "")
-        candidates = selectors.group_member_candidates(query=query)
+        # The ticks made before this search (sent along by the picker, or with a form sent back) stay ticked.
+        ticked = (self.request.POST if self.request.method == "POST" else self.request.GET).getlist("add")
+        picked, candidates = selectors.group_member_candidates(
+            query=query, picked=[int(pk) for pk in ticked if pk.isdigit()])
         member_ids = set(self.object.members.filter(pk__in=[c.pk for c in candidates]).values_list("pk", flat=True)
                          if self.object else [])
-        return {"member_q": query, "candidates": [(c, c.pk in member_ids) for c in candidates],
+        return {"member_q": query, "picked": picked, "candidates": [(c, c.pk in member_ids) for c in candidates],
                 "candidates_limit": selectors.MEMBER_CANDIDATES_LIMIT}
 
     def get_context_data(self, **kwargs):

@@ -1,0 +1,6 @@
+from django import template
+
+from portal import formats
+
+register = template.Library()
+register.filter("percent", formats.percent)
