@@ -23,7 +23,8 @@ def echo(start_sandbox):
 
 def session(calls, **kwargs):
     options = {"system": "test", "connect_timeout": 2, "read_timeout": 2, "secrets": [SECRET],
-               "headers": {"X-API-Key": SECRET}, "on_call": calls.append, "backoff": 0} | kwargs
+               "headers": {"X-API-Key": SECRET}, "on_call": calls.append, "backoff": 0,
+               "max_answer_bytes": 2**20} | kwargs
     return build_session(**options)
 
 
