@@ -260,14 +260,14 @@ class PortalSession(requests.Session):
 
 class _Retry(Retry):
     """urllib3's Retry, except that it gives up (returning the last answer) rather than wait past the
-    call's deadline or longer than ``retry_after_max`` seconds for a Retry-After (urllib3 waits up to
-    the header's word, hours if it says so)."""
+    call's deadline or longer than ``retry_after_cap`` seconds for a Retry-After (urllib3 waits what
+    the header says, up to six hours, or its own cap and then retries all the same)."""
 
-    retry_after_max = 10.0
+    retry_after_cap = 10.0
 
     def new(self, **kw):
         retry = super().new(**kw)
-        retry.retry_after_max = self.retry_after_max
+        retry.retry_after_cap = self.retry_after_cap
         return retry
 
     def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
@@ -275,9 +275,11 @@ class _Retry(Retry):
         retry_after = self.get_retry_after(response) if response is not None else None
         remaining = _remaining()
         wait = retry_after if retry_after is not None else retry.get_backoff_time()
-        if (retry_after is not None and retry_after > self.retry_after_max) or (
+        if (retry_after is not None and retry_after > self.retry_after_cap) or (
                 remaining is not None and wait >= remaining):
-            raise MaxRetryError(_pool, url, error or ResponseError("no retry: it would wait too long"))
+            stop = MaxRetryError(_pool, url, error or ResponseError("no retry: it would wait too long"))
+            stop.attempts = len(retry.history)
+            raise stop
         return retry
 
 
@@ -305,9 +307,10 @@ class _RetryingAdapter(HTTPAdapter):
             try:
                 response = super().send(request, stream=True, timeout=self._bounded(timeout, remaining), **kwargs)
             except requests.RequestException as exc:
-                # Given up after every retry, or failed where no retry is allowed.
-                exhausted = isinstance(exc.args[0] if exc.args else None, MaxRetryError)
-                exc.attempts = attempts + (self.max_retries.total + 1 if exhausted else 1)
+                # Given up after every retry (or before the deadline), or failed where no retry is allowed.
+                cause = exc.args[0] if exc.args else None
+                exhausted = isinstance(cause, MaxRetryError)
+                exc.attempts = attempts + (getattr(cause, "attempts", self.max_retries.total + 1) if exhausted else 1)
                 raise
             history = getattr(getattr(response.raw, "retries", None), "history", ())
             attempts += len(history) + 1
@@ -378,7 +381,7 @@ def build_session(
     retries: int = 3,
     backoff: float = 0.5,
     deadline: float | None = None,
-    retry_after_max: float | None = None,
+    retry_after_cap: float | None = None,
     max_answer_bytes: int | None = None,
 ) -> PortalSession:
     """A session for ``system`` (``anewspring``: its settings are ``ANEWSPRING_URL`` and
@@ -405,7 +408,7 @@ def build_session(
         respect_retry_after_header=True,
         raise_on_status=False,
     )
-    retry.retry_after_max = settings.HTTP_RETRY_AFTER_MAX if retry_after_max is None else retry_after_max
+    retry.retry_after_cap = settings.HTTP_RETRY_AFTER_MAX if retry_after_cap is None else retry_after_cap
     adapter = _RetryingAdapter(max_retries=retry, max_answer_bytes=session.max_answer_bytes)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
