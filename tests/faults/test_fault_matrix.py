@@ -112,8 +112,9 @@ FAULTS = [
     Fault("oversized answer", hostile("huge")),  # a gigabyte
     # A byte every 0.2 s never meets the read timeout; the call's deadline ends it.
     Fault("trickling answer", hostile("trickle", every=0.2), settings={"HTTP_DEADLINE": 1.0}),
+    # Once: a retry (which must not happen) would succeed.
     Fault("Retry-After beyond the cap", {"status": 503, "body": "Busy", "content_type": "text/plain",
-                                         "headers": {"Retry-After": "40"}, "times": 4}),
+                                         "headers": {"Retry-After": "40"}}),
 ]
 # Faults a later attempt may cure: the error says so (retryable) and a GET is retried at the HTTP layer.
 PASSING = {"timeout", "connection refused", "500", "503 Retry-After", "429", "HTML error page", "very slow answer",
