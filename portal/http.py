@@ -18,7 +18,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 import requests
 from django.conf import settings
-from django.utils.translation import gettext as _
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _lazy
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import HTTPError, MaxRetryError, ReadTimeoutError, ResponseError
 from urllib3.util.retry import Retry
@@ -208,34 +209,41 @@ class PortalSession(requests.Session):
         deadline = _deadline.set(started + self.deadline)
         try:
             response = super().request(method, url, *args, **kwargs)
-            failure = self._redirected(response)
+            failure, reason = self._redirected(response)
         except AnswerTooLarge as exc:
-            response, failure = exc.response, self._too_large(exc.response)
+            response, (failure, reason) = exc.response, self._too_large(exc.response)
         except requests.RequestException as exc:
             self._report(method, full_url, None, redact(f"{type(exc).__name__}: {exc}", self.secrets), started,
                          getattr(exc, "attempts", 1))
             raise
         finally:
             _deadline.reset(deadline)
-        self._report(method, full_url, response, str(failure.message) if failure else "", started,
-                     getattr(response, "attempts", 1))
+        self._report(method, full_url, response, reason, started, getattr(response, "attempts", 1))
         if failure is not None:
             raise failure  # not retryable: the same address answers the same way
         return response
 
-    def _redirected(self, response) -> RemoteError | None:
+    def _redirected(self, response) -> tuple[RemoteError | None, str]:
         if not 300 <= response.status_code < 400:
-            return None
+            return None, ""
         # Only the host: the Location may carry what a query string carries.
-        host = urlsplit(response.headers.get("Location", "")).hostname or _("an address it did not give")
-        return self.error(_("%(system)s answered with a redirect to %(host)s: check %(setting)s.")
-                          % {"system": self.label, "host": host, "setting": self.url_setting},
-                          status=response.status_code)
+        host = urlsplit(response.headers.get("Location", "")).hostname or _lazy("an address it did not give")
+        return self._refusal(response, _lazy("%(system)s answered with a redirect to %(host)s: check %(setting)s."),
+                             host=host, setting=self.url_setting)
 
-    def _too_large(self, response) -> RemoteError:
-        return self.error(_("%(system)s sent an answer larger than %(size)s MB, so it was not read (%(setting)s).")
-                          % {"system": self.label, "size": f"{self.max_answer_bytes / 2**20:g}",
-                             "setting": f"{self.system.upper()}_MAX_ANSWER_MB"}, status=response.status_code)
+    def _too_large(self, response) -> tuple[RemoteError, str]:
+        return self._refusal(
+            response, _lazy("%(system)s sent an answer larger than %(size)s MB, so it was not read (%(setting)s)."),
+            size=f"{self.max_answer_bytes / 2**20:g}", setting=f"{self.system.upper()}_MAX_ANSWER_MB")
+
+    def _refusal(self, response, message, **values) -> tuple[RemoteError, str]:
+        """The system's error for an answer the door refuses, and the reason in English for the audit log."""
+        def text() -> str:
+            return str(message) % {"system": self.label, **{name: str(value) for name, value in values.items()}}
+
+        with translation.override("en"):
+            reason = text()
+        return self.error(text(), status=response.status_code), reason
 
     def _report(self, method, url, response, error, started, attempts) -> None:
         if self.on_call is not None:

@@ -5,12 +5,15 @@ import tracemalloc
 
 import pytest
 import requests
+from django.utils import translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from portal.audit import remote_call_fields
 from portal.http import REDACTED, RemoteCall, RemoteError, build_session, excerpt, redact
+from portal.security import remote_urls_use_https
 from sandbox.server import SandboxApp, SandboxResponse, hostile
+from tests.portal.test_settings import PRODUCTION, manage
 
 SECRET = "s3cr3t-api-key"
 
@@ -137,6 +140,16 @@ def test_a_redirect_is_a_failure_naming_its_host_and_the_secrets_stay_home(echo,
     audited = remote_call_fields(call)
     assert audited["outcome"] == "failure" and audited["http_status"] == 307
     assert "redirect to localhost" in audited["error"] and "abc123" not in str(audited)
+
+
+def test_a_redirect_is_told_in_dutch_and_audited_in_english(echo):
+    calls = []
+    echo.app.fail_next(**hostile("redirect"))
+    with translation.override("nl"), pytest.raises(RemoteError) as raised:
+        session(calls, label="PE-online").post(f"{echo.url}/ProcessXML")
+    assert raised.value.message == ("PE-online antwoordde met een doorverwijzing naar other-host.invalid: "
+                                    "controleer TEST_URL.")
+    assert calls[0].error == "PE-online answered with a redirect to other-host.invalid: check TEST_URL."
 
 
 def test_a_redirect_raises_the_systems_own_error(echo):
@@ -280,3 +293,38 @@ def test_redaction_takes_linear_time(length, word, around):
     started = time.monotonic()
     redact(text * 10)
     assert time.monotonic() - started < 1
+
+
+# --- Settings: plain http refused in production, bad values stop the start ----------------------------
+@pytest.mark.parametrize("url, refused", [
+    ("http://lms.example.org/api", True),
+    ("http://10.0.0.7:8000", True),
+    ("https://lms.example.org/api", False),
+    ("http://127.0.0.1:8001", False),  # the demo's and the tests' sandboxes
+    ("http://localhost:8001", False),
+    ("http://[::1]:8001", False),
+    ("", False),
+])
+def test_check_deploy_refuses_a_plain_http_remote_address(settings, url, refused):
+    settings.ANEWSPRING_URL, settings.PE_ONLINE_URL, settings.LEARNING_ASSISTANT_URL = url, "", ""
+    errors = remote_urls_use_https()
+    assert [e.id for e in errors] == (["portal.E101"] if refused else [])
+    assert all("ANEWSPRING_URL" in e.msg for e in errors)
+
+
+def test_check_deploy_names_the_setting_with_production_settings():
+    result = manage("check", "--deploy", **PRODUCTION, PE_ONLINE_URL="http://pe-online.example.org/WriteAttendance.asmx")
+    assert result.returncode != 0
+    assert "portal.E101" in result.stderr and "PE_ONLINE_URL is a plain http:// address" in result.stderr
+
+
+@pytest.mark.parametrize("name, value, message", [
+    ("HTTP_DEADLINE", "0", "HTTP_DEADLINE must be a positive number"),
+    ("HTTP_DEADLINE", "soon", "could not convert"),
+    ("HTTP_RETRY_AFTER_MAX", "-1", "HTTP_RETRY_AFTER_MAX must be a positive number"),
+    ("ANEWSPRING_MAX_ANSWER_MB", "0", "ANEWSPRING_MAX_ANSWER_MB must be a positive number"),
+    ("LEARNING_ASSISTANT_MAX_ANSWER_MB", "lots", "invalid literal"),
+])
+def test_bad_door_settings_stop_the_start(name, value, message):
+    result = manage("check", **{**PRODUCTION, name: value})
+    assert result.returncode != 0 and message in result.stderr, result.stderr[-500:]
