@@ -311,7 +311,9 @@ class _RetryingAdapter(HTTPAdapter):
         while True:
             remaining = _remaining()
             if remaining is not None and remaining <= 0:
-                raise DeadlineExceeded("no answer within the call's deadline", request=request)
+                late = DeadlineExceeded("no answer within the call's deadline", request=request)
+                late.attempts = attempts
+                raise late
             try:
                 response = super().send(request, stream=True, timeout=self._bounded(timeout, remaining), **kwargs)
             except requests.RequestException as exc:

@@ -313,7 +313,8 @@ def test_check_deploy_refuses_a_plain_http_remote_address(settings, url, refused
 
 
 def test_check_deploy_names_the_setting_with_production_settings():
-    result = manage("check", "--deploy", **PRODUCTION, PE_ONLINE_URL="http://pe-online.example.org/WriteAttendance.asmx")
+    address = "http://pe-online.example.org/WriteAttendance.asmx"
+    result = manage("check", "--deploy", **PRODUCTION, PE_ONLINE_URL=address)
     assert result.returncode != 0
     assert "portal.E101" in result.stderr and "PE_ONLINE_URL is a plain http:// address" in result.stderr
 
