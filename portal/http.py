@@ -9,8 +9,11 @@ and 502/503/504, honouring Retry-After up to a cap), and reports each call as on
 audit it without ever seeing a key.
 """
 
+import contextlib
 import contextvars
 import re
+import socket
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -21,6 +24,8 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _lazy
 from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import HTTPError, MaxRetryError, ReadTimeoutError, ResponseError
 from urllib3.util.retry import Retry
 
@@ -291,6 +296,44 @@ class _Retry(Retry):
         return retry
 
 
+class _HeadersByDeadline:
+    """A connection that cuts itself off when the call's deadline passes while it waits for the status
+    line and headers: a server may send them a byte at a time, each byte within the read timeout."""
+
+    def getresponse(self, *args, **kwargs):
+        remaining = _remaining()
+        if remaining is None or self.sock is None:
+            return super().getresponse(*args, **kwargs)
+        watchdog = threading.Timer(max(remaining, 0), self._cut, args=(self.sock,))
+        watchdog.daemon = True
+        watchdog.start()
+        try:
+            return super().getresponse(*args, **kwargs)
+        finally:
+            watchdog.cancel()
+
+    @staticmethod
+    def _cut(sock) -> None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+
+
+class _HTTPConnection(_HeadersByDeadline, HTTPConnection):
+    pass
+
+
+class _HTTPSConnection(_HeadersByDeadline, HTTPSConnection):
+    pass
+
+
+class _HTTPPool(HTTPConnectionPool):
+    ConnectionCls = _HTTPConnection
+
+
+class _HTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _HTTPSConnection
+
+
 def _socket(raw):
     """The socket an answer arrives on, to bound each wait for the next bytes by the deadline."""
     return getattr(getattr(raw, "_connection", None), "sock", None)
@@ -303,8 +346,12 @@ class _RetryingAdapter(HTTPAdapter):
     It reads the body as a stream: past ``max_answer_bytes`` or the deadline it stops."""
 
     def __init__(self, *, max_answer_bytes: int, **kwargs):
-        super().__init__(**kwargs)
         self.max_answer_bytes = max_answer_bytes
+        super().__init__(**kwargs)
+
+    def init_poolmanager(self, *args, **kwargs):
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
 
     def send(self, request, stream=False, timeout=None, **kwargs):
         retry, attempts = self.max_retries, 0
@@ -317,6 +364,11 @@ class _RetryingAdapter(HTTPAdapter):
             try:
                 response = super().send(request, stream=True, timeout=self._bounded(timeout, remaining), **kwargs)
             except requests.RequestException as exc:
+                if remaining is not None and _remaining() <= 0 and not isinstance(exc, requests.ConnectTimeout):
+                    # Cut off while the headers trickled in (see _HeadersByDeadline), or out of time for a retry.
+                    late = DeadlineExceeded(f"no answer within the call's deadline ({exc})", request=request)
+                    late.attempts = attempts + getattr(exc.args[0] if exc.args else None, "attempts", 1)
+                    raise late from exc
                 # Given up after every retry (or before the deadline), or failed where no retry is allowed.
                 cause = exc.args[0] if exc.args else None
                 exhausted = isinstance(cause, MaxRetryError)

@@ -51,6 +51,8 @@ class SandboxResponse:
     pieces: Iterable[bytes] | None = None
     length: int = 0
     piece_delay: float = 0.0
+    # True: ``pieces`` hold the status line and headers too (which may trickle in as well).
+    raw: bool = False
 
     @classmethod
     def json(cls, data, status: int = 200) -> "SandboxResponse":
@@ -87,9 +89,13 @@ def _huge(*, size: int = 2**30, status: int = 200, content_type: str = "applicat
 
 
 def _trickle(*, body: bytes = b"x" * 100, every: float = 0.2, status: int = 200,
-             content_type: str = "application/json") -> SandboxResponse:
+             content_type: str = "application/json", headers: bool = False) -> SandboxResponse:
+    """``headers``: the status line and headers trickle in too, not only the body."""
+    if headers:
+        head = f"HTTP/1.1 {status} OK\r\nContent-Type: {content_type}\r\nContent-Length: {len(body)}\r\n\r\n"
+        body = head.encode() + body
     return SandboxResponse(status=status, content_type=content_type, length=len(body), piece_delay=every,
-                           pieces=(body[i:i + 1] for i in range(len(body))))
+                           pieces=(body[i:i + 1] for i in range(len(body))), raw=headers)
 
 
 def _word_runs(*, runs: int = 200, run: int = 32_000, status: int = 500,
@@ -168,12 +174,8 @@ def _handler_for(app: SandboxApp):
             response = app.dispatch(request)
             body = response.body.encode("utf-8") if isinstance(response.body, str) else response.body
             try:
-                self.send_response(response.status)
-                self.send_header("Content-Type", response.content_type)
-                self.send_header("Content-Length", str(response.length if response.pieces is not None else len(body)))
-                for name, value in response.headers.items():
-                    self.send_header(name, value)
-                self.end_headers()
+                if not response.raw:
+                    self._head(response, body)
                 if response.body_delay:
                     self.wfile.flush()
                     time.sleep(response.body_delay)
@@ -184,6 +186,14 @@ def _handler_for(app: SandboxApp):
                         time.sleep(response.piece_delay)
             except (BrokenPipeError, ConnectionResetError):  # the client stopped waiting, as it should
                 self.close_connection = True
+
+        def _head(self, response: SandboxResponse, body: bytes) -> None:
+            self.send_response(response.status)
+            self.send_header("Content-Type", response.content_type)
+            self.send_header("Content-Length", str(response.length if response.pieces is not None else len(body)))
+            for name, value in response.headers.items():
+                self.send_header(name, value)
+            self.end_headers()
 
         do_GET = do_POST = do_PUT = do_DELETE = _serve
 

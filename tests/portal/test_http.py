@@ -197,6 +197,17 @@ def test_a_trickling_answer_ends_at_the_deadline(echo):
     assert calls[0].status is None and "deadline" in calls[0].error
 
 
+def test_trickling_headers_end_at_the_deadline(echo):
+    """The status line and headers a byte every 0.2 s: each wait is shorter than the read timeout."""
+    calls = []
+    echo.app.fail_next(**hostile("trickle", every=0.2, headers=True))
+    started = time.monotonic()
+    with pytest.raises(requests.ReadTimeout, match="deadline"):
+        session(calls, read_timeout=0.5, deadline=1).get(f"{echo.url}/api/getTemplates")
+    assert 0.9 < time.monotonic() - started < 2
+    assert len(echo.app.requests) == 1 and calls[0].status is None
+
+
 def test_a_retry_after_beyond_the_cap_is_not_waited_for(echo):
     echo.app.fail_next(status=503, headers={"Retry-After": "40"})
     started = time.monotonic()
