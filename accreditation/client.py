@@ -235,8 +235,14 @@ def _all_unknown(lines: int, reason: str, errors: list[tuple[str, str]], whole: 
 
 def pe_online_session(user_key: str, *, connect_timeout: float = 5.0, read_timeout: float = 30.0,
                       on_call: Callable[[RemoteCall], None] | None = None, backoff: float = 0.5):
-    return build_session(system=SYSTEM, connect_timeout=connect_timeout, read_timeout=read_timeout,
-                         secrets=[user_key], on_call=on_call, backoff=backoff)
+    return build_session(system=SYSTEM, label="PE-online", error=_door_error, connect_timeout=connect_timeout,
+                         read_timeout=read_timeout, secrets=[user_key], on_call=on_call, backoff=backoff)
+
+
+def _door_error(message: str, *, status: int) -> PEOnlineError:
+    """The session's own refusals (a redirect, an answer too large): a 2xx answer means the lines may be
+    written, though it could not be read."""
+    return PEOnlineError(message, status=status, may_have_arrived=200 <= status < 300)
 
 
 class PEOnlineClient:

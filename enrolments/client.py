@@ -760,9 +760,9 @@ def token_cache_key(base_url: str, username: str) -> str:
 def learning_assistant_session(password: str, *, connect_timeout: float = 5.0, read_timeout: float = 30.0,
                                on_call: Callable[[RemoteCall], None] | None = None, **retry: Any):
     """Every call is a POST, so the session never retries at the HTTP layer."""
-    return build_session(system=SYSTEM, connect_timeout=connect_timeout, read_timeout=read_timeout,
-                         secrets=[password], headers={"Content-Type": "text/xml; charset=utf-8"},
-                         on_call=on_call, **retry)
+    return build_session(system=SYSTEM, label="Learning Assistant", error=LearningAssistantError,
+                         connect_timeout=connect_timeout, read_timeout=read_timeout, secrets=[password],
+                         headers={"Content-Type": "text/xml; charset=utf-8"}, on_call=on_call, **retry)
 
 
 class LearningAssistantClient:

@@ -11,6 +11,7 @@ class PortalConfig(AppConfig):
 
         # Registers the learner import's job handler, so Celery workers can run it.
         from portal import checks, receivers  # noqa: F401  (deploy checks; sign-ins and sign-outs are audited)
+        from portal import security  # noqa: F401  (its check --deploy checks)
         from portal.imports import services  # noqa: F401
         from portal.db import audit_log_protect
 

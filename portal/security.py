@@ -1,7 +1,11 @@
 """Who is asking, and what a user without a permission may learn from the answer."""
 
+import ipaddress
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.contrib.auth import get_user_model, mixins
+from django.core import checks
 from django.http import Http404
 
 from portal.validators import shown
@@ -40,3 +44,30 @@ def client_username(request, credentials: dict | None = None) -> str | None:
         return None
     limit = get_user_model()._meta.get_field(get_user_model().USERNAME_FIELD).max_length
     return shown(str(username))[:limit]
+
+
+# The remote systems' addresses: each call carries a key, a userKey or a password.
+REMOTE_URL_SETTINGS = ("ANEWSPRING_URL", "PE_ONLINE_URL", "LEARNING_ASSISTANT_URL")
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def remote_urls_use_https(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """Plain http to a remote system sends its secrets readable to anyone on the way; only loopback
+    (the demo's and the tests' sandboxes) may go without TLS."""
+    errors = []
+    for name in REMOTE_URL_SETTINGS:
+        url = urlsplit(getattr(settings, name, "") or "")
+        if url.scheme == "http" and not is_loopback(url.hostname or ""):
+            errors.append(checks.Error(
+                f"{name} is a plain http:// address: the portal would send its credentials unencrypted.",
+                hint=f"Use the https:// address in {name}.", id="portal.E110"))
+    return errors

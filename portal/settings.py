@@ -45,6 +45,13 @@ def env_service_path(name: str, default: str) -> str:
     return path
 
 
+def env_positive_float(name: str, default: float) -> float:
+    value = env.float(name, default=default)
+    if not value > 0:  # NaN too
+        raise ImproperlyConfigured(f"{name} must be a positive number, not {value}")
+    return value
+
+
 def env_positive_int(name: str, default: int) -> int:
     value = env.int(name, default=default)
     if value <= 0:
@@ -302,6 +309,11 @@ CELERY_BEAT_SCHEDULE = {
 # --- Remote systems --------------------------------------------------------
 HTTP_CONNECT_TIMEOUT = env.float("HTTP_CONNECT_TIMEOUT", default=5.0)
 HTTP_READ_TIMEOUT = env.float("HTTP_READ_TIMEOUT", default=30.0)
+# Seconds one call may take in all (attempts, waits between them, and the whole answer): a server that
+# trickles its answer a byte at a time never runs into the read timeout.
+HTTP_DEADLINE = env_positive_float("HTTP_DEADLINE", 60.0)
+# A GET is retried after a Retry-After of at most this many seconds; a longer one fails at once (retryable).
+HTTP_RETRY_AFTER_MAX = env_positive_float("HTTP_RETRY_AFTER_MAX", 10.0)
 
 ANEWSPRING_URL = env_url("ANEWSPRING_URL")
 ANEWSPRING_API_KEY = env.str("ANEWSPRING_API_KEY", default="")
@@ -311,6 +323,9 @@ ANEWSPRING_CONCURRENCY = env_positive_int("ANEWSPRING_CONCURRENCY", 4)
 ANEWSPRING_CALLS_PER_SECOND = env_positive_int("ANEWSPRING_CALLS_PER_SECOND", 20)
 # Subscriptions whose results one beat run refreshes, oldest first.
 ANEWSPRING_REFRESH_BATCH = env_positive_int("ANEWSPRING_REFRESH_BATCH", 200)
+# The largest answer read (portal/http.py stops past it). The largest legitimate one is getGroupUsers of
+# a big group: about 170 bytes a member (measured on the sandbox), 1.7 MB for 10,000 members.
+ANEWSPRING_MAX_ANSWER_MB = env_positive_int("ANEWSPRING_MAX_ANSWER_MB", 8)
 
 PE_ONLINE_URL = env_url("PE_ONLINE_URL")
 PE_ONLINE_USER_ID = env.str("PE_ONLINE_USER_ID", default="")
@@ -320,6 +335,8 @@ PE_ONLINE_ORG_ID = env.int("PE_ONLINE_ORG_ID", default=None)
 PE_ONLINE_SENDING_TIMEOUT_SECONDS = env_positive_int("PE_ONLINE_SENDING_TIMEOUT_SECONDS", 600)
 # PE Meeting IDs one event may name: each makes an award (and an audit event) per learner registration.
 PE_ONLINE_MAX_MEETING_IDS = env_positive_int("PE_ONLINE_MAX_MEETING_IDS", 20)
+# The Summary of a batch of 100 lines, the largest answer, is well under 100 KB.
+PE_ONLINE_MAX_ANSWER_MB = env_positive_int("PE_ONLINE_MAX_ANSWER_MB", 2)
 
 # Learning Assistant has one public address; it counts as configured once the user name and password are set.
 LEARNING_ASSISTANT_URL = env_url("LEARNING_ASSISTANT_URL") or "https://api.learningassistant.com"
@@ -333,6 +350,9 @@ LEARNING_ASSISTANT_COMPANIES_PATH = env_service_path("LEARNING_ASSISTANT_COMPANI
 LEARNING_ASSISTANT_PROGRESS_BATCH = env_positive_int("LEARNING_ASSISTANT_PROGRESS_BATCH", 200)
 # The demo sandbox's answer shapes (sandbox/learning_assistant.py ANSWER_MODES), e.g. "plain_names,no_roles".
 SANDBOX_LEARNING_ASSISTANT_ANSWERS = env.list("SANDBOX_LEARNING_ASSISTANT_ANSWERS", default=[])
+# The largest answer is GetCandidates of a big course: about 0.5 KB a candidate (measured on the sandbox;
+# the real one may carry more fields), 2.5 MB for 5,000 candidates.
+LEARNING_ASSISTANT_MAX_ANSWER_MB = env_positive_int("LEARNING_ASSISTANT_MAX_ANSWER_MB", 8)
 
 # --- Learner import --------------------------------------------------------
 IMPORT_MAX_UPLOAD_BYTES = env_positive_int("IMPORT_MAX_UPLOAD_MB", 50) * 1024 * 1024

@@ -5,12 +5,16 @@ answers :class:`SandboxRequest` objects with a :class:`SandboxResponse`. Tests s
 a free port with :func:`serve`; ``manage.py demo`` starts them for the demo (see :mod:`sandbox.demo`).
 Faults (a status, a delay, a body) can be queued so tests see how the portal copes; ``latency``
 delays every answer (outside the state lock, so answers overlap as a real server's would).
+:func:`hostile` makes the faults of a server that means harm: a redirect elsewhere, an endless
+answer, one that trickles in a byte at a time, and long word runs that choke a careless regex.
 """
 
+import itertools
 import json
 import threading
 import time
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -42,6 +46,13 @@ class SandboxResponse:
     headers: dict[str, str] = field(default_factory=dict)
     # Seconds between sending the headers and the body: an answer that starts in time but ends late.
     body_delay: float = 0.0
+    # Instead of ``body``: pieces sent as they come (a gigabyte is never held whole), ``length`` bytes in
+    # all, ``piece_delay`` seconds apart (an answer that trickles in).
+    pieces: Iterable[bytes] | None = None
+    length: int = 0
+    piece_delay: float = 0.0
+    # True: ``pieces`` hold the status line and headers too (which may trickle in as well).
+    raw: bool = False
 
     @classmethod
     def json(cls, data, status: int = 200) -> "SandboxResponse":
@@ -62,6 +73,46 @@ class Fault:
     # True: the request is handled first (the state changes), then answered with this fault's
     # status and body, e.g. a successful POST whose body is plain text.
     after_handling: bool = False
+    # A hostile answer: the name of one of HOSTILE's makers, with its options.
+    hostile: str = ""
+    options: dict = field(default_factory=dict)
+
+
+def _redirect(*, location: str = "http://other-host.invalid/api/steal", status: int = 307) -> SandboxResponse:
+    return SandboxResponse(status=status, headers={"Location": location}, content_type="text/plain")
+
+
+def _huge(*, size: int = 2**30, status: int = 200, content_type: str = "application/json") -> SandboxResponse:
+    piece = b"x" * 2**16
+    return SandboxResponse(status=status, content_type=content_type, length=size,
+                           pieces=itertools.repeat(piece, size // len(piece)))
+
+
+def _trickle(*, body: bytes = b"x" * 100, every: float = 0.2, status: int = 200,
+             content_type: str = "application/json", headers: bool = False) -> SandboxResponse:
+    """``headers``: the status line and headers trickle in too, not only the body."""
+    if headers:
+        head = f"HTTP/1.1 {status} OK\r\nContent-Type: {content_type}\r\nContent-Length: {len(body)}\r\n\r\n"
+        body = head.encode() + body
+    return SandboxResponse(status=status, content_type=content_type, length=len(body), piece_delay=every,
+                           pieces=(body[i:i + 1] for i in range(len(body))), raw=headers)
+
+
+def _word_runs(*, runs: int = 200, run: int = 32_000, status: int = 500,
+               content_type: str = "text/plain") -> SandboxResponse:
+    """Word runs with a secret word inside: ``[\\w-]*token[\\w-]*`` takes seconds on each."""
+    half = "a" * (run // 2)
+    return SandboxResponse(status=status, content_type=content_type, body=f"{half}token{half} " * runs)
+
+
+HOSTILE = {"redirect": _redirect, "huge": _huge, "trickle": _trickle, "word runs": _word_runs}
+
+
+def hostile(mode: str, **options) -> dict:
+    """Fault arguments for a hostile answer (see HOSTILE), e.g. ``app.fail_next(**hostile("huge"))``."""
+    if mode not in HOSTILE:
+        raise ValueError(f"unknown hostile mode {mode!r}: one of {', '.join(HOSTILE)}")
+    return {"hostile": mode, "options": options}
 
 
 class SandboxApp:
@@ -94,6 +145,8 @@ class SandboxApp:
         if fault is not None and fault.after_handling:
             with self.lock:
                 self.handle(request)
+        if fault is not None and fault.hostile:
+            return HOSTILE[fault.hostile](**fault.options)
         if fault is not None:
             return SandboxResponse(status=fault.status, body=fault.body, content_type=fault.content_type,
                                    headers=fault.headers, body_delay=fault.body_delay)
@@ -121,18 +174,26 @@ def _handler_for(app: SandboxApp):
             response = app.dispatch(request)
             body = response.body.encode("utf-8") if isinstance(response.body, str) else response.body
             try:
-                self.send_response(response.status)
-                self.send_header("Content-Type", response.content_type)
-                self.send_header("Content-Length", str(len(body)))
-                for name, value in response.headers.items():
-                    self.send_header(name, value)
-                self.end_headers()
+                if not response.raw:
+                    self._head(response, body)
                 if response.body_delay:
                     self.wfile.flush()
                     time.sleep(response.body_delay)
-                self.wfile.write(body)
+                for piece in response.pieces if response.pieces is not None else [body]:
+                    self.wfile.write(piece)
+                    if response.piece_delay:
+                        self.wfile.flush()
+                        time.sleep(response.piece_delay)
             except (BrokenPipeError, ConnectionResetError):  # the client stopped waiting, as it should
                 self.close_connection = True
+
+        def _head(self, response: SandboxResponse, body: bytes) -> None:
+            self.send_response(response.status)
+            self.send_header("Content-Type", response.content_type)
+            self.send_header("Content-Length", str(response.length if response.pieces is not None else len(body)))
+            for name, value in response.headers.items():
+                self.send_header(name, value)
+            self.end_headers()
 
         do_GET = do_POST = do_PUT = do_DELETE = _serve
 

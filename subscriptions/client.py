@@ -540,7 +540,8 @@ def anewspring_session(api_key: str, *, connect_timeout: float = 5.0, read_timeo
                        on_call: Callable[[RemoteCall], None] | None = None, **retry: Any) -> requests.Session:
     """The session :class:`AnewspringClient` uses; ``retry`` passes ``retries``/``backoff`` on."""
     return build_session(
-        system=SYSTEM, connect_timeout=connect_timeout, read_timeout=read_timeout, secrets=[api_key],
+        system=SYSTEM, label="aNewSpring", error=AnewspringError,
+        connect_timeout=connect_timeout, read_timeout=read_timeout, secrets=[api_key],
         headers={"X-API-Key": api_key, "Accept": "application/json"}, on_call=on_call, **retry,
     )
 

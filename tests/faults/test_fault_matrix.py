@@ -54,6 +54,7 @@ from sandbox.learning_assistant import (
 from sandbox.learning_assistant import COMPANIES_PATH as LA_COMPANIES_PATH
 from sandbox.learning_assistant import COURSES_PATH as LA_COURSES_PATH
 from sandbox.pe_online import BASE_PATH, DEFAULT_USER_ID, DEFAULT_USER_KEY, PEOnlineSandbox
+from sandbox.server import SandboxApp, hostile
 from subscriptions.client import AnewspringClient, AnewspringError, CourseRef, LearnerRef, User, anewspring_session
 from subscriptions.services.common import remote_action
 from tests.accreditation.factories import AwardFactory
@@ -73,6 +74,7 @@ class Fault:
     sandbox: dict = field(default_factory=dict)  # Fault arguments; a body of None takes the system's own
     refused: bool = False
     token_expired: bool = False
+    settings: dict = field(default_factory=dict)  # for this row only
 
 
 # Bodies per system: (content type, malformed answer, well-formed answer of the wrong shape, error body).
@@ -105,10 +107,21 @@ FAULTS = [
     Fault("very slow answer", {"status": 200, "body": "unexpected", "body_delay": LATE, "after_handling": True}),
     Fault("2xx unexpected body", {"status": 200, "body": "unexpected", "after_handling": True}),
     Fault("token expired", token_expired=True),
+    # Hostile servers (issue 19). The redirect points at another server, which must see nothing.
+    Fault("redirect", hostile("redirect")),
+    Fault("oversized answer", hostile("huge")),  # a gigabyte
+    # A byte every 0.2 s never meets the read timeout; the call's deadline ends it.
+    Fault("trickling answer", hostile("trickle", every=0.2), settings={"HTTP_DEADLINE": 1.0}),
+    # Once: a retry (which must not happen) would succeed.
+    Fault("Retry-After beyond the cap", {"status": 503, "body": "Busy", "content_type": "text/plain",
+                                         "headers": {"Retry-After": "40"}}),
 ]
 # Faults a later attempt may cure: the error says so (retryable) and a GET is retried at the HTTP layer.
-PASSING = {"timeout", "connection refused", "500", "503 Retry-After", "429", "HTML error page", "very slow answer"}
+PASSING = {"timeout", "connection refused", "500", "503 Retry-After", "429", "HTML error page", "very slow answer",
+           "trickling answer", "Retry-After beyond the cap"}
 UNREADABLE = {"malformed body", "2xx unexpected body"}
+# The door refuses these at once, whatever the call: not retried, and retrying later will not help.
+REFUSED = {"redirect", "oversized answer"}
 GET_ATTEMPTS = {"timeout": 2, "503 Retry-After": 2, "HTML error page": 4, "very slow answer": 2}
 
 
@@ -118,6 +131,15 @@ def _fault_kwargs(fault: Fault, system: str, path: str) -> dict:
     body = kwargs.get("body")
     kwargs["body"] = {"malformed": malformed, "unexpected": unexpected, "error": error}.get(body, body)
     return kwargs
+
+
+class Elsewhere(SandboxApp):
+    """The host a redirect points to."""
+
+    name = "elsewhere"
+
+    def handle(self, request):
+        raise AssertionError("a redirect was followed")
 
 
 def _closed_port_url() -> str:
@@ -210,10 +232,15 @@ CLIENTS = {"anewspring": AnewspringClient, "pe_online": PEOnlineClient, "learnin
 ERRORS = {"anewspring": AnewspringError, "pe_online": PEOnlineError, "learning_assistant": LearningAssistantError}
 
 
+# Diagnostics that make no call of their own: Learning Assistant's answer check calls the read operations of
+# the rows above one by one and reports each one's failure in its result instead of raising.
+COMPOSED = {"learning_assistant": {"check_answers"}}
+
+
 def test_every_remote_call_has_a_row():
     for system, client_class in CLIENTS.items():
         public = {name for name, value in vars(client_class).items() if callable(value) and not name.startswith("_")}
-        assert public == {call.name for call in CALLS if call.system == system}, system
+        assert public - COMPOSED.get(system, set()) == {call.name for call in CALLS if call.system == system}, system
 
 
 # --- Running one cell ---------------------------------------------------------------------------------
@@ -277,13 +304,20 @@ def test_fault_matrix(call: Call, fault: Fault, start_sandbox, settings):
     settings.PE_ONLINE_URL, settings.PE_ONLINE_USER_ID = url + BASE_PATH, DEFAULT_USER_ID
     settings.PE_ONLINE_USER_KEY, settings.PE_ONLINE_ORG_ID = DEFAULT_USER_KEY, 19
     settings.HTTP_CONNECT_TIMEOUT, settings.HTTP_READ_TIMEOUT = 0.5, READ_TIMEOUT
+    for name, value in fault.settings.items():
+        setattr(settings, name, value)
+    elsewhere = start_sandbox(Elsewhere())
+    sandbox_fault = fault.sandbox
+    if fault.name == "redirect":
+        port = elsewhere.url.rpartition(":")[2]
+        sandbox_fault = hostile("redirect", location=f"http://localhost:{port}/steal")
     with translation.override("en"):
         prepared = _prepare(call, _client(call.system, sandbox.url, read_timeout=10))
         client = _client(call.system, url)
         if fault.token_expired:
             sandbox.app.advance(minutes=31)  # the sandbox forgets the token the client still holds
         elif not fault.refused:
-            sandbox.app.fail_next(**_fault_kwargs(fault, call.system, call.path))
+            sandbox.app.fail_next(**_fault_kwargs(replace(fault, sandbox=sandbox_fault), call.system, call.path))
         before = len(sandbox.app.requests)
         events_before = AuditEvent.objects.filter(system=call.system).count()
         started = time.monotonic()
@@ -328,6 +362,15 @@ def test_fault_matrix(call: Call, fault: Fault, start_sandbox, settings):
             assert error is not None, "an unreadable answer is an error"
         if error is not None and fault.name in PASSING and not isinstance(result, ConnectionCheck):
             assert error.retryable, "a later attempt may cure it, and the error says so"
+        if fault.name in REFUSED or fault.name in {"trickling answer", "Retry-After beyond the cap"}:
+            assert outcome != "ok" and seconds < 3, (outcome, seconds)
+            call_events = [e for e in remote if call.path in e.http_path]
+            assert call_events[-1].outcome == AuditEvent.OUTCOME_FAILURE, "the call is audited as a failure"
+        if fault.name in REFUSED:
+            assert error is None or not error.retryable, "the same address answers the same way"
+        if fault.name == "redirect":
+            assert elsewhere.app.requests == [], "nothing, secrets least of all, reaches the other host"
+            assert "redirect to localhost" in call_events[-1].error and "steal" not in call_events[-1].error
         if fault.token_expired:
             assert error is None, "the token is renewed once, transparently"
             assert [r.path for r in sandbox.app.requests[before:]].count(AUTH_PATH) == 1
@@ -339,7 +382,8 @@ def _assert_award_left_consistent(award: Award, fault: Fault) -> None:
     """Never left *sending*; a type 1 award PE-online may have written is never resent by itself."""
     award.refresh_from_db()
     assert award.status != Award.SENDING
-    if fault.name in {"very slow answer", "2xx unexpected body", "malformed body", "timeout"}:
+    if fault.name in {"very slow answer", "2xx unexpected body", "malformed body", "timeout", "trickling answer",
+                      "oversized answer"}:
         assert award.status == Award.UNKNOWN, award.status
     elif fault.name in PASSING:
         assert award.status == Award.FAILED and award.next_attempt_at is not None, award.status

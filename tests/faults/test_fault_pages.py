@@ -58,8 +58,11 @@ LA_FAULTS = [pytest.param(f, id=f.name) for f in FAULTS]
 
 
 @pytest.fixture(autouse=True)
-def english_and_fast(settings):
+def english_and_fast(settings, request):
     settings.HTTP_CONNECT_TIMEOUT, settings.HTTP_READ_TIMEOUT = 0.5, READ_TIMEOUT
+    callspec = getattr(request.node, "callspec", None)
+    for name, value in (callspec.params["fault"].settings if callspec and "fault" in callspec.params else {}).items():
+        setattr(settings, name, value)  # the row's own, e.g. a short deadline for the trickling answer
     cache.clear()
     with translation.override("en"):
         yield
