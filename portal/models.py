@@ -119,6 +119,8 @@ class PERegistration(models.Model):
 
     class Meta:
         ordering = ["org_id", "number"]
+        # The worklist's learners whose BIG number fails the check: only the failures are indexed.
+        indexes = [models.Index(fields=["learner"], condition=Q(check_digit_ok=False), name="pe_registration_check_fails")]
         verbose_name = _("PE registration")
         verbose_name_plural = _("PE registrations")
         constraints = [
@@ -423,6 +425,9 @@ class AuditEvent(models.Model):
             models.Index(fields=["-created_at"], condition=Q(action="audit.verify"), name="auditevent_verify_idx"),
             # The failures filter (and the dashboard's failures today) on a million events.
             models.Index(fields=["outcome", "-created_at", "-id"], name="auditevent_outcome_order"),
+            # The dashboard's recent activity leaves out remote calls: a sync's thousands of calls are not
+            # walked past. Partial, so remote calls (most events) do not pay for it.
+            models.Index(fields=["-created_at", "-id"], condition=~Q(action="remote_call"), name="auditevent_activity"),
         ]
 
     def __str__(self) -> str:
@@ -477,6 +482,7 @@ class Job(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "created_at"], name="job_status_created")]  # the worklist's failed jobs
         verbose_name = _("background job")
         verbose_name_plural = _("background jobs")
 
