@@ -23,6 +23,7 @@ from portal.integrations import WorklistEntry, integrations, worklist_entries
 from portal.models import AuditEvent, Job, Learner, PERegistration
 
 WORKLIST_CACHE_SECONDS = 60
+SEVERITIES = ("danger", "warning", "info")  # the worklist's order: what went wrong first
 _CACHE_KEY = "portal.worklist.counts"
 # What counts as recent enough to still need attention: older failures were dealt with or are history.
 JOBS_FAILED_DAYS = 7
@@ -149,6 +150,7 @@ def worklist(*, user) -> dict:
         cache.set(_CACHE_KEY, cached, WORKLIST_CACHE_SECONDS)
     items = [{"key": entry.key, "count": cached["counts"][entry.key], "label": entry.label(cached["counts"][entry.key]),
               "url": entry.url, "severity": entry.severity}
-             for entry in entries if cached["counts"][entry.key] and user.has_perm(entry.permission)]
+             for entry in sorted(entries, key=lambda entry: SEVERITIES.index(entry.severity))
+             if cached["counts"][entry.key] and user.has_perm(entry.permission)]
     return {"items": items, "total": sum(item["count"] for item in items), "counted_at": cached["counted_at"],
             "cache_seconds": WORKLIST_CACHE_SECONDS}

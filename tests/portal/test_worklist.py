@@ -226,3 +226,11 @@ def test_the_dashboards_recent_activity_leaves_remote_calls_to_the_audit_log(adm
     events = admin_client_.get(reverse("dashboard")).context["latest_events"]
 
     assert [event.action for event in events] == ["learner.update"]
+
+
+def test_what_went_wrong_comes_first(superuser):
+    SubscriptionFactory(expire_date=timezone.localdate())
+    AwardFactory(status=Award.BLOCKED)
+    JobFactory(status=Job.FAILED)
+
+    assert [item["severity"] for item in worklist(user=superuser)["items"]] == ["danger", "warning", "info"]
