@@ -428,6 +428,10 @@ class AuditEvent(models.Model):
             # The dashboard's recent activity leaves out remote calls: a sync's thousands of calls are not
             # walked past. Partial, so remote calls (most events) do not pay for it.
             models.Index(fields=["-created_at", "-id"], condition=~Q(action="remote_call"), name="auditevent_activity"),
+            # Each system's last call (the dashboard's slots, the worklist's failing systems): without it, a system
+            # whose events are not calls was read to its end.
+            models.Index(fields=["system", "-created_at", "-id"], condition=Q(action="remote_call"),
+                         name="auditevent_last_call"),
         ]
 
     def __str__(self) -> str:

@@ -119,6 +119,7 @@ def test_learners_whose_big_number_fails_the_check(admin_client_, superuser):
 
     assert item["count"] == 1
     assert listed(admin_client_, item["url"]) == 1
+    assert listed(admin_client_, reverse("learner_list") + "?check_digit=true") == 1  # the other learner
 
 
 def test_subscriptions_expiring_and_not_started(admin_client_, superuser):
@@ -167,6 +168,7 @@ def test_enrolments_not_pulled_for_a_week_and_overdue(admin_client_, superuser):
     assert listed(admin_client_, found["enrolments.progress_stale"]["url"]) == 2
     assert found["enrolments.overdue"]["count"] == 1
     assert listed(admin_client_, found["enrolments.overdue"]["url"]) == 1
+    assert listed(admin_client_, reverse("enrolment_list") + "?overdue=false") == 5
     assert listed(admin_client_, found["enrolments.progress_stale"]["url"] + "&q=" + stale.learner.last_name) >= 1
 
 
