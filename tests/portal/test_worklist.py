@@ -190,7 +190,7 @@ def test_the_menu_badge_shows_the_total(admin_client_):
     response = admin_client_.get(reverse("worklist_badge"))
 
     assert ">4<" in response.text
-    assert 'hx-get="{}"'.format(reverse("worklist_badge")) in admin_client_.get(reverse("dashboard")).text
+    assert f'data-load-from="{reverse("worklist_badge")}"' in admin_client_.get(reverse("dashboard")).text
 
 
 def _fill(size: int) -> None:
