@@ -54,3 +54,8 @@ def test_coordinator_follows_the_worklist_in_english_and_in_dutch(logged_in_page
     expect(page.locator("table tbody tr")).to_have_count(1)
     expect(page.locator("table tbody")).to_contain_text("Verloopt")
     page.screenshot(path=shots / "worklist-subscriptions-nl-390.png", full_page=True)
+
+    page.goto(f"{live_server.url}/")  # the dashboard shows the same lines
+    expect(page.locator('#worklist [data-worklist="awards.rejected"]')).to_contain_text("2 toekenningen")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.screenshot(path=shots / "dashboard-nl-390.png", full_page=True)
