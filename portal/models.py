@@ -120,7 +120,8 @@ class PERegistration(models.Model):
     class Meta:
         ordering = ["org_id", "number"]
         # The worklist's learners whose BIG number fails the check: only the failures are indexed.
-        indexes = [models.Index(fields=["learner"], condition=Q(check_digit_ok=False), name="pe_registration_check_fails")]
+        indexes = [models.Index(fields=["learner"], condition=Q(check_digit_ok=False),
+                                name="pe_registration_check_fails")]
         verbose_name = _("PE registration")
         verbose_name_plural = _("PE registrations")
         constraints = [
@@ -486,7 +487,8 @@ class Job(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["status", "created_at"], name="job_status_created")]  # the worklist's failed jobs
+        # The worklist's failed jobs.
+        indexes = [models.Index(fields=["status", "created_at"], name="job_status_created")]
         verbose_name = _("background job")
         verbose_name_plural = _("background jobs")
 

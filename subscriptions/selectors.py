@@ -58,7 +58,8 @@ NOT_STARTED_DAYS = 30
 def subscriptions_expiring() -> QuerySet[Subscription]:
     """Expiring today or in the next EXPIRING_DAYS days (the list's expiry filter, so the counts agree)."""
     today = timezone.localdate()
-    return Subscription.objects.filter(expire_date__gte=today, expire_date__lte=today + datetime.timedelta(days=EXPIRING_DAYS))
+    return Subscription.objects.filter(expire_date__gte=today,
+                                       expire_date__lte=today + datetime.timedelta(days=EXPIRING_DAYS))
 
 
 def subscriptions_not_started() -> QuerySet[Subscription]:
