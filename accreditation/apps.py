@@ -19,4 +19,5 @@ class AccreditationConfig(AppConfig):
             check_connection=services.pe_online_check_connection,
             url=lambda: settings.PE_ONLINE_URL,
             learner_panel=receivers.learner_awards_panel,
+            worklist=receivers.awards_worklist,
         ))

@@ -1,13 +1,17 @@
 """Learning Assistant in the portal's integrations registry: status, connection test, learner panel."""
 
+import datetime
+
 from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from enrolments import selectors, services
 from enrolments.client import LearningAssistantAuthError
 from portal.http import RemoteError
-from portal.integrations import ConnectionCheck, Integration, LearnerPanel, integration_register
+from portal.integrations import ConnectionCheck, Integration, LearnerPanel, WorklistEntry, integration_register
+from portal.worklist import url_with
 
 
 def check_connection() -> ConnectionCheck:
@@ -51,6 +55,26 @@ def learner_panel(*, learner, user) -> LearnerPanel | None:
                                  "can_enrol": user.has_perm("enrolments.add_enrolment")})
 
 
+def worklist() -> list[WorklistEntry]:
+    stale_since = timezone.localdate() - datetime.timedelta(days=selectors.PROGRESS_STALE_DAYS - 1)
+    return [
+        WorklistEntry(
+            key="enrolments.progress_stale", severity="warning", permission="enrolments.view_enrolment",
+            rows=selectors.enrolments_progress_stale(),
+            label=lambda n: ngettext("%(count)d enrolment's progress not pulled for %(days)d days",
+                                     "%(count)d enrolments' progress not pulled for %(days)d days", n)
+            % {"count": n, "days": selectors.PROGRESS_STALE_DAYS},
+            url=url_with("enrolment_list", pulled_before=stale_since.isoformat())),
+        WorklistEntry(
+            key="enrolments.overdue", severity="warning", permission="enrolments.view_enrolment",
+            rows=selectors.enrolments_overdue(),
+            label=lambda n: ngettext("%(count)d enrolment past its planned end date, not completed",
+                                     "%(count)d enrolments past their planned end date, not completed", n)
+            % {"count": n},
+            url=url_with("enrolment_list", overdue="true")),
+    ]
+
+
 integration_register(Integration(
     name="learning_assistant",
     label=gettext_lazy("Learning Assistant"),
@@ -59,4 +83,5 @@ integration_register(Integration(
     url=lambda: settings.LEARNING_ASSISTANT_URL,
     learner_panel=learner_panel,
     describe_answers=describe_answers,
+    worklist=worklist,
 ))

@@ -1,6 +1,9 @@
 """Reads for the Learning Assistant pages."""
 
-from django.db.models import QuerySet
+import datetime
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from enrolments.models import Enrolment, ProgressSnapshot, ReferenceItem, ReferenceSync
 from portal.models import Learner
@@ -44,3 +47,27 @@ def learner_enrolments(*, learner: Learner, limit: int = 20) -> QuerySet[Enrolme
 def progress_points(*, enrolment: Enrolment) -> list[ProgressSnapshot]:
     """The latest snapshots, oldest first."""
     return list(reversed(enrolment.snapshots.all()[:CHART_POINTS]))
+
+
+PROGRESS_STALE_DAYS = 7
+
+
+def pulled_before(enrolments: QuerySet[Enrolment], day: datetime.date) -> QuerySet[Enrolment]:
+    """Enrolments whose progress was last pulled before ``day`` (local time), or never pulled and enrolled before it."""
+    start = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+    return enrolments.filter(Q(progress_pulled_at__lt=start) | Q(progress_pulled_at__isnull=True, created_at__lt=start))
+
+
+def overdue(enrolments: QuerySet[Enrolment]) -> QuerySet[Enrolment]:
+    """Planned end date passed without completion (progress below 100 %, or none pulled)."""
+    return enrolments.filter(Q(progress__lt=100) | Q(progress__isnull=True),
+                             planned_end_date__lt=timezone.localdate())
+
+
+def enrolments_progress_stale() -> QuerySet[Enrolment]:
+    return pulled_before(Enrolment.objects.all(),
+                         timezone.localdate() - datetime.timedelta(days=PROGRESS_STALE_DAYS - 1))
+
+
+def enrolments_overdue() -> QuerySet[Enrolment]:
+    return overdue(Enrolment.objects.all())

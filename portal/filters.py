@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.actions import action_choices
 from portal.jobs import job_kind_choices
-from portal.models import AuditEvent, Job, Learner
+from portal.models import AuditEvent, Job, Learner, PERegistration
 from portal.selectors import SEARCH_MAX_LENGTH, learner_search
 from portal.validators import MAX_KEY
 from portal.widgets import DateInput
@@ -22,10 +22,18 @@ class LearnerFilter(django_filters.FilterSet):
         widget=forms.Select(choices=[("", _("All")), ("true", _("Active")), ("false", _("Inactive"))]),
     )
     company = django_filters.CharFilter(label=_("Company"), lookup_expr="icontains")
+    # On the id: a partial index on the PE registrations that fail the check serves it (the worklist's link).
+    check_digit = django_filters.BooleanFilter(
+        label=_("BIG check digit"), field_name="id", method="with_check_digit",
+        widget=forms.Select(choices=[("", _("All")), ("false", _("Fails"))]))
 
     class Meta:
         model = Learner
-        fields = ["q", "active", "company"]
+        fields = ["q", "active", "company", "check_digit"]
+
+    def with_check_digit(self, queryset, name, value):
+        failing = PERegistration.objects.filter(check_digit_ok=False).values("learner_id")
+        return queryset.exclude(pk__in=failing) if value else queryset.filter(pk__in=failing)
 
     def search(self, queryset, name, value):
         return learner_search(query=value, learners=queryset)

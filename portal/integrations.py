@@ -34,6 +34,19 @@ class LearnerPanel:
 
 
 @dataclass(frozen=True)
+class WorklistEntry:
+    """One line of the worklist ("what needs my attention"): ``rows`` are the records needing attention,
+    unevaluated (the worklist counts every entry's rows in one query); ``url`` opens them as a list."""
+
+    key: str  # stable code, e.g. "awards.rejected"
+    label: Callable[[int], str]  # the count in words (ngettext)
+    rows: Any  # a QuerySet
+    url: str
+    permission: str  # who sees the entry
+    severity: str = "warning"  # "danger", "warning" or "info" (Bootstrap's colours)
+
+
+@dataclass(frozen=True)
 class Integration:
     name: str  # stable code: the audit log's ``system`` and the Celery queue's name
     label: Any  # shown to people; may be a lazy translation
@@ -53,6 +66,8 @@ class Integration:
     # Optional hook: ``describe_answers()`` calls the system's read-only operations and returns lines that
     # say how each answer was read (``check_connections --verbose``); may raise RemoteError.
     describe_answers: Callable[[], list[str]] | None = None
+    # Optional hook: ``worklist()`` returns the WorklistEntry items this system adds to the worklist.
+    worklist: Callable[[], list["WorklistEntry"]] | None = None
 
     @property
     def queue(self) -> str:
@@ -133,3 +148,8 @@ def learner_panels(*, learner, user) -> list[LearnerPanel]:
     """The sections the registered integrations add to a learner's page."""
     panels = (i.learner_panel(learner=learner, user=user) for i in _registry.values() if i.learner_panel)
     return [panel for panel in panels if panel is not None]
+
+
+def worklist_entries() -> list[WorklistEntry]:
+    """The worklist entries the registered integrations add."""
+    return [entry for i in _registry.values() if i.worklist for entry in i.worklist()]

@@ -122,6 +122,9 @@ class PERegistration(models.Model):
 
     class Meta:
         ordering = ["org_id", "number"]
+        # The worklist's learners whose BIG number fails the check: only the failures are indexed.
+        indexes = [models.Index(fields=["learner"], condition=Q(check_digit_ok=False),
+                                name="pe_registration_check_fails")]
         verbose_name = _("PE registration")
         verbose_name_plural = _("PE registrations")
         constraints = [
@@ -426,6 +429,13 @@ class AuditEvent(models.Model):
             models.Index(fields=["-created_at"], condition=Q(action="audit.verify"), name="auditevent_verify_idx"),
             # The failures filter (and the dashboard's failures today) on a million events.
             models.Index(fields=["outcome", "-created_at", "-id"], name="auditevent_outcome_order"),
+            # The dashboard's recent activity leaves out remote calls: a sync's thousands of calls are not
+            # walked past. Partial, so remote calls (most events) do not pay for it.
+            models.Index(fields=["-created_at", "-id"], condition=~Q(action="remote_call"), name="auditevent_activity"),
+            # Each system's last call (the dashboard's slots, the worklist's failing systems): without it, a system
+            # whose events are not calls was read to its end.
+            models.Index(fields=["system", "-created_at", "-id"], condition=Q(action="remote_call"),
+                         name="auditevent_last_call"),
         ]
 
     def __str__(self) -> str:
@@ -482,7 +492,8 @@ class Job(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("background job")
         verbose_name_plural = _("background jobs")
-        # The jobs list: newest first, or one kind's or status's newest first (created_by has its own).
+        # The jobs list: newest first, or one kind's or status's newest first (created_by has its own); the
+        # status one also counts the worklist's failed jobs of the last days.
         indexes = [
             models.Index(fields=["-created_at", "-id"], name="job_newest_first"),
             models.Index(fields=["kind", "-created_at", "-id"], name="job_kind_newest_first"),

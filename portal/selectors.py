@@ -86,7 +86,9 @@ def audit_last_verification() -> AuditEvent | None:
 
 
 def audit_latest(*, limit: int = 10) -> QuerySet[AuditEvent]:
-    return AuditEvent.objects.select_related("learner", "course")[:limit]
+    """The dashboard's recent activity: what coordinators (and jobs) did and how it went; remote calls stay
+    in the audit log."""
+    return AuditEvent.objects.exclude(action="remote_call").select_related("learner", "course")[:limit]
 
 
 AUDIT_EXPORT_HEADERS = [

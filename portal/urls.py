@@ -16,6 +16,8 @@ admin.site.has_permission = _superusers_only
 
 urlpatterns = [
     path("", views.DashboardView.as_view(), name="dashboard"),
+    path("worklist/", views.WorklistView.as_view(), name="worklist"),
+    path("worklist/badge/", views.WorklistBadgeView.as_view(), name="worklist_badge"),
     path("healthz", views.HealthView.as_view(), name="health"),
     path("integrations/<slug:name>/test/", views.IntegrationConnectionTestView.as_view(),
          name="integration_connection_test"),

@@ -13,7 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView, FormView, TemplateView
 from django_filters.views import FilterView
 
-from portal import selectors, services
+from portal import selectors, services, worklist
 from portal.filters import AuditEventFilter, JobFilter, LearnerFilter
 from portal.forms import LearnerForm
 from portal.http import RemoteError
@@ -53,10 +53,26 @@ class DashboardView(TemplateView):
             counts=selectors.dashboard_counts(),
             integrations=selectors.integration_statuses(),
             latest_events=selectors.audit_latest() if self.request.user.has_perm("portal.view_auditevent") else [],
+            worklist=worklist.worklist(user=self.request.user),
             verification=(selectors.audit_last_verification()
                           if self.request.user.has_perm("portal.view_auditevent") else None),
             **kwargs,
         )
+
+
+class WorklistView(TemplateView):
+    """What needs the coordinator's attention: counts (each entry shown to whom may open its list)."""
+
+    template_name = "portal/worklist.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(worklist=worklist.worklist(user=self.request.user), **kwargs)
+
+
+class WorklistBadgeView(WorklistView):
+    """The menu's count, fetched by htmx after the page loaded: no page pays for the counts."""
+
+    template_name = "portal/_worklist_badge.html"
 
 
 class IntegrationConnectionTestView(PermissionRequiredMixin, View):

@@ -1,11 +1,17 @@
 """aNewSpring in the portal's integrations registry (registered by :class:`SubscriptionsConfig`)."""
 
+import datetime
+
 from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from portal.integrations import ConnectionCheck, Integration
+from portal.integrations import ConnectionCheck, Integration, WorklistEntry
+from portal.worklist import url_with
+from subscriptions import selectors
 from subscriptions.client import AnewspringError
+from subscriptions.models import Subscription, WebhookDelivery
 from subscriptions.services.common import SYSTEM, anewspring_client, anewspring_configured
 from subscriptions.services.learners import learners_push_start
 
@@ -21,6 +27,35 @@ def anewspring_connection_check() -> ConnectionCheck:
         len(templates)) % {"count": len(templates)})
 
 
+def worklist() -> list[WorklistEntry]:
+    today = timezone.localdate()
+    return [
+        WorklistEntry(
+            key="subscriptions.expiring", severity="info", permission="subscriptions.view_subscription",
+            rows=selectors.subscriptions_expiring(),
+            label=lambda n: ngettext("%(count)d subscription expires in the next %(days)d days",
+                                     "%(count)d subscriptions expire in the next %(days)d days", n)
+            % {"count": n, "days": selectors.EXPIRING_DAYS},
+            url=url_with("subscription_list", expire_after=today.isoformat(),
+                         expire_before=(today + datetime.timedelta(days=selectors.EXPIRING_DAYS)).isoformat())),
+        WorklistEntry(
+            key="subscriptions.not_started", severity="warning", permission="subscriptions.view_subscription",
+            rows=selectors.subscriptions_not_started(),
+            label=lambda n: ngettext("%(count)d subscription not started %(days)d days after subscribing",
+                                     "%(count)d subscriptions not started %(days)d days after subscribing", n)
+            % {"count": n, "days": selectors.NOT_STARTED_DAYS},
+            url=url_with("subscription_list", status=Subscription.NOT_STARTED,
+                         subscribed_before=(today - datetime.timedelta(days=selectors.NOT_STARTED_DAYS)).isoformat())),
+        # Deliveries are listed in the admin only (superusers): the entry shows to whom may view them.
+        WorklistEntry(
+            key="webhooks.failed", severity="danger", permission="subscriptions.view_webhookdelivery",
+            rows=WebhookDelivery.objects.filter(status=WebhookDelivery.FAILED),
+            label=lambda n: ngettext("%(count)d aNewSpring webhook delivery failed",
+                                     "%(count)d aNewSpring webhook deliveries failed", n) % {"count": n},
+            url=url_with("admin:subscriptions_webhookdelivery_changelist", status__exact=WebhookDelivery.FAILED)),
+    ]
+
+
 ANEWSPRING = Integration(
     name=SYSTEM,
     label=_("aNewSpring"),
@@ -29,4 +64,5 @@ ANEWSPRING = Integration(
     url=lambda: settings.ANEWSPRING_URL,
     learners_imported=learners_push_start,
     learners_imported_label=_("Also create or update these learners in aNewSpring"),
+    worklist=worklist,
 )

@@ -65,6 +65,9 @@ class Subscription(models.Model):
             models.Index(fields=["start_date"], name="subscription_start_date"),
             models.Index(fields=["expire_date"], name="subscription_expire_date"),
             models.Index(fields=["results_refreshed_at"], name="subscription_refreshed_at"),
+            # The worklist's "not started 30 days after subscribing": the not started ones only (few), by date.
+            models.Index(fields=["subscribe_date"], name="subscription_not_started",
+                         condition=Q(active=False, completed=False, finished=False, expired=False)),
         ]
         permissions = [("sync_catalogue", _("Can sync the catalogue from aNewSpring"))]
 

@@ -1,8 +1,10 @@
 """Reads for the subscription pages."""
 
+import datetime
 from collections.abc import Iterator, Sequence
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.integrations import ResultPart
@@ -42,6 +44,29 @@ STATUS_CONDITIONS = {
 
 def subscriptions_with_status(subscriptions: QuerySet[Subscription], status: str) -> QuerySet[Subscription]:
     return subscriptions.filter(STATUS_CONDITIONS[status])
+
+
+def subscribed_until(subscriptions: QuerySet[Subscription], day: datetime.date) -> QuerySet[Subscription]:
+    """Subscribed on ``day`` (local time) or before."""
+    next_day = timezone.make_aware(datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min))
+    return subscriptions.filter(subscribe_date__lt=next_day)
+
+
+EXPIRING_DAYS = 14
+NOT_STARTED_DAYS = 30
+
+
+def subscriptions_expiring() -> QuerySet[Subscription]:
+    """Expiring today or in the next EXPIRING_DAYS days (the list's expiry filter, so the counts agree)."""
+    today = timezone.localdate()
+    return Subscription.objects.filter(expire_date__gte=today,
+                                       expire_date__lte=today + datetime.timedelta(days=EXPIRING_DAYS))
+
+
+def subscriptions_not_started() -> QuerySet[Subscription]:
+    """Not started NOT_STARTED_DAYS days or more after subscribing."""
+    day = timezone.localdate() - datetime.timedelta(days=NOT_STARTED_DAYS)
+    return subscribed_until(subscriptions_with_status(Subscription.objects.all(), Subscription.NOT_STARTED), day)
 
 
 # (path of the value, header): a coordinator reads it in a spreadsheet.

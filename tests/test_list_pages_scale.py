@@ -10,7 +10,8 @@ from django.core.cache import cache
 from django.db import connection
 from django.db.models.signals import post_init
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
+from django.utils import timezone
+from django.urls import reverse, reverse_lazy
 
 from accreditation.filters import AwardFilter
 from accreditation.models import Award
@@ -22,6 +23,7 @@ from portal.filters import AuditEventFilter, JobFilter, LearnerFilter
 from portal.models import AuditEvent, Job, Learner
 from portal.pagination import cursor_of
 from portal.tables import AuditEventTable, JobTable, LearnerTable
+from portal.worklist import all_entries
 from tests.accreditation.factories import AwardFactory
 from tests.enrolments.factories import EnrolmentFactory, FrameworkFactory
 from tests.factories import ActivityFactory, AuditEventFactory, CourseFactory, JobFactory, LearnerFactory
@@ -40,9 +42,10 @@ def _fill(size: int) -> Learner:
     activity = ActivityFactory(template=course.template)
     framework = FrameworkFactory()
     learners = LearnerFactory.create_batch(size)
-    for learner in learners:
-        AwardFactory(learner=learner, course=course, activity=activity)
-        EnrolmentFactory(learner=learner, framework=framework)
+    for n, learner in enumerate(learners):
+        # Every second award and enrolment needs attention: the worklist counts them.
+        AwardFactory(learner=learner, course=course, activity=activity, status=Award.REJECTED if n % 2 else Award.DUE)
+        EnrolmentFactory(learner=learner, framework=framework, progress_pulled_at=None if n % 2 else timezone.now())
         AuditEventFactory.create_batch(2, learner=learner, course=course)
         JobFactory(status="succeeded")
     for other in CourseFactory.create_batch(size, template=course.template):
@@ -87,12 +90,16 @@ def _queries(client, urls: dict[str, list[str]]) -> dict[str, int]:
     return counts
 
 
+# Pages that count rather than list (no table): the worklist's entries.
+COUNTING_PAGES = {"worklist": [reverse_lazy("worklist"), reverse_lazy("worklist_badge")]}
+
+
 def test_every_list_page_makes_the_same_queries_at_two_data_sizes(admin_client_):
     learner = _fill(3)
     admin_client_.get(reverse("dashboard"))  # the session's refresh and the connection's set-up, once
-    small = _queries(admin_client_, _urls(learner))
+    small = _queries(admin_client_, {**_urls(learner), **COUNTING_PAGES})
     _fill(30)
-    large = _queries(admin_client_, _urls(learner))
+    large = _queries(admin_client_, {**_urls(learner), **COUNTING_PAGES})
 
     assert large == small
     assert max(large.values()) <= QUERY_LIMIT, large
@@ -210,3 +217,20 @@ def test_the_awards_list_reads_its_page_off_an_index_in_its_order(filters):
         cursor.execute("SET LOCAL enable_seqscan = off; SET LOCAL enable_sort = off")
         plan = Award.objects.filter(**filters).order_by("-created_at", "-id")[:26].explain()
     assert "Sort" not in plan and "Filter" not in plan, plan
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db
+def test_every_worklist_count_is_served_by_an_index(settings):
+    """Each entry's count reads an index, never a table (the worklist counts them all on every page's badge)."""
+    settings.ANEWSPRING_URL, settings.ANEWSPRING_API_KEY = "http://127.0.0.1:1/", "key"  # its last call is looked up
+    scans = {}
+    for entry in all_entries():
+        sql, params = entry.rows.order_by().values("pk").query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")  # near-empty tables: the planner would read them
+            cursor.execute(f"EXPLAIN SELECT COUNT(*) FROM ({sql}) counted", params)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        if "Seq Scan" in plan:
+            scans[entry.key] = plan
+    assert scans == {}

@@ -43,6 +43,9 @@ class LearnerImport(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        # The worklist's uploads never confirmed: only those are indexed.
+        indexes = [models.Index(fields=["created_at"], condition=models.Q(confirmed_at__isnull=True),
+                                name="learner_import_unconfirmed")]
         verbose_name = _("learner import")
         verbose_name_plural = _("learner imports")
 

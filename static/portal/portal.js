@@ -26,7 +26,14 @@
     });
   }
 
-  function init(root) { paintProgress(root); autosubmit(root); selectAll(root); }
+  // Parts fetched once the page has loaded (the menu's worklist badge): the page does not wait for them.
+  function loadFrom(root) {
+    root.querySelectorAll("[data-load-from]").forEach(function (part) {
+      htmx.ajax("GET", part.dataset.loadFrom, {target: part, swap: "outerHTML"});
+    });
+  }
+
+  function init(root) { paintProgress(root); autosubmit(root); selectAll(root); loadFrom(root); }
 
   document.addEventListener("DOMContentLoaded", function () { init(document); });
   document.addEventListener("htmx:afterSettle", function (event) { init(event.target); });

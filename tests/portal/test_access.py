@@ -35,6 +35,8 @@ PAGES = {
     "password_change_done": (LOGGED_IN, dict),
     "set_language": (LOGGED_IN, dict),  # POST only
     "dashboard": (LOGGED_IN, dict),
+    "worklist": (LOGGED_IN, dict),
+    "worklist_badge": (LOGGED_IN, dict),
     "integration_connection_test": (COORDINATOR, lambda: {"name": "anewspring"}),  # POST only
     "learner_list": (COORDINATOR, dict),
     "learner_create": (COORDINATOR, dict),
