@@ -7,7 +7,7 @@ from datetime import timedelta
 from operator import attrgetter
 
 from django.core.cache import cache
-from django.db.models import Count, F, QuerySet, Window
+from django.db.models import Count, Exists, F, OuterRef, QuerySet, Window
 from django.db.models.functions import RowNumber, TruncWeek
 from django.utils import timezone
 
@@ -29,6 +29,19 @@ LEARNER_PANEL_REGISTERS = 10
 
 def awards_list() -> QuerySet[Award]:
     return Award.objects.select_related("learner", "course", "course__template", "activity")
+
+
+def on_basis() -> Exists:
+    """The award's template awards on its trigger now. An award made under a basis no longer chosen (seed 000:
+    one way per template), or whose template has no PE configuration any more, is never sent: its learner
+    would get the points twice. A subquery per award found by the status index: nothing joined, nothing
+    locked with it."""
+    return Exists(Activity.objects.filter(pk=OuterRef("activity_id"), template__accreditation__basis=OuterRef("trigger")))
+
+
+def awards_off_basis() -> QuerySet[Award]:
+    """Awards not yet accepted whose trigger is not their template's award basis (see ``on_basis``)."""
+    return Award.objects.filter(status__in=NOT_ACCEPTED).exclude(on_basis())
 
 
 def award_status_counts(awards: QuerySet[Award]) -> dict[str, int]:
@@ -194,8 +207,13 @@ def awards_settling(*, template: Template) -> int:
 
 
 def configuration_change(config) -> ConfigurationChange:
-    """What saving ``config`` (changed in memory, not saved) does to the existing awards."""
-    groups = list(configuration_awards(config).filter(status__in=NOT_ACCEPTED + (Award.ACCEPTED,)).order_by()
+    """What saving ``config`` (changed in memory, not saved) does to the existing awards. Only awards of the
+    stored award basis: awards already off it are not this change's (``awards_off_basis``: withdrawn before
+    anything is sent; accepted ones stay accepted, as no new IDs replace them)."""
+    template = configuration_template(config)
+    basis = TemplateAccreditation.objects.filter(template_id=template.pk).values_list("basis", flat=True).first()
+    groups = list(configuration_awards(config).filter(trigger=basis, status__in=NOT_ACCEPTED + (Award.ACCEPTED,))
+                  .order_by()
                   .values_list("status", *GROUP_FIELDS).annotate(n=Count("id")))
     rows = [(status, dict(zip(GROUP_FIELDS, fields, strict=True)), n) for status, *fields, n in groups]
     configuration = Configuration(override=config)
@@ -230,5 +248,5 @@ def configuration_change(config) -> ConfigurationChange:
                  if due.org_id in (None, row["org_id"]) or row["org_id"] == 0}
         make += n * len({ids for ids in fresh if (*source, ids) not in kept})
     return ConfigurationChange(withdraw=withdraw, supersede=supersede, make=make,
-                               settling=awards_settling(template=configuration_template(config)),
+                               settling=awards_settling(template=template),
                                retired=tuple(retired))
