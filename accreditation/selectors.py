@@ -6,12 +6,15 @@ from dataclasses import dataclass
 from datetime import timedelta
 from operator import attrgetter
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, Exists, F, OuterRef, QuerySet, Window
+from django.db.models.fields.json import KT
 from django.db.models.functions import RowNumber, TruncWeek
 from django.utils import timezone
 
-from accreditation.models import Award, CertificateAccreditation, CourseAccreditation, TemplateAccreditation
+from accreditation.models import (
+    Award, CertificateAccreditation, CourseAccreditation, EventAccreditation, TemplateAccreditation)
 from accreditation.rules import Configuration
 from portal.integrations import ResultPart
 from portal.models import Activity, Course, Event, Learner, Template
@@ -158,6 +161,15 @@ def course_events(course: Course) -> QuerySet[Event]:
     return course.events.select_related("activity", "accreditation").order_by("date", "name", "pk")
 
 
+def events_over_meeting_cap(*, template: Template) -> QuerySet[Event]:
+    """The template's events whose configuration lists more PE Meeting IDs than the cap (stored before it):
+    they make no awards until corrected. Found in the database: the array has an element past the cap."""
+    beyond = (EventAccreditation.objects.filter(event__course__template=template)
+              .alias(beyond=KT(f"pe_meeting_ids__{settings.PE_ONLINE_MAX_MEETING_IDS}"))
+              .filter(beyond__isnull=False))
+    return Event.objects.filter(accreditation__in=beyond).select_related("course").order_by("date", "name", "pk")
+
+
 # --- what a configuration change does to the awards ---------------------------------------------------------
 # Awards are counted per group of equal PE IDs: as many groups as the configuration has IDs, whatever the
 # number of learners, so the preview costs a few grouped queries.
@@ -216,7 +228,7 @@ def configuration_change(config) -> ConfigurationChange:
                   .order_by()
                   .values_list("status", *GROUP_FIELDS).annotate(n=Count("id")))
     rows = [(status, dict(zip(GROUP_FIELDS, fields, strict=True)), n) for status, *fields, n in groups]
-    configuration = Configuration(override=config)
+    configuration = Configuration(override=config, covering=True)
     configuration.load({row["activity_id"] for _s, row, _n in rows}, {row["course_id"] for _s, row, _n in rows})
     expected: dict[tuple, list] = {}
     for _status, row, _n in rows:
