@@ -105,12 +105,16 @@ def test_an_award_of_the_current_basis_is_sent(pe_online):
     assert status_of(award) == Award.ACCEPTED
 
 
-def test_the_claim_reads_the_status_and_next_attempt_index():
-    """The basis check is a subquery per award the index finds, so the claim stays on that index."""
-    index = next(i.name for i in Award._meta.indexes if i.fields == ["status", "next_attempt_at"])
+def test_the_claim_finds_its_awards_on_a_status_index_and_checks_the_basis_per_award():
+    """The basis check is a subquery per award the status index finds (SQLite reads the failed ones off
+    (status, next_attempt_at), as before the check; PostgreSQL may read a near-empty table off either index
+    that starts with the status), never a scan of every award."""
+    on_status = [i.name for i in Award._meta.indexes if i.fields[0] == "status"]
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL enable_seqscan = off")  # an empty table: the planner would read it all
     plan = awards_claimable().order_by("org_id", "id").values_list("pk", flat=True)[:100].explain()
-    assert index in plan, plan
+    assert any(index in plan for index in on_status), plan
     assert "SCAN accreditation_award" not in plan and "Seq Scan on accreditation_award" not in plan, plan
+    if connection.vendor == "sqlite":
+        assert next(i.name for i in Award._meta.indexes if i.fields == ["status", "next_attempt_at"]) in plan, plan
