@@ -4,17 +4,18 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
-from operator import attrgetter
+from functools import reduce
+from operator import attrgetter, or_
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Exists, F, OuterRef, QuerySet, Window
+from django.db.models import Count, F, Q, QuerySet, Window
 from django.db.models.fields.json import KT
 from django.db.models.functions import RowNumber, TruncWeek
 from django.utils import timezone
 
 from accreditation.models import (
-    Award, CertificateAccreditation, CourseAccreditation, EventAccreditation, TemplateAccreditation)
+    Award, AwardBasis, CertificateAccreditation, CourseAccreditation, EventAccreditation, TemplateAccreditation)
 from accreditation.rules import Configuration
 from portal.integrations import ResultPart
 from portal.models import Activity, Course, Event, Learner, Template
@@ -34,12 +35,14 @@ def awards_list() -> QuerySet[Award]:
     return Award.objects.select_related("learner", "course", "course__template", "activity")
 
 
-def on_basis() -> Exists:
+def on_basis() -> Q:
     """The award's template awards on its trigger now. An award made under a basis no longer chosen (seed 000:
     one way per template), or whose template has no PE configuration any more, is never sent: its learner
-    would get the points twice. A subquery per award found by the status index: nothing joined, nothing
-    locked with it."""
-    return Exists(Activity.objects.filter(pk=OuterRef("activity_id"), template__accreditation__basis=OuterRef("trigger")))
+    would get the points twice. Per basis, the activity among those of the templates awarding on it: one
+    list per query, not a lookup per award, and nothing joined to the awards (nor locked with them)."""
+    return reduce(or_, (
+        Q(trigger=basis, activity__in=Activity.objects.filter(template__accreditation__basis=basis))
+        for basis in AwardBasis.values))
 
 
 def awards_off_basis() -> QuerySet[Award]:

@@ -105,10 +105,10 @@ def test_an_award_of_the_current_basis_is_sent(pe_online):
     assert status_of(award) == Award.ACCEPTED
 
 
-def test_the_claim_finds_its_awards_on_a_status_index_and_checks_the_basis_per_award():
-    """The basis check is a subquery per award the status index finds (SQLite reads the failed ones off
-    (status, next_attempt_at), as before the check; PostgreSQL may read a near-empty table off either index
-    that starts with the status), never a scan of every award."""
+def test_the_claim_finds_its_awards_on_a_status_index():
+    """The basis check is a list per basis the awards the status index finds are checked against (SQLite
+    reads the failed ones off (status, next_attempt_at), as before the check; PostgreSQL may read a near-empty
+    table off either index that starts with the status), never a scan of every award."""
     on_status = [i.name for i in Award._meta.indexes if i.fields[0] == "status"]
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
