@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 import pytest
 
 from accreditation import selectors
-from accreditation.models import AccreditationType, Assessment, Award, AwardBasis, EventAccreditation, TemplateAccreditation
+from accreditation.models import (
+    AccreditationType, Assessment, Award, AwardBasis, EventAccreditation, TemplateAccreditation)
 from accreditation.services import event_accreditation_save
 from portal.services import learner_create
 from subscriptions.models import ActivityResult

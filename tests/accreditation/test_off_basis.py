@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from accreditation import services
 from accreditation.models import AccreditationType, Award, AwardBasis, TemplateAccreditation
-from accreditation.services import awards_claimable, awards_rules_rerun_start, awards_submit, template_accreditation_save
+from accreditation.services import (
+    awards_claimable, awards_rules_rerun_start, awards_submit, template_accreditation_save)
 from portal.models import AuditEvent
 from tests.accreditation.factories import AwardFactory
 from tests.factories import ActivityFactory, CourseFactory, LearnerFactory
