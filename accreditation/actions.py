@@ -19,4 +19,5 @@ register_actions({
     "award.resend": _("PE-online award sent again"),
     "award.dated": _("PE-online award got its completion date"),
     "award.resend_new_ids": _("PE-online award resent under the new PE IDs"),
+    "award.withdraw": _("PE-online award withdrawn: not its template's award basis"),
 })

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from itertools import batched
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from accreditation.models import (
@@ -56,10 +57,15 @@ class Due:
 class Configuration:
     """The PE configuration of the activities met so far, loaded once per activity. Only the template's
     award basis makes awards (seed 000: one of three ways). ``override`` stands in for its stored
-    counterpart: the configuration as it would be after a change (the change's preview)."""
+    counterpart: the configuration as it would be after a change (the change's preview).
 
-    def __init__(self, override=None):
+    An event listing more meeting IDs than ``PE_ONLINE_MAX_MEETING_IDS`` (stored before the cap) makes no
+    awards until its configuration is corrected; ``covering`` (a change's question: which existing awards
+    does the configuration still cover) keeps it, so its earlier awards are not withdrawn meanwhile."""
+
+    def __init__(self, override=None, *, covering: bool = False):
         self.override = override
+        self.covering = covering
         self.known: set[int] = set()
         self.template_of: dict[int, int] = {}
         self.by_template: dict[int, TemplateAccreditation] = {}
@@ -79,7 +85,8 @@ class Configuration:
                 self.certificates[config.activity_id] = config
             for config in self._swap(EventAccreditation.objects.filter(event__activity_id__in=new)
                                      .select_related("event"), "event_id"):
-                if config.assessment != Assessment.NONE and config.event.activity_id in new:
+                if (config.assessment != Assessment.NONE and config.event.activity_id in new
+                        and (self.covering or not over_meeting_cap(config))):
                     self.events[(config.event.course_id, config.event.activity_id)].append(config)
         missing = course_ids - set(self.courses)
         if missing:
@@ -129,6 +136,10 @@ class Configuration:
                           trigger=Award.COMPLETION, event_id=None, pe_type=pe_type,
                           pe_course_id=course.pe_course_id or template.pe_course_id,
                           pe_edition_id=course.pe_edition_id)
+
+
+def over_meeting_cap(event: EventAccreditation) -> bool:
+    return len(event.pe_meeting_ids) > settings.PE_ONLINE_MAX_MEETING_IDS
 
 
 def _assessed_positively(event: EventAccreditation, part: ResultPart) -> bool:

@@ -4,14 +4,19 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import reduce
+from operator import or_
 
+from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, F, QuerySet, Window
+from django.db.models import Count, F, Q, QuerySet, Window
+from django.db.models.fields.json import KT
 from django.db.models.functions import RowNumber, TruncWeek
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accreditation.models import Award, CertificateAccreditation, CourseAccreditation, TemplateAccreditation
+from accreditation.models import (
+    Award, AwardBasis, CertificateAccreditation, CourseAccreditation, EventAccreditation, TemplateAccreditation)
 from accreditation.rules import Configuration
 from portal.integrations import ResultPart
 from portal.models import Activity, Course, Event, Learner, Template
@@ -29,6 +34,21 @@ LEARNER_PANEL_REGISTERS = 10
 
 def awards_list() -> QuerySet[Award]:
     return Award.objects.select_related("learner", "course", "course__template", "activity")
+
+
+def on_basis() -> Q:
+    """The award's template awards on its trigger now. An award made under a basis no longer chosen (seed 000:
+    one way per template), or whose template has no PE configuration any more, is never sent: its learner
+    would get the points twice. Per basis, the activity among those of the templates awarding on it: one
+    list per query, not a lookup per award, and nothing joined to the awards (nor locked with them)."""
+    return reduce(or_, (
+        Q(trigger=basis, activity__in=Activity.objects.filter(template__accreditation__basis=basis))
+        for basis in AwardBasis.values))
+
+
+def awards_off_basis() -> QuerySet[Award]:
+    """Awards not yet accepted whose trigger is not their template's award basis (see ``on_basis``)."""
+    return Award.objects.filter(status__in=NOT_ACCEPTED).exclude(on_basis())
 
 
 def award_status_counts(awards: QuerySet[Award]) -> dict[str, int]:
@@ -149,6 +169,15 @@ def course_events(course: Course) -> QuerySet[Event]:
     return course.events.select_related("activity", "accreditation").order_by("date", "name", "pk")
 
 
+def events_over_meeting_cap(*, template: Template) -> QuerySet[Event]:
+    """The template's events whose configuration lists more PE Meeting IDs than the cap (stored before it):
+    they make no awards until corrected. Found in the database: the array has an element past the cap."""
+    beyond = (EventAccreditation.objects.filter(event__course__template=template)
+              .alias(beyond=KT(f"pe_meeting_ids__{settings.PE_ONLINE_MAX_MEETING_IDS}"))
+              .filter(beyond__isnull=False))
+    return Event.objects.filter(accreditation__in=beyond).select_related("course").order_by("date", "name", "pk")
+
+
 # --- what a configuration change does to the awards ---------------------------------------------------------
 # Awards are counted per group of equal PE IDs: as many groups as the configuration has IDs, whatever the
 # number of learners, so the preview costs a few grouped queries.
@@ -198,11 +227,16 @@ def awards_settling(*, template: Template) -> int:
 
 
 def configuration_change(config) -> ConfigurationChange:
-    """What saving ``config`` (changed in memory, not saved) does to the existing awards."""
-    groups = list(configuration_awards(config).filter(status__in=NOT_ACCEPTED + (Award.ACCEPTED,)).order_by()
+    """What saving ``config`` (changed in memory, not saved) does to the existing awards. Only awards of the
+    stored award basis: awards already off it are not this change's (``awards_off_basis``: withdrawn before
+    anything is sent; accepted ones stay accepted, as no new IDs replace them)."""
+    template = configuration_template(config)
+    basis = TemplateAccreditation.objects.filter(template_id=template.pk).values_list("basis", flat=True).first()
+    groups = list(configuration_awards(config).filter(trigger=basis, status__in=NOT_ACCEPTED + (Award.ACCEPTED,))
+                  .order_by()
                   .values_list("status", *GROUP_FIELDS).annotate(n=Count("id")))
     rows = [(status, dict(zip(GROUP_FIELDS, fields, strict=True)), n) for status, *fields, n in groups]
-    configuration = Configuration(override=config)
+    configuration = Configuration(override=config, covering=True)
     configuration.load({row["activity_id"] for _s, row, _n in rows}, {row["course_id"] for _s, row, _n in rows})
     expected: dict[tuple, list] = {}
     for _status, row, _n in rows:
@@ -234,5 +268,5 @@ def configuration_change(config) -> ConfigurationChange:
                  if due.org_id in (None, row["org_id"]) or row["org_id"] == 0}
         make += n * len({ids for ids in fresh if (*source, ids) not in kept})
     return ConfigurationChange(withdraw=withdraw, supersede=supersede, make=make,
-                               settling=awards_settling(template=configuration_template(config)),
+                               settling=awards_settling(template=template),
                                retired=tuple(retired))

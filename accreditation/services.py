@@ -14,14 +14,14 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import timedelta
 from functools import reduce
-from itertools import batched, groupby
+from itertools import batched, count, groupby
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.forms.models import model_to_dict
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -156,6 +156,51 @@ def event_accreditation_save(*, event, data: dict, user=None) -> EventAccreditat
     return _config_save(config, data, action="accreditation.event_save", template=event.course.template, user=user)
 
 
+# --- awards under a basis no longer chosen --------------------------------------------------------------------
+OFF_BASIS_BATCH = 1000
+OFF_BASIS_BATCHES_PER_SUBMISSION = 10
+OFF_BASIS_REASON = "Withdrawn: the template's award basis is now %(basis)s, not the %(trigger)s that made this award."
+NO_CONFIGURATION_REASON = "Withdrawn: the template has no PE configuration any more."
+
+
+def awards_withdraw_off_basis(*, template_id: int | None = None, batches: int | None = None) -> int:
+    """Withdraw the awards not yet accepted whose trigger is not their template's award basis (a basis set
+    outside a configuration change, as the data migration did), 1,000 to a transaction, audited per award;
+    at most ``batches`` transactions (None: all). Accepted ones stay accepted: they are in the register and no
+    new IDs replace them. Returns how many were withdrawn."""
+    awards = selectors.awards_off_basis()
+    if template_id is not None:
+        awards = awards.filter(activity__template_id=template_id)
+    bases = dict(TemplateAccreditation.basis.field.choices)
+    triggers = dict(Award.TRIGGER_CHOICES)
+    withdrawn = 0
+    for _batch in count() if batches is None else range(batches):
+        with transaction.atomic(), translation.override("en"):
+            rows = list(awards.select_for_update(skip_locked=True, of=("self",)).order_by("id").values_list(
+                "pk", "status", "learner_id", "course_id", "trigger", "activity__template__accreditation__basis")
+                [:OFF_BASIS_BATCH])
+            if not rows:
+                return withdrawn
+            entries = []
+            for (basis, trigger), group in groupby(sorted(rows, key=_basis_and_trigger), key=_basis_and_trigger):
+                group = list(group)
+                reason = (OFF_BASIS_REASON % {"basis": bases[basis], "trigger": triggers[trigger]}
+                          if basis else NO_CONFIGURATION_REASON)
+                Award.objects.filter(pk__in=[r[0] for r in group]).update(
+                    status=Award.WITHDRAWN, message=reason, next_attempt_at=None)
+                entries.extend({"action": "award.withdraw", "system": SYSTEM, "learner_id": learner_id,
+                                "course_id": course_id, "object_type": Award._meta.label_lower, "object_id": str(pk),
+                                "summary": reason, "changes": diff({"status": status}, {"status": Award.WITHDRAWN})}
+                               for pk, status, learner_id, course_id, _trigger, _basis in group)
+            audit_record_many(entries)
+            withdrawn += len(rows)
+    return withdrawn
+
+
+def _basis_and_trigger(row: tuple) -> tuple[str, str]:
+    return row[5] or "", row[4]  # no basis: the template has no PE configuration
+
+
 # --- the rules over stored results --------------------------------------------------------------------
 def awards_rules_rerun_start(*, template: Template, user=None, configuration_event=None) -> Job:
     return job_launch(kind="pe_awards_rules", title=_("PE-online award rules for %(template)s") % {"template": template},
@@ -167,6 +212,7 @@ def awards_rules_rerun_start(*, template: Template, user=None, configuration_eve
 @job_handler("pe_awards_rules")
 def awards_rules_job(job: Job, progress: JobProgress) -> dict:
     template_id = job.params["template_id"]
+    awards_withdraw_off_basis(template_id=template_id)
     # Awards made under the old configuration by results that arrived while the change was being saved.
     config = TemplateAccreditation.objects.filter(template_id=template_id).select_related("template").first()
     if config is not None:
@@ -248,13 +294,17 @@ def awards_submit_job(job: Job, progress: JobProgress) -> dict:
 
 
 def awards_claimable(now=None) -> QuerySet[Award]:
+    """Due awards, and failed ones whose retry is due, under their template's current award basis."""
     now = now or timezone.now()
-    return Award.objects.filter(Q(status=Award.DUE) | Q(status=Award.FAILED, next_attempt_at__lte=now))
+    return (Award.objects.filter(Q(status=Award.DUE) | Q(status=Award.FAILED, next_attempt_at__lte=now))
+            .filter(selectors.on_basis()))
 
 
 def awards_submit(*, client: PEOnlineClient | None = None, batch_size: int = 100, progress=None) -> dict:
     """Send every claimable award, a batch of at most 100 per OrgID per call; returns counts per outcome."""
     client = client or pe_online_client()
+    # The claim never takes them; withdrawing shows them as such, a bounded part per run.
+    awards_withdraw_off_basis(batches=OFF_BASIS_BATCHES_PER_SUBMISSION)
     counts = Counter(awards_recover_interrupted())
     while claimed := _claim(limit=batch_size):
         for org_id, group in groupby(claimed, key=lambda a: a.org_id):

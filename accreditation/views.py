@@ -1,5 +1,6 @@
 """Thin views over the accreditation services and selectors."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import StreamingHttpResponse
@@ -211,7 +212,9 @@ class TemplateConfigurationView(ConfigurationView):
     def get_context_data(self, **kwargs):
         template = self.object
         awards = selectors.template_awards(template=template)
+        over_cap = selectors.events_over_meeting_cap(template=template)
         return super().get_context_data(
+            over_cap_events=over_cap[:RELATED_LIMIT], over_cap_count=over_cap.count(),
             courses=template.courses.select_related("accreditation")[:RELATED_LIMIT],
             course_count=template.courses.count(),
             certificates=template.activities.filter(type="Certificate").select_related("accreditation")[:RELATED_LIMIT],
@@ -231,7 +234,8 @@ class CourseConfigurationView(ConfigurationView):
     def get_context_data(self, **kwargs):
         events = selectors.course_events(self.object)
         return super().get_context_data(events=events[:RELATED_LIMIT], event_count=events.count(),
-                                        related_limit=RELATED_LIMIT, **kwargs)
+                                        related_limit=RELATED_LIMIT, meeting_cap=settings.PE_ONLINE_MAX_MEETING_IDS,
+                                        **kwargs)
 
 
 class CertificateConfigurationView(ConfigurationView):
@@ -259,7 +263,7 @@ class EventConfigurationView(ConfigurationView):
         per_event = template_config is not None and template_config.basis == AwardBasis.EVENT
         return super().get_context_data(basis_note=None if per_event else _(
             "Events earn awards only when the template's award basis is a positive assessment on an event; "
-            "saved here, these IDs wait until it is."), **kwargs)
+            "saved here, these IDs wait until it is."), meeting_cap=settings.PE_ONLINE_MAX_MEETING_IDS, **kwargs)
 
 
 class TemplateChoiceView(PermissionRequiredMixin, PagedTableMixin, FilterView):

@@ -18,7 +18,7 @@ import pytest
 from django.db import connection, connections
 
 from accreditation import services
-from accreditation.models import Award
+from accreditation.models import AccreditationType, Award, AwardBasis, TemplateAccreditation
 from portal.models import Learner
 from sandbox.pe_online import BASE_PATH, DEFAULT_USER_ID, DEFAULT_USER_KEY
 from tests.factories import ActivityFactory, CourseFactory
@@ -34,6 +34,9 @@ def due_awards(count: int, *, pe_type: int = 4) -> list[Award]:
     """``count`` due awards of type 4 (PE-online keeps every accepted one: a double send would show)."""
     course = CourseFactory()
     activity = ActivityFactory(template=course.template)
+    # The template awards on completion: only awards of its basis are sent.
+    TemplateAccreditation.objects.create(template=course.template, basis=AwardBasis.COMPLETION,
+                                         type=AccreditationType.EXPERTISE)
     learners = Learner.objects.bulk_create(
         Learner(external_id=f"ONCE-{n}", first_name="Anna", last_name=f"Jansen {n}") for n in range(count))
     return Award.objects.bulk_create(

@@ -14,7 +14,7 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from accreditation.models import Award
+from accreditation.models import AccreditationType, Award, AwardBasis, TemplateAccreditation
 from accreditation.services import awards_submit_start
 from accreditation.tasks import awards_submit as submit_due_awards
 from enrolments.models import Enrolment, ProgressSnapshot, ReferenceItem
@@ -140,6 +140,9 @@ def due_awards(sandbox: PEOnlineSandbox, count: int) -> list[Award]:
     """``count`` due awards for people PE-online knows, of types 1, 3 and 4 in turn."""
     course = CourseFactory()
     activity = ActivityFactory(template=course.template)
+    # The template awards on completion: only awards of its basis are sent.
+    TemplateAccreditation.objects.create(template=course.template, basis=AwardBasis.COMPLETION,
+                                         type=AccreditationType.EXPERTISE)
     awards = []
     for n, learner in enumerate(learners(count)):
         pe_type, course_id, edition, meeting = COURSES[n % len(COURSES)]
