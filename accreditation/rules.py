@@ -225,6 +225,24 @@ def awards_from_results(*, parts: Iterable[ResultPart], configuration: Configura
 HOLD_FIELDS = ("learner_id", "org_id", "course_id", "event_id")
 
 
+def _accepted_triggers(learner_ids: set[int], course_ids: set[int]) -> dict[tuple[int, int], set[tuple[int, str]]]:
+    """(learner, course) -> the (OrgID, trigger) of its accepted awards."""
+    found = defaultdict(set)
+    for learner_id, course_id, org_id, trigger in (Award.objects.filter(
+            learner_id__in=learner_ids, course_id__in=course_ids, status=Award.ACCEPTED)
+            .values_list("learner_id", "course_id", "org_id", "trigger")):
+        found[(learner_id, course_id)].add((org_id, trigger))
+    return found
+
+
+def _accepted_under_another_basis(row: dict, accepted: dict[tuple[int, int], set[tuple[int, str]]]) -> bool:
+    """The learner has this course's points in the register already, accepted under a basis the template no
+    longer uses (its basis was switched, or set by the data migration): a second basis never adds its points.
+    A blocked row (OrgID 0) may become any register's, so any register's acceptance holds it back."""
+    return any(trigger != row["trigger"] and row["org_id"] in (0, org_id)
+               for org_id, trigger in accepted.get((row["learner_id"], row["course_id"]), ()))
+
+
 def _create(dues: list[Due]) -> int:
     registrations = registrations_of({d.learner_id for d in dues})
     candidates: dict[tuple, dict] = {}
@@ -238,8 +256,10 @@ def _create(dues: list[Due]) -> int:
     held = set(Award.objects.filter(learner_id__in=learner_ids, course_id__in={d.course_id for d in dues},
                                     status=Award.SUPERSEDED).values_list(*HOLD_FIELDS))
     _dated(mine, candidates)
+    other_basis = _accepted_triggers(learner_ids, {d.course_id for d in dues})
     new = [row for key, row in candidates.items()
-           if key not in existing and tuple(row[name] for name in HOLD_FIELDS) not in held]
+           if key not in existing and tuple(row[name] for name in HOLD_FIELDS) not in held
+           and not _accepted_under_another_basis(row, other_basis)]
     try:
         with transaction.atomic():
             pks = bulk_insert(Award, new)

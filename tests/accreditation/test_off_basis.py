@@ -9,10 +9,13 @@ from django.db import connection
 from django.utils import timezone
 
 from accreditation import services
-from accreditation.models import AccreditationType, Award, AwardBasis, TemplateAccreditation
+from accreditation.models import (
+    AccreditationType, Award, AwardBasis, CertificateAccreditation, TemplateAccreditation)
+from accreditation.rules import awards_from_results
 from accreditation.services import (
     awards_claimable, awards_rules_rerun_start, awards_submit, template_accreditation_save)
-from portal.models import AuditEvent
+from portal.integrations import ResultPart
+from portal.models import AuditEvent, PERegistration
 from tests.accreditation.factories import AwardFactory
 from tests.factories import ActivityFactory, CourseFactory, LearnerFactory
 
@@ -119,3 +122,22 @@ def test_the_claim_finds_its_awards_on_a_status_index():
     assert "SCAN accreditation_award" not in plan and "Seq Scan on accreditation_award" not in plan, plan
     if connection.vendor == "sqlite":
         assert next(i.name for i in Award._meta.indexes if i.fields == ["status", "next_attempt_at"]) in plan, plan
+
+
+def test_a_learner_accepted_under_the_basis_no_longer_chosen_gets_no_second_award(switched):
+    """The switch the data migration made: completion to certificates. The learner whose completion PE-online
+    accepted receives the certificate too; a certificate award would be the same points twice."""
+    course, awards = switched
+    certificate = ActivityFactory(template=course.template, name="Certificate", type="Certificate")
+    CertificateAccreditation.objects.create(activity=certificate, pe_course_id="8002")
+    accepted, waiting = awards["accepted"].learner, awards["due"].learner
+    for learner in (accepted, waiting):
+        PERegistration.objects.create(learner=learner, org_id=19, number="39054148101", kind="big")
+
+    made = awards_from_results(parts=[
+        ResultPart(learner_id=learner.pk, course_id=course.pk, activity_id=certificate.pk, completed=True, passed=True,
+                   score=None, completed_at=DONE) for learner in (accepted, waiting)])
+
+    assert made == 1
+    assert list(Award.objects.filter(trigger=Award.CERTIFICATE).values_list("learner_id", "status")) == [
+        (waiting.pk, Award.DUE)]
