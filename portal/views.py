@@ -13,9 +13,9 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView, FormView, TemplateView
 from django_filters.views import FilterView
 
-from portal import selectors, services, worklist
+from portal import notifications, selectors, services, worklist
 from portal.filters import AuditEventFilter, JobFilter, LearnerFilter
-from portal.forms import LearnerForm
+from portal.forms import LearnerForm, ProfileForm
 from portal.http import RemoteError
 from portal.integrations import integration_get, integrations, learner_panels
 from portal.jobs import job_result_template
@@ -271,3 +271,18 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         response = super().form_valid(form)
         services.password_change_record(user=form.user)
         return response
+
+
+class ProfileView(FormView):
+    """Any signed-in user's own settings: which mails they get, and in which language."""
+
+    form_class = ProfileForm
+    template_name = "portal/profile.html"
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "instance": notifications.profile_of(self.request.user)}
+
+    def form_valid(self, form):
+        services.profile_update(user=self.request.user, **form.cleaned_data)
+        messages.success(self.request, _("Your profile was saved."))
+        return redirect("profile")

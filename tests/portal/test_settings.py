@@ -43,11 +43,27 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path):
     ("JOBS_LOCAL_THREADS", "two", "invalid literal"),
     ("IMPORT_UPLOAD_KEEP_HOURS", "0", "IMPORT_UPLOAD_KEEP_HOURS must be a positive number"),
     ("DATABASE_CONNECT_TIMEOUT", "0", "DATABASE_CONNECT_TIMEOUT must be a positive number"),
+    ("NOTIFY_DIGEST_HOUR", "24", "NOTIFY_DIGEST_HOUR must be an hour from 0 to 23"),
+    ("PORTAL_URL", "portal.example.org", "PORTAL_URL must be an http(s) URL"),
 ])
 def test_bad_values_stop_the_start(name, value, message):
     result = manage("check", **{**PRODUCTION, name: value})
     assert result.returncode != 0 and message in result.stderr
 
+
+@pytest.mark.parametrize("url, expected", [
+    (None, {"BACKEND": "django.core.mail.backends.console.EmailBackend", "OPTIONS": {}}),
+    ("smtp+tls://portal%40example.org:s3cret@smtp.example.org:587",
+     {"BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+      "OPTIONS": {"host": "smtp.example.org", "port": 587, "username": "portal@example.org", "password": "s3cret",
+                  "use_tls": True, "timeout": 10.0}}),
+])
+def test_mail_is_configured_by_email_url_as_djangos_mailers(url, expected):
+    """The default writes mails to the console; EMAIL_URL names the mail server (no deprecated EMAIL_* setting)."""
+    code = "from django.conf import settings as s; print(repr(s.MAILERS['default']))"
+    result = manage("shell", "--no-imports", "-c", code, **{**PRODUCTION, **({"EMAIL_URL": url} if url else {})})
+    assert result.returncode == 0, result.stderr
+    assert eval(result.stdout.strip().splitlines()[-1]) == expected  # noqa: S307 - the repr our own code printed
 
 
 @pytest.mark.parametrize("url, timeout, expected", [
