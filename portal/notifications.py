@@ -94,20 +94,19 @@ def digests_send(*, now=None) -> dict:
     profiles = (Profile.objects.filter(Q(digest_sent_on__isnull=True) | Q(digest_sent_on__lt=today), digest=True,
                                        user__is_active=True)
                 .exclude(user__email="").select_related("user").order_by("pk"))
-    with audit_context(actor="beat"):
-        for profile in profiles.iterator(chunk_size=100):
-            with translation.override(profile.language):  # the entries' labels, in the recipient's language
-                items = worklist(user=profile.user)
-            if not items["items"]:
-                counts["empty"] += 1
-                continue
-            # Claimed before sending: a second run (or a second beat) finds the day taken and sends nothing.
-            if not Profile.objects.filter(pk=profile.pk, digest_sent_on=profile.digest_sent_on).update(
-                    digest_sent_on=today):
-                continue
-            if mail_send(user=profile.user, kind=DIGEST, template="portal/email/digest", context={"worklist": items}):
-                counts["sent"] += 1
-            else:  # tried again at the next run
-                Profile.objects.filter(pk=profile.pk).update(digest_sent_on=profile.digest_sent_on)
-                counts["failed"] += 1
+    for profile in profiles.iterator(chunk_size=100):
+        with translation.override(profile.language):  # the entries' labels, in the recipient's language
+            items = worklist(user=profile.user)
+        if not items["items"]:
+            counts["empty"] += 1
+            continue
+        # Claimed before sending: a second run (or a second beat) finds the day taken and sends nothing.
+        if not Profile.objects.filter(pk=profile.pk, digest_sent_on=profile.digest_sent_on).update(
+                digest_sent_on=today):
+            continue
+        if mail_send(user=profile.user, kind=DIGEST, template="portal/email/digest", context={"worklist": items}):
+            counts["sent"] += 1
+        else:  # tried again at the next run
+            Profile.objects.filter(pk=profile.pk).update(digest_sent_on=profile.digest_sent_on)
+            counts["failed"] += 1
     return dict(counts)

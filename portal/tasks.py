@@ -36,4 +36,5 @@ def import_uploads_expire() -> dict:
 @exclusive("notification_digests_send")
 def notification_digests_send() -> dict:
     """Celery beat (hourly): the daily worklist digests, at most one per user a day."""
-    return notifications.digests_send()
+    with audit_context(actor="beat"):
+        return notifications.digests_send()

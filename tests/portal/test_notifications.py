@@ -3,9 +3,11 @@ in the recipient's language, plain text and HTML, audited (recipient and kind, n
 
 import datetime
 import socket
+from io import StringIO
 
 import pytest
 from django.core.cache import cache
+from django.core.management import call_command
 from django.utils import timezone
 
 from portal import notifications
@@ -63,8 +65,8 @@ def test_the_digest_lists_the_worklist_in_text_and_html_and_is_audited_without_i
     html, mime = mail.alternatives[0]
     assert mime == "text/html" and '<a href="http://localhost:8000/audit/?action=job.fail' in html
     [event] = sent_events()
-    assert (event.summary, event.object_type, event.object_id, event.actor) == (
-        f"worklist.digest to {coordinator.email}", "auth.user", str(coordinator.pk), "beat")
+    assert (event.summary, event.object_type, event.object_id) == (
+        f"worklist.digest to {coordinator.email}", "auth.user", str(coordinator.pk))
     assert "background job" not in f"{event.summary}{event.changes}{event.error}"
 
 
@@ -102,13 +104,18 @@ def test_the_digest_is_in_the_recipients_language(coordinator, failed_job, mailo
     assert "1 achtergrondtaak mislukt" in mail.alternatives[0][0]
 
 
-def test_the_beat_task_sends_the_digests(coordinator, failed_job, mailoutbox, settings):
+def test_the_beat_task_and_the_command_send_the_digests(coordinator, failed_job, mailoutbox, settings):
     settings.NOTIFY_DIGEST_HOUR = 0
     opt_in(coordinator)
+    opt_in(CoordinatorFactory())
 
     notification_digests_send.apply()
+    Profile.objects.filter(user=coordinator).update(digest_sent_on=None)
+    out = StringIO()
+    call_command("send_digests", stdout=out)
 
-    assert len(mailoutbox) == 1
+    assert len(mailoutbox) == 3 and out.getvalue().strip() == "Digests sent: 1; not sent (see the audit log): 0."
+    assert [event.actor for event in sent_events()] == ["beat", "beat", "command"]
     assert settings.CELERY_BEAT_SCHEDULE["notification-digests"]["task"] == notification_digests_send.name
 
 
