@@ -269,7 +269,8 @@ def awards_submit(*, client: PEOnlineClient | None = None, batch_size: int = 100
         transaction.on_commit(partial(
             permission_holders_notify, permission="accreditation.view_award", kind="awards.rejected",
             template="accreditation/email/awards_rejected",
-            context={"count": counts[Award.REJECTED], "url": url_with("award_list", status=Award.REJECTED)}))
+            context={"count": counts[Award.REJECTED], "url": url_with("award_list", status=Award.REJECTED)}),
+            robust=True)
     return dict(counts)
 
 

@@ -295,7 +295,7 @@ def job_fail(job: Job, error: str) -> None:
     Job.objects.filter(pk=job.pk).update(status=Job.FAILED, error=error, finished_at=timezone.now())
     job.refresh_from_db()
     audit_record(action="job.fail", outcome=AuditEvent.OUTCOME_FAILURE, obj=job, summary=job.title, error=error)
-    transaction.on_commit(partial(notifications.job_failed_notify, job_id=job.pk))
+    transaction.on_commit(partial(notifications.job_failed_notify, job_id=job.pk), robust=True)  # never fails the job
 
 
 def _job_fail_unfinished(job_id: int, exc: Exception) -> None:

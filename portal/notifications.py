@@ -29,18 +29,10 @@ _PERMISSION_BACKEND = "django.contrib.auth.backends.ModelBackend"
 RECIPIENTS_MAX = 200
 
 
-def profile_of(user) -> Profile:
-    """``user``'s profile, made with the defaults (no mail) the first time it is asked for."""
-    try:
-        return user.profile
-    except Profile.DoesNotExist:
-        return Profile.objects.get_or_create(user=user)[0]
-
-
 def mail_send(*, user, kind: str, template: str, context: dict) -> bool:
     """Send ``user`` one mail, in their language; audited (recipient and kind). A mail that cannot be sent
     (the mail server refuses it, or does not answer) is logged and audited as failed, never raised."""
-    with translation.override(profile_of(user).language):
+    with translation.override(user.profile.language):
         context = {**context, "user": user, "portal_url": settings.PORTAL_URL}
         subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
         message = EmailMultiAlternatives(subject=subject, body=render_to_string(f"{template}.txt", context),

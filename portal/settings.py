@@ -317,8 +317,10 @@ _email = env.email_url("EMAIL_URL", default="consolemail://")
 _MAILER_OPTIONS = {"EMAIL_HOST": "host", "EMAIL_PORT": "port", "EMAIL_HOST_USER": "username",
                    "EMAIL_HOST_PASSWORD": "password", "EMAIL_USE_TLS": "use_tls", "EMAIL_USE_SSL": "use_ssl",
                    "EMAIL_FILE_PATH": "file_path"}
-MAILERS = {"default": {"BACKEND": _email["EMAIL_BACKEND"],
-                       "OPTIONS": {option: _email[name] for name, option in _MAILER_OPTIONS.items() if _email.get(name)}}}
+MAILERS = {"default": {
+    "BACKEND": _email["EMAIL_BACKEND"],
+    "OPTIONS": {option: _email[name] for name, option in _MAILER_OPTIONS.items() if _email.get(name)},
+}}
 if _email["EMAIL_BACKEND"].endswith("smtp.EmailBackend"):
     # Without a timeout, a mail server that never answers would hold up the job or beat run sending to it.
     MAILERS["default"]["OPTIONS"]["timeout"] = env_positive_float("EMAIL_TIMEOUT", 10.0)

@@ -51,6 +51,14 @@ def test_the_profile_page_saves_the_choices_and_audits_what_changed(coordinator_
         "digest": {"before": False, "after": True}, "language": {"before": "en", "after": "nl"}}
 
 
+def test_the_profile_page_first_offers_the_language_the_user_reads_the_portal_in(coordinator_client, settings):
+    coordinator_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "nl"
+
+    page = coordinator_client.get("/accounts/profile/").content.decode()
+
+    assert '<option value="nl" selected>' in page and not Profile.objects.exists()  # a GET saves nothing
+
+
 def test_the_digest_lists_the_worklist_in_text_and_html_and_is_audited_without_its_body(
         coordinator, failed_job, mailoutbox):
     opt_in(coordinator)
