@@ -311,9 +311,10 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- Mail ------------------------------------------------------------------
-# EMAIL_URL as django-environ reads it, e.g. smtp+tls://user:password@smtp.example.org:587; the default writes
-# each mail to the console (the demo). Made into Django's MAILERS: its EMAIL_* settings are deprecated.
-_email = env.email_url("EMAIL_URL", default="consolemail://")
+# EMAIL_URL as django-environ reads it, e.g. smtp+tls://user:password@smtp.example.org:587; by default the
+# machine's own mail server (Django's default), or with DEBUG the console (the demo). Made into Django's MAILERS:
+# its EMAIL_* settings are deprecated. A development-only backend in production fails `check --deploy` (mail.E001).
+_email = env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
 _MAILER_OPTIONS = {"EMAIL_HOST": "host", "EMAIL_PORT": "port", "EMAIL_HOST_USER": "username",
                    "EMAIL_HOST_PASSWORD": "password", "EMAIL_USE_TLS": "use_tls", "EMAIL_USE_SSL": "use_ssl",
                    "EMAIL_FILE_PATH": "file_path"}

@@ -51,19 +51,29 @@ def test_bad_values_stop_the_start(name, value, message):
     assert result.returncode != 0 and message in result.stderr
 
 
-@pytest.mark.parametrize("url, expected", [
-    (None, {"BACKEND": "django.core.mail.backends.console.EmailBackend", "OPTIONS": {}}),
-    ("smtp+tls://portal%40example.org:s3cret@smtp.example.org:587",
-     {"BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-      "OPTIONS": {"host": "smtp.example.org", "port": 587, "username": "portal@example.org", "password": "s3cret",
-                  "use_tls": True, "timeout": 10.0}}),
+SMTP = "django.core.mail.backends.smtp.EmailBackend"
+
+
+@pytest.mark.parametrize("env, expected", [
+    ({}, {"BACKEND": SMTP, "OPTIONS": {"host": "localhost", "port": 25, "timeout": 10.0}}),
+    ({"DEBUG": "true"}, {"BACKEND": "django.core.mail.backends.console.EmailBackend", "OPTIONS": {}}),
+    ({"EMAIL_URL": "smtp+tls://portal%40example.org:s3cret@smtp.example.org:587", "EMAIL_TIMEOUT": "3"},
+     {"BACKEND": SMTP, "OPTIONS": {"host": "smtp.example.org", "port": 587, "username": "portal@example.org",
+                                   "password": "s3cret", "use_tls": True, "timeout": 3.0}}),
 ])
-def test_mail_is_configured_by_email_url_as_djangos_mailers(url, expected):
-    """The default writes mails to the console; EMAIL_URL names the mail server (no deprecated EMAIL_* setting)."""
+def test_mail_is_configured_by_email_url_as_djangos_mailers(env, expected):
+    """By default the machine's mail server, with DEBUG the console; EMAIL_URL names the mail server (as Django's
+    MAILERS: no deprecated EMAIL_* setting)."""
     code = "from django.conf import settings as s; print(repr(s.MAILERS['default']))"
-    result = manage("shell", "--no-imports", "-c", code, **{**PRODUCTION, **({"EMAIL_URL": url} if url else {})})
+    result = manage("shell", "--no-imports", "-c", code, **{**PRODUCTION, **env})
     assert result.returncode == 0, result.stderr
     assert eval(result.stdout.strip().splitlines()[-1]) == expected  # noqa: S307 - the repr our own code printed
+
+
+def test_check_deploy_refuses_mail_written_to_the_console(tmp_path):
+    result = manage("check", "--deploy", **PRODUCTION, EMAIL_URL="consolemail://",
+                    DATABASE_URL=f"sqlite:///{tmp_path / 'portal.sqlite3'}")
+    assert result.returncode != 0 and "mail.E001" in result.stderr
 
 
 @pytest.mark.parametrize("url, timeout, expected", [
