@@ -13,7 +13,7 @@ from django.utils import timezone
 from portal import notifications
 from portal.models import AuditEvent, Job, Profile
 from portal.tasks import notification_digests_send
-from tests.factories import CoordinatorFactory, JobFactory
+from tests.factories import CoordinatorFactory, JobFactory, UserFactory
 from tests.portal.test_jobs import launch
 
 pytestmark = pytest.mark.django_db
@@ -57,6 +57,14 @@ def test_the_profile_page_first_offers_the_language_the_user_reads_the_portal_in
     page = coordinator_client.get("/accounts/profile/").content.decode()
 
     assert '<option value="nl" selected>' in page and not Profile.objects.exists()  # a GET saves nothing
+
+
+def test_the_profile_page_says_when_no_mail_can_reach_the_user(client):
+    client.force_login(UserFactory(email=""))  # any signed-in user has a profile page, whatever their role
+
+    page = client.get("/accounts/profile/").content.decode()
+
+    assert "Your account has no e-mail address" in page
 
 
 def test_the_digest_lists_the_worklist_in_text_and_html_and_is_audited_without_its_body(
@@ -127,13 +135,17 @@ def test_the_beat_task_and_the_command_send_the_digests(coordinator, failed_job,
     assert settings.CELERY_BEAT_SCHEDULE["notification-digests"]["task"] == notification_digests_send.name
 
 
-def test_a_mail_the_server_refuses_is_audited_as_failed_and_tried_again_next_run(
-        coordinator, failed_job, settings):
+@pytest.fixture
+def mail_server_refusing(settings):
     with socket.socket() as closed:  # a port nothing listens on: the mail server refuses the connection
         closed.bind(("127.0.0.1", 0))
         port = closed.getsockname()[1]
     settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend",
                                     "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 2}}}
+
+
+def test_a_mail_the_server_refuses_is_audited_as_failed_and_tried_again_next_run(
+        coordinator, failed_job, mail_server_refusing):
     opt_in(coordinator)
 
     assert notifications.digests_send(now=local(8, 7)) == {"failed": 1}
@@ -164,3 +176,25 @@ def test_a_failed_job_mails_nobody_who_did_not_opt_in(coordinator, django_captur
     launch("test_breaks", django_capture_on_commit_callbacks)  # started by nobody (beat)
 
     assert mailoutbox == [] and not sent_events().exists()
+
+
+def test_a_mail_that_cannot_be_sent_does_not_change_the_jobs_failure(
+        coordinator, django_capture_on_commit_callbacks, mail_server_refusing):
+    opt_in(coordinator)
+
+    job = launch("test_breaks", django_capture_on_commit_callbacks, user=coordinator)
+
+    assert job.status == Job.FAILED and job.error == "Row 2 is not CSV: unexpected end of data"
+    [event] = sent_events()
+    assert event.outcome == AuditEvent.OUTCOME_FAILURE and event.summary == f"job.failed to {coordinator.email}"
+
+
+def test_the_digest_costs_the_same_queries_for_each_recipient(failed_job, coordinator_group, mailoutbox,
+                                                              django_assert_max_num_queries):
+    """One query counts the worklist for everyone; each recipient then costs about 9 (permissions, the claim,
+    the audit event): measured 11 for 1 recipient, 92 for 10."""
+    for _ in range(10):
+        opt_in(CoordinatorFactory())
+
+    with django_assert_max_num_queries(2 + 10 * 10):
+        assert notifications.digests_send(now=local(8, 7)) == {"sent": 10}
