@@ -2,7 +2,7 @@
 PYTHON ?= python3.12
 VENV := .venv
 BIN := $(VENV)/bin
-DEMO_ENV := DEBUG=true SECRET_KEY=demo-only-insecure-key \
+DEMO_ENV := DEBUG=true SECRET_KEY=demo-only-insecure-key EMAIL_URL=consolemail:// \
 	ANEWSPRING_URL=http://127.0.0.1:8001/api ANEWSPRING_API_KEY=sandbox-key ANEWSPRING_WEBHOOK_SECRET=sandbox-webhook-secret PE_ONLINE_ORG_ID=19 \
 	PE_ONLINE_URL=http://127.0.0.1:8002/pe-services/pe-attendanceelearning/WriteAttendance.asmx \
 	PE_ONLINE_USER_ID=1 PE_ONLINE_USER_KEY=sandbox-user-key \

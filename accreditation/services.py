@@ -13,7 +13,7 @@ import operator
 from collections import Counter
 from collections.abc import Sequence
 from datetime import timedelta
-from functools import reduce
+from functools import partial, reduce
 from itertools import batched, count, groupby
 
 from django.conf import settings
@@ -36,6 +36,8 @@ from portal.audit import audit_record, audit_record_many, audit_remote_call, dif
 from portal.integrations import ConnectionCheck, ResultPart, stored_results
 from portal.jobs import JobProgress, job_handler, job_launch
 from portal.models import Activity, Job, Template
+from portal.notifications import permission_holders_notify
+from portal.worklist import url_with
 
 SYSTEM = "pe_online"
 MAX_AUTOMATIC_ATTEMPTS = 5
@@ -312,6 +314,13 @@ def awards_submit(*, client: PEOnlineClient | None = None, batch_size: int = 100
             counts.update(_send(client, org_id, group))
             if progress is not None:
                 progress.advance(len(group))
+    if counts[Award.REJECTED]:
+        # One mail per run for everyone who asked, however many awards and batches: after the outcomes commit.
+        transaction.on_commit(partial(
+            permission_holders_notify, permission="accreditation.view_award", kind="awards.rejected",
+            template="accreditation/email/awards_rejected",
+            context={"count": counts[Award.REJECTED], "url": url_with("award_list", status=Award.REJECTED)}),
+            robust=True)
     return dict(counts)
 
 

@@ -55,6 +55,8 @@ register_actions({
     "auth.login_failed": _("Sign-in refused"),
     "auth.logout": _("Signed out"),
     "auth.password_change": _("Password changed"),
+    "profile.update": _("Profile changed"),
+    "notification.sent": _("Notification mailed"),
     "event.admin_create": _("Event added in the admin"),
     "event.admin_update": _("Event changed in the admin"),
     "event.admin_delete": _("Event deleted in the admin"),

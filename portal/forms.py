@@ -5,7 +5,7 @@ from django.db import models
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
-from portal.models import Learner
+from portal.models import Learner, Profile
 from portal.pe_numbers import parse_custom1
 from portal.validators import BIRTH, TextRulesMixin, as_pk, date_validator, validate_external_id
 from portal.widgets import DateInput
@@ -82,3 +82,9 @@ class LearnerForm(TextRulesMixin, forms.ModelForm):
             raise forms.ValidationError(parsed.errors)
         self.custom1_warnings = parsed.warnings
         return parsed.normalized
+
+
+class ProfileForm(forms.ModelForm):
+    class Meta:
+        model = Profile
+        fields = ["language", "digest", "immediate"]

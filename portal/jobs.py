@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
+from portal import notifications
 from portal.audit import audit_context, audit_record, current_context
 from portal.integrations import integration_get, integration_require
 from portal.locks import exclusive, lock_free, lock_hold
@@ -294,6 +295,7 @@ def job_fail(job: Job, error: str) -> None:
     Job.objects.filter(pk=job.pk).update(status=Job.FAILED, error=error, finished_at=timezone.now())
     job.refresh_from_db()
     audit_record(action="job.fail", outcome=AuditEvent.OUTCOME_FAILURE, obj=job, summary=job.title, error=error)
+    transaction.on_commit(partial(notifications.job_failed_notify, job_id=job.pk), robust=True)  # never fails the job
 
 
 def _job_fail_unfinished(job_id: int, exc: Exception) -> None:

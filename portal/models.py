@@ -515,4 +515,24 @@ class Job(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("job_detail", args=[self.pk])
+class Profile(models.Model):
+    """A user's own settings, on their profile page: which mails they want, and in which language."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    language = models.CharField(_("language of my mails"), max_length=10, choices=settings.LANGUAGES,
+                                default=settings.LANGUAGE_CODE)
+    digest = models.BooleanField(_("a daily e-mail of my worklist"), default=False)
+    immediate = models.BooleanField(_("an e-mail at once when PE-online rejects awards or a job I started fails"),
+                                    default=False)
+    # The day of the last digest sent (the portal's time zone): a second run that day sends nothing.
+    digest_sent_on = models.DateField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("profile")
+        verbose_name_plural = _("profiles")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
 from portal.imports.models import LearnerImport, LearnerImportChunk, LearnerImportRow  # noqa: E402,F401

@@ -13,7 +13,7 @@ from portal.audit import audit_context, audit_record, diff
 from portal.db import bulk_insert
 from portal.http import RemoteError
 from portal.integrations import ConnectionCheck, integration_get
-from portal.models import AuditEvent, Learner, PERegistration, external_id_generate
+from portal.models import AuditEvent, Learner, PERegistration, Profile, external_id_generate
 from portal.pe_numbers import PENumber, parse_custom1
 from portal.signals import pe_registrations_changed
 
@@ -149,3 +149,22 @@ def _account_record(*, user, action: str, summary) -> None:
     """An event of ``user``'s own account, by them; ``summary`` names them as ``{name}``."""
     with audit_context(user=user):
         audit_record(action=action, obj=user, summary=format_lazy(summary, name=user.get_username()))
+
+
+# --- the user's own profile ---------------------------------------------------------------------------------
+PROFILE_FIELDS = ["language", "digest", "immediate"]
+
+
+def profile_update(*, user, **values) -> Profile:
+    """Save ``user``'s own notification choices (``PROFILE_FIELDS``); audited with what changed."""
+    with transaction.atomic(), audit_context(user=user):
+        profile = Profile.objects.select_for_update().get_or_create(user=user)[0]
+        before = model_to_dict(profile, fields=PROFILE_FIELDS)
+        for name in PROFILE_FIELDS:
+            setattr(profile, name, values[name])
+        profile.save(update_fields=PROFILE_FIELDS)
+        changes = diff(before, model_to_dict(profile, fields=PROFILE_FIELDS))
+        if changes:
+            audit_record(action="profile.update", obj=user, changes=changes,
+                         summary=format_lazy(_("{name} changed their profile"), name=user.get_username()))
+    return profile

@@ -300,11 +300,38 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portal.tasks.import_uploads_expire",
         "schedule": 3600,
     },
+    "notification-digests": {
+        "task": "portal.tasks.notification_digests_send",
+        "schedule": 3600,  # hourly; each user gets at most one a day, at the first run from NOTIFY_DIGEST_HOUR
+    },
     "verify-audit-log": {
         "task": "portal.tasks.audit_verify",
         "schedule": env_positive_int("AUDIT_VERIFY_SECONDS", 86400),
     },
 }
+
+# --- Mail ------------------------------------------------------------------
+# EMAIL_URL as django-environ reads it, e.g. smtp+tls://user:password@smtp.example.org:587; by default the
+# machine's own mail server (Django's default), or with DEBUG the console (the demo). Made into Django's MAILERS:
+# its EMAIL_* settings are deprecated. A development-only backend in production fails `check --deploy` (mail.E001).
+_email = env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
+_MAILER_OPTIONS = {"EMAIL_HOST": "host", "EMAIL_PORT": "port", "EMAIL_HOST_USER": "username",
+                   "EMAIL_HOST_PASSWORD": "password", "EMAIL_USE_TLS": "use_tls", "EMAIL_USE_SSL": "use_ssl",
+                   "EMAIL_FILE_PATH": "file_path"}
+MAILERS = {"default": {
+    "BACKEND": _email["EMAIL_BACKEND"],
+    "OPTIONS": {option: _email[name] for name, option in _MAILER_OPTIONS.items() if _email.get(name)},
+}}
+if _email["EMAIL_BACKEND"].endswith("smtp.EmailBackend"):
+    # Without a timeout, a mail server that never answers would hold up the job or beat run sending to it.
+    MAILERS["default"]["OPTIONS"]["timeout"] = env_positive_float("EMAIL_TIMEOUT", 10.0)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="portal@localhost")
+# Links in mails start with this address (the one people open the portal at).
+PORTAL_URL = env_url("PORTAL_URL") or "http://localhost:8000"
+# The daily digest goes out at the first beat run from this hour on (TIME_ZONE).
+NOTIFY_DIGEST_HOUR = env.int("NOTIFY_DIGEST_HOUR", default=7)
+if not 0 <= NOTIFY_DIGEST_HOUR <= 23:
+    raise ImproperlyConfigured(f"NOTIFY_DIGEST_HOUR must be an hour from 0 to 23, not {NOTIFY_DIGEST_HOUR}")
 
 # --- Remote systems --------------------------------------------------------
 HTTP_CONNECT_TIMEOUT = env.float("HTTP_CONNECT_TIMEOUT", default=5.0)

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from portal import jobs
+from portal import jobs, notifications
 from portal.audit import audit_chain_check, audit_context
 from portal.imports import services as imports
 from portal.locks import exclusive
@@ -30,3 +30,11 @@ def import_uploads_expire() -> dict:
     """Celery beat: delete the uploaded files that no check will read any more."""
     with audit_context(actor="beat"):
         return imports.learner_import_uploads_expire()
+
+
+@shared_task(name="portal.tasks.notification_digests_send", ignore_result=True)
+@exclusive("notification_digests_send")
+def notification_digests_send() -> dict:
+    """Celery beat (hourly): the daily worklist digests, at most one per user a day."""
+    with audit_context(actor="beat"):
+        return notifications.digests_send()

@@ -25,6 +25,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("accounts/profile/", views.ProfileView.as_view(), name="profile"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("learners/", views.LearnerListView.as_view(), name="learner_list"),
     path("learners/new/", views.LearnerFormView.as_view(), name="learner_create"),

@@ -7,6 +7,7 @@ from django.http import Http404, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.cache import never_cache
@@ -15,11 +16,11 @@ from django_filters.views import FilterView
 
 from portal import selectors, services, worklist
 from portal.filters import AuditEventFilter, JobFilter, LearnerFilter
-from portal.forms import LearnerForm
+from portal.forms import LearnerForm, ProfileForm
 from portal.http import RemoteError
 from portal.integrations import integration_get, integrations, learner_panels
 from portal.jobs import job_result_template
-from portal.models import AuditEvent, Job, Learner
+from portal.models import AuditEvent, Job, Learner, Profile
 from portal.pagination import (
     PAGE_SIZES, KeysetTableMixin, KeysFirstData, MatchesFirstData, PagedTableMixin, page_of)
 from portal.pe_numbers import parse_custom1
@@ -271,3 +272,20 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         response = super().form_valid(form)
         services.password_change_record(user=form.user)
         return response
+
+
+class ProfileView(FormView):
+    """Any signed-in user's own settings: which mails they get, and in which language."""
+
+    form_class = ProfileForm
+    template_name = "portal/profile.html"
+
+    def get_form_kwargs(self):
+        # Until first saved, the language offered is the one the user reads the portal in.
+        profile = Profile.objects.filter(user=self.request.user).first() or Profile(language=get_language())
+        return {**super().get_form_kwargs(), "instance": profile}
+
+    def form_valid(self, form):
+        services.profile_update(user=self.request.user, **form.cleaned_data)
+        messages.success(self.request, _("Your profile was saved."))
+        return redirect("profile")

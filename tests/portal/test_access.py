@@ -33,6 +33,7 @@ PAGES = {
     "logout": (LOGGED_IN, dict),  # POST only; GET answers 405 once logged in
     "password_change": (LOGGED_IN, dict),
     "password_change_done": (LOGGED_IN, dict),
+    "profile": (LOGGED_IN, dict),
     "set_language": (LOGGED_IN, dict),  # POST only
     "dashboard": (LOGGED_IN, dict),
     "worklist": (LOGGED_IN, dict),

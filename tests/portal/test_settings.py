@@ -43,11 +43,37 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path):
     ("JOBS_LOCAL_THREADS", "two", "invalid literal"),
     ("IMPORT_UPLOAD_KEEP_HOURS", "0", "IMPORT_UPLOAD_KEEP_HOURS must be a positive number"),
     ("DATABASE_CONNECT_TIMEOUT", "0", "DATABASE_CONNECT_TIMEOUT must be a positive number"),
+    ("NOTIFY_DIGEST_HOUR", "24", "NOTIFY_DIGEST_HOUR must be an hour from 0 to 23"),
+    ("PORTAL_URL", "portal.example.org", "PORTAL_URL must be an http(s) URL"),
 ])
 def test_bad_values_stop_the_start(name, value, message):
     result = manage("check", **{**PRODUCTION, name: value})
     assert result.returncode != 0 and message in result.stderr
 
+
+SMTP = "django.core.mail.backends.smtp.EmailBackend"
+
+
+@pytest.mark.parametrize("env, expected", [
+    ({}, {"BACKEND": SMTP, "OPTIONS": {"host": "localhost", "port": 25, "timeout": 10.0}}),
+    ({"DEBUG": "true"}, {"BACKEND": "django.core.mail.backends.console.EmailBackend", "OPTIONS": {}}),
+    ({"EMAIL_URL": "smtp+tls://portal%40example.org:s3cret@smtp.example.org:587", "EMAIL_TIMEOUT": "3"},
+     {"BACKEND": SMTP, "OPTIONS": {"host": "smtp.example.org", "port": 587, "username": "portal@example.org",
+                                   "password": "s3cret", "use_tls": True, "timeout": 3.0}}),
+])
+def test_mail_is_configured_by_email_url_as_djangos_mailers(env, expected):
+    """By default the machine's mail server, with DEBUG the console; EMAIL_URL names the mail server (as Django's
+    MAILERS: no deprecated EMAIL_* setting)."""
+    code = "from django.conf import settings as s; print(repr(s.MAILERS['default']))"
+    result = manage("shell", "--no-imports", "-c", code, **{**PRODUCTION, **env})
+    assert result.returncode == 0, result.stderr
+    assert eval(result.stdout.strip().splitlines()[-1]) == expected  # noqa: S307 - the repr our own code printed
+
+
+def test_check_deploy_refuses_mail_written_to_the_console(tmp_path):
+    result = manage("check", "--deploy", **PRODUCTION, EMAIL_URL="consolemail://",
+                    DATABASE_URL=f"sqlite:///{tmp_path / 'portal.sqlite3'}")
+    assert result.returncode != 0 and "mail.E001" in result.stderr
 
 
 @pytest.mark.parametrize("url, timeout, expected", [
