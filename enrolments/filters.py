@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from enrolments.models import Enrolment, ReferenceItem
 from enrolments.selectors import overdue, pulled_before
+from portal.widgets import DateInput
 
 
 class EnrolmentFilter(django_filters.FilterSet):
@@ -14,7 +15,7 @@ class EnrolmentFilter(django_filters.FilterSet):
     # The worklist's links; each column has an index.
     pulled_before = django_filters.DateFilter(label=_("Progress not pulled since"), field_name="progress_pulled_at",
                                               method="with_pulled_before",
-                                              widget=forms.DateInput(attrs={"type": "date"}))
+                                              widget=DateInput())
     overdue = django_filters.BooleanFilter(label=_("Past planned end, not completed"), field_name="planned_end_date",
                                            method="with_overdue",
                                            widget=forms.Select(choices=[("", _("All")), ("true", _("Yes"))]))

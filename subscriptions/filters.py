@@ -36,7 +36,7 @@ class SubscriptionFilter(django_filters.FilterSet):
     # The worklist's "not started 30 days after subscribing": a time range, so the index on the column serves it.
     subscribed_before = django_filters.DateFilter(label=_("Subscribed until"), field_name="subscribe_date",
                                                   method="subscribed_until",
-                                                  widget=forms.DateInput(attrs={"type": "date"}))
+                                                  widget=DateInput())
 
     class Meta:
         model = Subscription
