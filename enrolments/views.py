@@ -12,10 +12,11 @@ from enrolments import selectors, services
 from enrolments.chart import progress_chart
 from enrolments.client import LearningAssistantRejected
 from enrolments.filters import EnrolmentFilter, ReferenceItemFilter
-from enrolments.forms import BulkEnrolForm, EnrolForm, EnrolmentUpdateForm
+from enrolments.forms import BulkEnrolForm, EnrolForm, EnrolmentUpdateForm, ReferenceChoiceField
 from enrolments.models import Enrolment, ReferenceItem
 from enrolments.tables import EnrolmentTable, LearnerPickTable, ReferenceItemTable
 from portal.filters import LearnerFilter
+from portal.formats import percent
 from portal.http import RemoteError
 from portal.models import Learner
 from portal.pagination import PAGE_SIZES, PagedTableMixin
@@ -169,8 +170,8 @@ class EnrolmentProgressView(PermissionRequiredMixin, View):
         except RemoteError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, _("Progress pulled from Learning Assistant: %(progress)s%%.")
-                             % {"progress": f"{enrolment.progress:g}"})
+            messages.success(request, _("Progress pulled from Learning Assistant: %(progress)s.")
+                             % {"progress": percent(enrolment.progress)})
         return redirect(enrolment)
 
 
@@ -210,8 +211,14 @@ class EnrolmentUpdateView(PermissionRequiredMixin, FormView):
         return redirect(self.enrolment)
 
     def _preview(self, form, changes: dict) -> list[dict]:
-        return [{"label": form.fields[name].label, "before": self.enrolment.values.get(name, ""), "after": value}
-                for name, value in changes.items()]
+        rows = []
+        for name, after in changes.items():
+            before, field = self.enrolment.values.get(name, ""), form.fields[name]
+            if isinstance(field, ReferenceChoiceField):  # names, as the form shows them; the key when unknown
+                names = selectors.reference_names(list_name=field.list_name, keys=[before, after])
+                before, after = names.get(before, before), names.get(after, after)
+            rows.append({"label": field.label, "before": before, "after": after})
+        return rows
 
 
 class BulkEnrolView(PermissionRequiredMixin, BoundedTableMixin, FilterView):
