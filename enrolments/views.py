@@ -221,6 +221,9 @@ class EnrolmentUpdateView(PermissionRequiredMixin, FormView):
         return rows
 
 
+TICKED_LIMIT = 1000  # ticks carried along a filter; the form itself refuses more than 500
+
+
 class BulkEnrolView(PermissionRequiredMixin, BoundedTableMixin, FilterView):
     """Tick learners, pick a framework, trainers, company and dates: a job enrols them one by one."""
 
@@ -231,14 +234,25 @@ class BulkEnrolView(PermissionRequiredMixin, BoundedTableMixin, FilterView):
     template_name = "enrolments/bulk.html"
 
     def get_template_names(self):
-        # The framework select asks (htmx) for its units only.
-        return ["enrolments/_units.html"] if self.request.htmx else [self.template_name]
+        # The framework select asks (htmx) for its units only; the learner filter (htmx) for the whole page.
+        units = self.request.htmx and self.request.htmx.target == "units-field"
+        return ["enrolments/_units.html"] if units else [self.template_name]
+
+    def _ticked(self) -> set[int]:
+        """The learners ticked so far: sent along when the table is filtered, or with a form sent back."""
+        ticked = (self.request.POST if self.request.method == "POST" else self.request.GET).getlist("learners")
+        return {int(pk) for pk in ticked[:TICKED_LIMIT] if pk.isascii() and pk.isdigit()}
+
+    def get_table_kwargs(self):
+        return {**super().get_table_kwargs(), "ticked": self._ticked()}
 
     def get_context_data(self, **kwargs):
         form = kwargs.pop("form", None) or BulkEnrolForm(
             learners_queryset=Learner.objects.all(), initial={"framework": self.request.GET.get("framework")},
             units_url=self.request.path)
-        return super().get_context_data(form=form, **kwargs)
+        context = super().get_context_data(form=form, **kwargs)
+        shown = {row.record.pk for row in context["table"].page.object_list}
+        return {**context, "ticked_elsewhere": sorted(self._ticked() - shown)}
 
     def post(self, request):
         form = BulkEnrolForm(request.POST, learners_queryset=Learner.objects.all(), units_url=request.path)

@@ -173,7 +173,7 @@ def test_a_learner_is_not_enrolled_twice_on_one_framework(coordinator_client, sy
 
 def test_the_bulk_page_loads_a_frameworks_units(coordinator_client, synced):
     page = coordinator_client.get(reverse("enrolment_bulk"), {"framework": framework().pk},
-                                  headers={"HX-Request": "true"})
+                                  headers={"HX-Request": "true", "HX-Target": "units-field"})
     assert page.content.decode().count("checked") == 2
 
 
@@ -306,6 +306,20 @@ def test_pages_say_when_learning_assistant_is_not_configured(coordinator_client)
     assert "Learning Assistant is not configured." in response.content.decode()
 
 
+def test_filtering_the_bulk_page_keeps_learners_ticked_elsewhere_and_a_refused_form_keeps_the_ticks(
+        coordinator_client, synced):
+    ann, bo = LearnerFactory(first_name="Ann", last_name="Visser"), LearnerFactory(first_name="Bo", last_name="Smit")
+    page = coordinator_client.get(reverse("enrolment_bulk"), {"q": "smit", "learners": [ann.pk, "x", "٣"]},
+                                  headers={"HX-Request": "true", "HX-Target": "learner-picker"})
+    assert page.context["ticked_elsewhere"] == [ann.pk]
+    assert f'<input type="hidden" name="learners" value="{ann.pk}">' in page.content.decode()
+
+    refused = coordinator_client.post(reverse("enrolment_bulk"), {"learners": [ann.pk, bo.pk]})  # no framework
+    assert refused.status_code == 400
+    assert refused.context["table"].columns["learners"].column.checked(bo.pk, bo)
+    assert not refused.context["table"].columns["learners"].column.checked(ann.pk + bo.pk, None)
+
+
 def test_bulk_enrol_runs_a_job_with_an_outcome_per_learner(coordinator_client, synced, django_capture_on_commit_callbacks):
     first, second = LearnerFactory(first_name="Ann"), LearnerFactory(first_name="Bo")
     data = {k: v for k, v in enrol_data().items() if k not in ("forename", "surname", "email", "uln", "ni_number",
@@ -331,7 +345,7 @@ def test_the_dashboards_connection_test_says_when_the_password_is_refused(coordi
 def test_an_odd_framework_in_the_address_shows_the_page_without_units(coordinator_client, synced, learner, value):
     for url in (reverse("enrolment_create", args=[learner.pk]), reverse("enrolment_bulk")):
         page = coordinator_client.get(f"{url}?framework={value}")
-        assert page.status_code == 200 and "checked" not in page.content.decode()
+        assert page.status_code == 200 and " checked" not in page.content.decode()  # no box ticked
 
 
 @pytest.mark.parametrize(("field", "value", "message"), [
