@@ -221,7 +221,7 @@ class EnrolmentUpdateView(PermissionRequiredMixin, FormView):
         return rows
 
 
-TICKED_LIMIT = 1000  # ticks carried along a filter; the form itself refuses more than 500
+TICKED_LIMIT = 1000  # ticks carried along a filter or a page; the form itself refuses more than 500
 
 
 class BulkEnrolView(PermissionRequiredMixin, BoundedTableMixin, FilterView):
@@ -233,18 +233,23 @@ class BulkEnrolView(PermissionRequiredMixin, BoundedTableMixin, FilterView):
     filterset_class = LearnerFilter  # the learner list's search
     template_name = "enrolments/bulk.html"
 
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        # The learners ticked so far: sent along when the table is filtered or paged, or with a form sent back.
+        sent = (request.POST if request.method == "POST" else request.GET).getlist("learners")
+        self.ticked = {int(pk) for pk in sent[:TICKED_LIMIT] if pk.isascii() and pk.isdigit()}
+        # They go along as boxes and hidden inputs; the paging and sorting links, built from the address,
+        # must not carry them too, or a box unticked since would come back ticked.
+        request.GET = request.GET.copy()
+        request.GET.pop("learners", None)
+
     def get_template_names(self):
         # The framework select asks (htmx) for its units only; the learner filter (htmx) for the whole page.
         units = self.request.htmx and self.request.htmx.target == "units-field"
         return ["enrolments/_units.html"] if units else [self.template_name]
 
-    def _ticked(self) -> set[int]:
-        """The learners ticked so far: sent along when the table is filtered, or with a form sent back."""
-        ticked = (self.request.POST if self.request.method == "POST" else self.request.GET).getlist("learners")
-        return {int(pk) for pk in ticked[:TICKED_LIMIT] if pk.isascii() and pk.isdigit()}
-
     def get_table_kwargs(self):
-        return {**super().get_table_kwargs(), "ticked": self._ticked()}
+        return {**super().get_table_kwargs(), "ticked": self.ticked}
 
     def get_context_data(self, **kwargs):
         form = kwargs.pop("form", None) or BulkEnrolForm(
@@ -252,7 +257,7 @@ class BulkEnrolView(PermissionRequiredMixin, BoundedTableMixin, FilterView):
             units_url=self.request.path)
         context = super().get_context_data(form=form, **kwargs)
         shown = {row.record.pk for row in context["table"].page.object_list}
-        return {**context, "ticked_elsewhere": sorted(self._ticked() - shown)}
+        return {**context, "ticked_elsewhere": sorted(self.ticked - shown)}
 
     def post(self, request):
         form = BulkEnrolForm(request.POST, learners_queryset=Learner.objects.all(), units_url=request.path)

@@ -169,3 +169,28 @@ def test_filtering_the_learners_to_enrol_keeps_the_framework_trainers_dates_and_
 
     expect(page.locator("[data-job-status]")).to_have_attribute("data-job-status", "succeeded")
     assert sorted(str(e.learner) for e in Enrolment.objects.all()) == ["Daan Bakker", "Sanne Visser"]
+
+
+def test_paging_through_the_learners_to_enrol_keeps_the_choices_and_ticks(logged_in_page, live_server,
+                                                                         learning_assistant):
+    reference_sync()
+    LearnerFactory.create_batch(26)  # two pages of 25
+    page = logged_in_page
+    page.goto(f"{live_server.url}/enrolments/bulk/")
+    page.get_by_label("Framework").select_option(label="Adult Care Worker Level 2 (603/4817/3)")
+    page.get_by_label("Start date").fill("2026-09-01")
+    first_row = page.locator("#learner-pick tbody tr").first
+    first = first_row.get_by_role("cell").nth(1).inner_text()
+    first_row.get_by_role("checkbox").check()
+    page.locator(".pagination").get_by_role("link", name="2", exact=True).click()
+
+    expect(page.locator("#learner-pick")).not_to_contain_text(first)
+    expect(page.locator("#ticked-elsewhere")).to_contain_text("1 learner ticked before")
+    expect(page.get_by_label("Start date")).to_have_value("2026-09-01")
+    page.locator(".pagination").get_by_role("link", name="1", exact=True).click()
+    expect(page.get_by_role("row", name=first).get_by_role("checkbox")).to_be_checked()
+    expect(page.get_by_label("Start date")).to_have_value("2026-09-01")
+    page.get_by_role("row", name=first).get_by_role("checkbox").uncheck()  # the links must not tick it again
+    page.locator(".pagination").get_by_role("link", name="2", exact=True).click()
+    expect(page.locator("#learner-pick")).not_to_contain_text(first)
+    expect(page.locator("#ticked-elsewhere")).to_have_count(0)
