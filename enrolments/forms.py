@@ -22,6 +22,7 @@ class ReferenceChoiceField(forms.ModelChoiceField):
         queryset = (selectors.trainer_choices(role=role) if role
                     else selectors.reference_choices(list_name=list_name))
         super().__init__(queryset=queryset, to_field_name="key", **kwargs)
+        self.list_name = list_name
 
     def label_from_instance(self, obj) -> str:
         if obj.data.get("roles_known") is False:

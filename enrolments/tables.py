@@ -71,3 +71,8 @@ class LearnerPickTable(tables.Table):
         fields = ["learners", "name", "external_id", "email", "company"]
         attrs = {"class": "table table-sm table-hover align-middle", "id": "learner-pick"}
         empty_text = _("No learners match.")
+
+    def __init__(self, *args, ticked=frozenset(), **kwargs):
+        super().__init__(*args, **kwargs)
+        # Learners ticked before a search or filter stay ticked when the table is drawn again.
+        self.columns["learners"].column.checked = lambda value, record: value in ticked

@@ -11,6 +11,7 @@ from enrolments import client as la
 # NNN/NNNN/C, or compact without the slashes (60129773, 6012977X).
 QAN_PATTERN = re.compile(r"[0-9]{3}/?[0-9]{4}/?[0-9X]")
 # Two letters (neither D, F, I, Q, U, V; the second not O), six digits, suffix A-D.
+NI_SHAPE = re.compile(r"[A-Z]{2}[0-9]{6}[A-D]")
 NI_PATTERN = re.compile(r"[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z][0-9]{6}[A-D]")
 NI_UNUSED_PREFIXES = {"BG", "GB", "KN", "NK", "NT", "TN", "ZZ"}
 
@@ -52,6 +53,10 @@ def normalise_ni_number(value: str) -> str:
 
 
 def validate_ni_number(value: str) -> None:
-    if not NI_PATTERN.fullmatch(value) or value[:2] in NI_UNUSED_PREFIXES:
+    if not NI_SHAPE.fullmatch(value):
         raise ValidationError(_("%(ni)s is not a National Insurance number (two letters, six digits, A–D, "
                                 "e.g. AB123456C).") % {"ni": value}, code="ni_format")
+    # The shape is right: only the letters are never handed out, so the format needs no explaining.
+    if not NI_PATTERN.fullmatch(value) or value[:2] in NI_UNUSED_PREFIXES:
+        raise ValidationError(_("%(ni)s is not a National Insurance number: the prefix %(prefix)s is not issued.")
+                              % {"ni": value, "prefix": value[:2]}, code="ni_prefix")

@@ -12,10 +12,11 @@ from enrolments import selectors, services
 from enrolments.chart import progress_chart
 from enrolments.client import LearningAssistantRejected
 from enrolments.filters import EnrolmentFilter, ReferenceItemFilter
-from enrolments.forms import BulkEnrolForm, EnrolForm, EnrolmentUpdateForm
+from enrolments.forms import BulkEnrolForm, EnrolForm, EnrolmentUpdateForm, ReferenceChoiceField
 from enrolments.models import Enrolment, ReferenceItem
 from enrolments.tables import EnrolmentTable, LearnerPickTable, ReferenceItemTable
 from portal.filters import LearnerFilter
+from portal.formats import percent
 from portal.http import RemoteError
 from portal.models import Learner
 from portal.pagination import PAGE_SIZES, PagedTableMixin
@@ -169,8 +170,8 @@ class EnrolmentProgressView(PermissionRequiredMixin, View):
         except RemoteError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, _("Progress pulled from Learning Assistant: %(progress)s%%.")
-                             % {"progress": f"{enrolment.progress:g}"})
+            messages.success(request, _("Progress pulled from Learning Assistant: %(progress)s.")
+                             % {"progress": percent(enrolment.progress)})
         return redirect(enrolment)
 
 
@@ -210,8 +211,17 @@ class EnrolmentUpdateView(PermissionRequiredMixin, FormView):
         return redirect(self.enrolment)
 
     def _preview(self, form, changes: dict) -> list[dict]:
-        return [{"label": form.fields[name].label, "before": self.enrolment.values.get(name, ""), "after": value}
-                for name, value in changes.items()]
+        rows = []
+        for name, after in changes.items():
+            before, field = self.enrolment.values.get(name, ""), form.fields[name]
+            if isinstance(field, ReferenceChoiceField):  # names, as the form shows them; the key when unknown
+                names = selectors.reference_names(list_name=field.list_name, keys=[before, after])
+                before, after = names.get(before, before), names.get(after, after)
+            rows.append({"label": field.label, "before": before, "after": after})
+        return rows
+
+
+TICKED_LIMIT = 1000  # ticks carried along a filter or a page; the form itself refuses more than 500
 
 
 class BulkEnrolView(PermissionRequiredMixin, BoundedTableMixin, FilterView):
@@ -223,15 +233,31 @@ class BulkEnrolView(PermissionRequiredMixin, BoundedTableMixin, FilterView):
     filterset_class = LearnerFilter  # the learner list's search
     template_name = "enrolments/bulk.html"
 
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        # The learners ticked so far: sent along when the table is filtered or paged, or with a form sent back.
+        sent = (request.POST if request.method == "POST" else request.GET).getlist("learners")
+        self.ticked = {int(pk) for pk in sent[:TICKED_LIMIT] if pk.isascii() and pk.isdigit()}
+        # They go along as boxes and hidden inputs; the paging and sorting links, built from the address,
+        # must not carry them too, or a box unticked since would come back ticked.
+        request.GET = request.GET.copy()
+        request.GET.pop("learners", None)
+
     def get_template_names(self):
-        # The framework select asks (htmx) for its units only.
-        return ["enrolments/_units.html"] if self.request.htmx else [self.template_name]
+        # The framework select asks (htmx) for its units only; the learner filter (htmx) for the whole page.
+        units = self.request.htmx and self.request.htmx.target == "units-field"
+        return ["enrolments/_units.html"] if units else [self.template_name]
+
+    def get_table_kwargs(self):
+        return {**super().get_table_kwargs(), "ticked": self.ticked}
 
     def get_context_data(self, **kwargs):
         form = kwargs.pop("form", None) or BulkEnrolForm(
             learners_queryset=Learner.objects.all(), initial={"framework": self.request.GET.get("framework")},
             units_url=self.request.path)
-        return super().get_context_data(form=form, **kwargs)
+        context = super().get_context_data(form=form, **kwargs)
+        shown = {row.record.pk for row in context["table"].page.object_list}
+        return {**context, "ticked_elsewhere": sorted(self.ticked - shown)}
 
     def post(self, request):
         form = BulkEnrolForm(request.POST, learners_queryset=Learner.objects.all(), units_url=request.path)

@@ -138,3 +138,59 @@ def test_in_dutch_a_framework_with_an_odd_qan_is_enrolled_on_with_a_warning(logg
     expect(page.get_by_role("alert").filter(has_text="is aangemeld")).to_be_visible()
     [sent] = sandbox.app.enrolments
     assert sent.course_uuid == sandbox.app.frameworks[0].uuid and sent.fields["Gender"] == "Female"
+
+
+def test_filtering_the_learners_to_enrol_keeps_the_framework_trainers_dates_and_ticks(logged_in_page, live_server,
+                                                                                      learning_assistant):
+    reference_sync()
+    LearnerFactory(first_name="Sanne", last_name="Visser")
+    LearnerFactory(first_name="Daan", last_name="Bakker")
+    page = logged_in_page
+    page.goto(f"{live_server.url}/enrolments/bulk/")
+    page.get_by_label("Framework").select_option(label="Adult Care Worker Level 2 (603/4817/3)")
+    page.get_by_label("ACW-03 Dementia awareness").check()
+    page.get_by_label("Primary assessor").select_option(label="Ava Assessor")
+    page.get_by_label("Primary verifier").select_option(label="Victor Verifier")
+    page.locator("#id_company_uuid").select_option(label="Harbour Care Ltd")  # the filter has a Company too
+    page.get_by_label("Start date").fill("2026-09-01")
+    page.get_by_label("Planned end date").fill("2027-08-31")
+    page.get_by_role("row", name="Sanne Visser").get_by_role("checkbox").check()
+    page.locator("#id_q").fill("bakker")
+    page.get_by_role("button", name="Search").click()
+
+    expect(page.locator("#learner-pick")).not_to_contain_text("Sanne Visser")
+    expect(page.locator("#ticked-elsewhere")).to_contain_text("1 learner ticked before")
+    expect(page.get_by_label("ACW-03 Dementia awareness")).to_be_checked()
+    expect(page.get_by_label("Primary assessor").locator("option:checked")).to_have_text("Ava Assessor")
+    expect(page.locator("#id_company_uuid option:checked")).to_have_text("Harbour Care Ltd")
+    expect(page.get_by_label("Start date")).to_have_value("2026-09-01")
+    page.get_by_role("row", name="Daan Bakker").get_by_role("checkbox").check()
+    page.get_by_role("button", name="Enrol the selected learners").click()
+
+    expect(page.locator("[data-job-status]")).to_have_attribute("data-job-status", "succeeded")
+    assert sorted(str(e.learner) for e in Enrolment.objects.all()) == ["Daan Bakker", "Sanne Visser"]
+
+
+def test_paging_through_the_learners_to_enrol_keeps_the_choices_and_ticks(logged_in_page, live_server,
+                                                                         learning_assistant):
+    reference_sync()
+    LearnerFactory.create_batch(26)  # two pages of 25
+    page = logged_in_page
+    page.goto(f"{live_server.url}/enrolments/bulk/")
+    page.get_by_label("Framework").select_option(label="Adult Care Worker Level 2 (603/4817/3)")
+    page.get_by_label("Start date").fill("2026-09-01")
+    first_row = page.locator("#learner-pick tbody tr").first
+    first = first_row.get_by_role("cell").nth(1).inner_text()
+    first_row.get_by_role("checkbox").check()
+    page.locator(".pagination").get_by_role("link", name="2", exact=True).click()
+
+    expect(page.locator("#learner-pick")).not_to_contain_text(first)
+    expect(page.locator("#ticked-elsewhere")).to_contain_text("1 learner ticked before")
+    expect(page.get_by_label("Start date")).to_have_value("2026-09-01")
+    page.locator(".pagination").get_by_role("link", name="1", exact=True).click()
+    expect(page.get_by_role("row", name=first).get_by_role("checkbox")).to_be_checked()
+    expect(page.get_by_label("Start date")).to_have_value("2026-09-01")
+    page.get_by_role("row", name=first).get_by_role("checkbox").uncheck()  # the links must not tick it again
+    page.locator(".pagination").get_by_role("link", name="2", exact=True).click()
+    expect(page.locator("#learner-pick")).not_to_contain_text(first)
+    expect(page.locator("#ticked-elsewhere")).to_have_count(0)

@@ -91,6 +91,18 @@ def test_a_framework_without_a_qan_or_in_another_notation_can_be_enrolled_on(coo
     assert ("is not a QAN" in page.content.decode()) == warned
 
 
+@pytest.mark.parametrize(("value", "message"), [
+    ("GB123456C", "GB123456C is not a National Insurance number: the prefix GB is not issued."),
+    ("QQ123456C", "QQ123456C is not a National Insurance number: the prefix QQ is not issued."),
+    ("AB12345C", "AB12345C is not a National Insurance number (two letters, six digits, A–D, e.g. AB123456C)."),
+    ("AB123456E", "AB123456E is not a National Insurance number (two letters, six digits, A–D, e.g. AB123456C)."),
+])
+def test_the_ni_number_message_explains_the_format_only_when_the_format_is_wrong(coordinator_client, synced, learner,
+                                                                                 value, message):
+    page = coordinator_client.post(reverse("enrolment_create", args=[learner.pk]), enrol_data(ni_number=value))
+    assert page.context["form"].errors["ni_number"] == [message]
+
+
 @pytest.mark.parametrize(("field", "value", "message"), [
     ("uln", "٩٢٧٦٣٠٨٦٨٦", "A ULN has 10 digits."),  # 9276308686 in Arabic-Indic digits: str.isdigit() says yes
     ("ni_number", "AB١٢٣٤٥٦C", "is not a National Insurance number"),
@@ -161,7 +173,7 @@ def test_a_learner_is_not_enrolled_twice_on_one_framework(coordinator_client, sy
 
 def test_the_bulk_page_loads_a_frameworks_units(coordinator_client, synced):
     page = coordinator_client.get(reverse("enrolment_bulk"), {"framework": framework().pk},
-                                  headers={"HX-Request": "true"})
+                                  headers={"HX-Request": "true", "HX-Target": "units-field"})
     assert page.content.decode().count("checked") == 2
 
 
@@ -205,6 +217,22 @@ def test_the_update_shows_what_will_be_sent_and_then_sends_it(coordinator_client
     assert enrolment.planned_end_date == date(2027, 11, 30)
 
 
+def test_the_update_preview_shows_names_not_uuids_and_the_uuid_only_when_unknown(coordinator_client, synced,
+                                                                                  learner):
+    coordinator_client.post(reverse("enrolment_create", args=[learner.pk]), enrol_data())
+    enrolment = Enrolment.objects.get()
+    gone = "55a33d81-0000-4000-8000-000000000000"  # an assessor no list knows (any more)
+    enrolment.values["primary_assessor_uuid"] = gone
+    enrolment.save()
+    changed = {**enrolment.values, "company_uuid": key(ReferenceItem.COMPANIES, "Northern Offices plc"),
+               "primary_assessor_uuid": key(ReferenceItem.TRAINERS, "Ava Assessor")}
+
+    rows = coordinator_client.post(reverse("enrolment_update", args=[enrolment.pk]), changed).context["preview"]
+
+    assert [(str(r["label"]), r["before"], r["after"]) for r in rows] == [
+        ("Company", "Harbour Care Ltd", "Northern Offices plc"), ("Primary assessor", gone, "Ava Assessor")]
+
+
 def test_an_update_learning_assistant_refuses_shows_the_issue_at_its_field(coordinator_client, synced, learner):
     coordinator_client.post(reverse("enrolment_create", args=[learner.pk]), enrol_data())
     enrolment = Enrolment.objects.get()
@@ -229,6 +257,17 @@ def test_pulling_progress_shows_units_outcomes_and_the_chart(coordinator_client,
     assert 'id="progress-chart"' in html and html.count("data-progress-point=") == 2
     assert "Duty of care" in html and "Explain what duty of care means" in html
     assert "Progress pulled from Learning Assistant: 33.3%" in html
+
+
+def test_the_progress_message_writes_the_percentage_as_the_page_does(coordinator_client, synced, learner):
+    coordinator_client.post(reverse("enrolment_create", args=[learner.pk]), enrol_data())
+    enrolment = Enrolment.objects.get()
+    coordinator_client.post(reverse("enrolment_progress", args=[enrolment.pk]))
+    synced.app.advance(days=10)  # a third of the units done
+    coordinator_client.cookies["django_language"] = "nl"
+    page = coordinator_client.post(reverse("enrolment_progress", args=[enrolment.pk]), follow=True,
+                                   HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    assert "Voortgang opgehaald uit Learning Assistant: 33,3%." in page
 
 
 def test_the_list_shows_progress_and_keeps_page_sizes_bounded(coordinator_client):
@@ -267,6 +306,23 @@ def test_pages_say_when_learning_assistant_is_not_configured(coordinator_client)
     assert "Learning Assistant is not configured." in response.content.decode()
 
 
+def test_filtering_the_bulk_page_keeps_learners_ticked_elsewhere_and_a_refused_form_keeps_the_ticks(
+        coordinator_client, synced):
+    ann, bo = LearnerFactory(first_name="Ann", last_name="Visser"), LearnerFactory(first_name="Bo", last_name="Smit")
+    page = coordinator_client.get(reverse("enrolment_bulk"), {"q": "smit", "learners": [ann.pk, "x", "٣"]},
+                                  headers={"HX-Request": "true", "HX-Target": "learner-picker"})
+    assert page.context["ticked_elsewhere"] == [ann.pk]
+    html = page.content.decode()
+    picker = html[html.index('id="learner-picker"'):html.index("</table>")]
+    assert f'<input type="hidden" name="learners" value="{ann.pk}">' in picker
+    assert "learners=" not in picker  # not in the paging links: a box unticked since stays unticked
+
+    refused = coordinator_client.post(reverse("enrolment_bulk"), {"learners": [ann.pk, bo.pk]})  # no framework
+    assert refused.status_code == 400
+    assert refused.context["table"].columns["learners"].column.checked(bo.pk, bo)
+    assert not refused.context["table"].columns["learners"].column.checked(ann.pk + bo.pk, None)
+
+
 def test_bulk_enrol_runs_a_job_with_an_outcome_per_learner(coordinator_client, synced, django_capture_on_commit_callbacks):
     first, second = LearnerFactory(first_name="Ann"), LearnerFactory(first_name="Bo")
     data = {k: v for k, v in enrol_data().items() if k not in ("forename", "surname", "email", "uln", "ni_number",
@@ -292,7 +348,7 @@ def test_the_dashboards_connection_test_says_when_the_password_is_refused(coordi
 def test_an_odd_framework_in_the_address_shows_the_page_without_units(coordinator_client, synced, learner, value):
     for url in (reverse("enrolment_create", args=[learner.pk]), reverse("enrolment_bulk")):
         page = coordinator_client.get(f"{url}?framework={value}")
-        assert page.status_code == 200 and "checked" not in page.content.decode()
+        assert page.status_code == 200 and " checked" not in page.content.decode()  # no box ticked
 
 
 @pytest.mark.parametrize(("field", "value", "message"), [
