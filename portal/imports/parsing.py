@@ -134,7 +134,7 @@ class ParsedFile:
                 row.values[name] = _clean_cell(row, column, name, value, self.default_org_id)
         for column in ("FirstName", "LastName"):
             if not row.values.get(COLUMNS[column]):
-                row.error(column, _("is required, but empty"))
+                row.error(column, _("is required: fill it in."))
         if not row.values.get("external_id") and not row.values.get("login"):
             row.error("Login", _("Login and ExternalID are both empty; fill in at least one."))
         for column, keys in self.duplicates.items():
@@ -437,7 +437,8 @@ def _clean_cell(row: ParsedRow, column: str, name: str, value: str, default_org_
     if name == "date_of_birth":
         parsed = _parse_date(value)
         if parsed is None:
-            row.error(column, _("'%(value)s' is not a date (expected yyyy-mm-dd)") % {"value": value})
+            row.error(column, _("'%(value)s' is not a date: write it as yyyy-mm-dd or dd-mm-yyyy, "
+                                "e.g. 1980-03-15 or 15-03-1980.") % {"value": value})
             return value
         if problem := date_problem(BIRTH, parsed):
             row.error(column, problem)

@@ -236,10 +236,15 @@ def _classify_row(learner_import, row: ParsedRow, by_external_id, by_login) -> d
     if learner is None:
         learner = login_owner
         if learner and external_id and learner["external_id"]:
-            row.error("ExternalID", _("The learner with Login '%(login)s' has ExternalID '%(other)s'.")
-                      % {"login": login, "other": learner["external_id"]})
+            row.error("ExternalID", _("Login %(login)s belongs to existing learner %(name)s with ExternalID "
+                                      "%(other)s: use that ExternalID or leave it empty.")
+                      % {"login": login, "name": _full_name(learner), "other": learner["external_id"]})
     elif login_owner and login_owner["id"] != learner["id"]:
-        row.error("Login", _("'%(login)s' is the login of another learner.") % {"login": login})
+        row.error("Login", _("Login %(login)s belongs to existing learner %(name)s with ExternalID %(other)s, "
+                             "not to %(own)s with ExternalID %(external_id)s: give a Login of %(own)s, or leave "
+                             "it empty.")
+                  % {"login": login, "name": _full_name(login_owner), "other": login_owner["external_id"],
+                     "own": _full_name(learner), "external_id": external_id})
 
     if row.errors:
         action = ERROR
@@ -252,6 +257,10 @@ def _classify_row(learner_import, row: ParsedRow, by_external_id, by_login) -> d
     return {"learner_import_id": learner_import.pk, "line": row.line, "action": action, "values": row.values,
             "errors": row.errors, "warnings": row.warnings, "learner_id": learner["id"] if learner else None,
             "pe_numbers": row.pe_numbers}
+
+
+def _full_name(learner: Mapping) -> str:
+    return " ".join(learner[part] for part in ("first_name", "middle_name", "last_name") if learner[part])
 
 
 def _as_text(value) -> str:

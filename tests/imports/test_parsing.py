@@ -47,8 +47,8 @@ SMALL_LIMIT_FILES = {"bad_over_size_limit.csv": 1024}
 
 # File -> the problems it must report, exactly (rows are numbered as a spreadsheet does: header = 1).
 PROBLEMS = {
-    "err_bad_date.csv": ["row 17, DateOfBirth: '31-02-1980' is not a date (expected yyyy-mm-dd)"],
-    "err_bad_date_format.csv": ["row 2, DateOfBirth: '1980/03/15' is not a date (expected yyyy-mm-dd)"],
+    "err_bad_date.csv": ["row 17, DateOfBirth: '31-02-1980' is not a date: write it as yyyy-mm-dd or dd-mm-yyyy, e.g. 1980-03-15 or 15-03-1980."],
+    "err_bad_date_format.csv": ["row 2, DateOfBirth: '1980/03/15' is not a date: write it as yyyy-mm-dd or dd-mm-yyyy, e.g. 1980-03-15 or 15-03-1980."],
     "err_bad_email.csv": ["row 2, Email: 'jan@' is not a valid e-mail address"],
     "err_duplicate_external_id.csv": [
         "row 2, ExternalID: 'E001' is also on row 3; each learner may appear only once.",
@@ -62,7 +62,7 @@ PROBLEMS = {
         "row 2, Email: 'jan@example.org' is also on row 3; each learner may appear only once.",
         "row 3, Email: 'Jan@Example.org' is also on row 2; each learner may appear only once.",
     ],
-    "err_missing_first_name.csv": ["row 2, FirstName: is required, but empty"],
+    "err_missing_first_name.csv": ["row 2, FirstName: is required: fill it in."],
     "err_no_login_no_external_id.csv": ["row 2, Login: Login and ExternalID are both empty; fill in at least one."],
     "err_custom1_bad.csv": ["row 2, Custom1: '19/abc' is not OrgID/number (for example 19/39054148101)."],
     "err_long_value.csv": ["row 2, FirstName: is 300 characters long; at most 100 fit"],
