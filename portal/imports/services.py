@@ -15,7 +15,7 @@ from itertools import batched
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, Max, OuterRef, Q, Sum
 from django.db.models.fields.json import KT
 from django.db.models.functions import Length
@@ -326,7 +326,7 @@ def learner_import_apply(*, learner_import: LearnerImport, progress) -> dict:
         # database then reads and sorts only the window, not every row still to come, for each batch.
         for start in range(0, last_line, BATCH_SIZE):
             batch = list(pending.filter(line__gt=start, line__lte=start + BATCH_SIZE)
-                         .values_list("line", "action", "values", "learner_id", "pe_numbers"))
+                         .values_list("pk", "line", "action", "values", "learner_id", "pe_numbers"))
             if not batch:
                 continue
             try:
@@ -336,7 +336,7 @@ def learner_import_apply(*, learner_import: LearnerImport, progress) -> dict:
                 raise ImportRunError(
                     _("Rows %(first)d to %(last)d could not be saved, because learners changed after the preview "
                       "(%(error)s). The rows before them were imported; upload the file again for the rest.")
-                    % {"first": batch[0][0], "last": batch[-1][0], "error": exc}) from exc
+                    % {"first": batch[0][1], "last": batch[-1][1], "error": exc}) from exc
             created, updated = created + batch_created, updated + batch_updated
             progress.advance(len(batch))
     learner_import.result = {
@@ -350,13 +350,16 @@ def learner_import_apply(*, learner_import: LearnerImport, progress) -> dict:
 
 
 def _apply_batch(batch: list[tuple]) -> tuple[int, int]:
-    new_rows = [(line, values, pe_numbers) for line, action, values, _learner_id, pe_numbers in batch if action == NEW]
+    new_rows = [(pk, line, values, pe_numbers)
+                for pk, line, action, values, _learner_id, pe_numbers in batch if action == NEW]
     update_rows = [(line, values, learner_id, pe_numbers)
-                   for line, action, values, learner_id, pe_numbers in batch if action == UPDATE]
-    new_learners = [_new_learner_values(values) for _line, values, _pe_numbers in new_rows]
+                   for _pk, line, action, values, learner_id, pe_numbers in batch if action == UPDATE]
+    new_learners = [_new_learner_values(values) for _pk, _line, values, _pe_numbers in new_rows]
     created = bulk_insert(Learner, new_learners)
+    # Each new row links to the learner it created, as the other rows link to the learner they matched.
+    _rows_link([(learner_id, pk) for (pk, *_rest), learner_id in zip(new_rows, created, strict=True)])
     audit_entries, new_numbers, numbers = [], {}, {}
-    for learner_id, new_values, (line, values, pe_numbers) in zip(created, new_learners, new_rows, strict=True):
+    for learner_id, new_values, (_pk, line, values, pe_numbers) in zip(created, new_learners, new_rows, strict=True):
         name = " ".join(values[part] for part in ("first_name", "middle_name", "last_name") if values.get(part))
         # The learner's new values are the file's cells (and a generated external ID): no snapshot and diff.
         changes = created_changes({**values, "external_id": new_values["external_id"]})
@@ -388,6 +391,16 @@ def _apply_batch(batch: list[tuple]) -> tuple[int, int]:
     pe_registrations_replace(numbers_by_learner=numbers)
     audit_record_many(audit_entries)
     return len(created), len(changed)
+
+
+def _rows_link(pairs: list[tuple[int, int]]) -> None:
+    """Set the learner of each (learner_id, row_id): one statement run for all pairs, where ``bulk_update``
+    would build a CASE over every row of the batch."""
+    meta = LearnerImportRow._meta
+    with connection.cursor() as cursor:
+        quote = connection.ops.quote_name
+        cursor.executemany(f"UPDATE {quote(meta.db_table)} SET {quote(meta.get_field('learner').column)} = %s "
+                           f"WHERE {quote(meta.pk.column)} = %s", pairs)
 
 
 def _new_learner_values(values: Mapping[str, str]) -> dict[str, object]:

@@ -205,3 +205,15 @@ def test_apply_skips_batches_without_rows_to_import(monkeypatch):
     result = learner_import_apply(learner_import=learner_import, progress=progress)
     assert (progress.total, progress.done, result["created"]) == (2, 2, 2)
     assert sorted(Learner.objects.values_list("external_id", flat=True)) == ["E1", "E4"]
+
+
+def test_every_imported_row_links_to_its_learner(django_capture_on_commit_callbacks, monkeypatch):
+    monkeypatch.setattr("portal.imports.services.BATCH_SIZE", 2)  # the links of more than one batch
+    updated = LearnerFactory(external_id="E1", login="jan", first_name="Jan", last_name="Old")
+    learner_import = preview("E1,Jan,Vries,jan,,,,,", "E2,Piet,Jansen,piet,,,,,", ",Kees,Bakker,kees,,,,,",
+                             "E4,Nora,,nora,,,,,")
+    run(learner_import, django_capture_on_commit_callbacks, valid_only=True)
+    rows = {row.line: row.learner for row in learner_import.rows.select_related("learner")}
+    assert rows[2] == updated
+    assert (rows[3].external_id, rows[4].login) == ("E2", "kees")
+    assert rows[5] is None  # an error: nothing imported

@@ -103,6 +103,8 @@ def test_confirming_runs_the_import_and_shows_the_progress_and_summary(coordinat
     assert 'role="progressbar"' in page and 'data-progress="100"' in page
     assert "Learners created: 2; updated: 0." in page
     assert f"{reverse('audit_list')}?correlation_id={learner_import.correlation_id}" in page
+    for learner in Learner.objects.all():  # each row links to the learner it created
+        assert f'href="{reverse("learner_detail", args=[learner.pk])}"' in page
     # The preview of a confirmed import leads to its detail page.
     assert coordinator_client.get(reverse("import_preview", args=[learner_import.pk])).url == response.url
 
