@@ -118,13 +118,13 @@ class LearnerImportRow(models.Model):
         return f"{self.learner_import} row {self.line}"
 
     @staticmethod
-    def _describe(problems: list[dict]) -> list[str]:
+    def describe(problems: list[dict]) -> list[str]:
         return [f"{p['column']}: {p['message']}" if p["column"] else p["message"] for p in problems]
 
     @property
     def error_texts(self) -> list[str]:
-        return self._describe(self.errors)
+        return self.describe(self.errors)
 
     @property
     def warning_texts(self) -> list[str]:
-        return self._describe(self.warnings)
+        return self.describe(self.warnings)

@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 
 from portal.models import Learner
 from portal.pe_numbers import parse_custom1
-from portal.spreadsheet import looks_like_formula
+from portal.spreadsheet import looks_like_formula, spreadsheet_unprotect
 from portal.validators import BIRTH, date_problem, external_id_problem, text_problem
 
 # aNewSpring's user-import columns -> Learner field; None: known, but not kept by the portal.
@@ -40,6 +40,8 @@ COLUMNS: dict[str, str | None] = {
     "TelephoneNumber": "telephone_number", "CellPhoneNumber": "cell_phone_number", "Address": "address",
     "Zip": "zip", "Residence": "residence", "Country": "country", "Custom1": "custom1",
 }
+# The last column of the download of the rows with errors: ignored, without a warning, when that file comes back.
+ERRORS_COLUMN = "Errors"
 # Values that must be unique within one file; Login and Email compare case-insensitively.
 UNIQUE_COLUMNS = ("ExternalID", "Login", "Email")
 
@@ -336,7 +338,7 @@ def _read_header(header: list[str]) -> tuple[dict[int, str], list[str]]:
                         % {"count": len(header), "max": MAX_COLUMNS})
     for index, name in enumerate(header[:MAX_COLUMNS]):
         key = _IGNORED_IN_NAMES.sub("", name).casefold()
-        if not key:
+        if not key or key == ERRORS_COLUMN.casefold():
             continue
         column = _COLUMN_BY_KEY.get(key)
         if column is None:
@@ -429,6 +431,7 @@ def _unique_key(column: str, value: str) -> int:
 
 def _clean_cell(row: ParsedRow, column: str, name: str, value: str, default_org_id: int | None) -> str:
     """The value to keep; problems go to the row. A cell in error keeps its text, for the preview."""
+    value = spreadsheet_unprotect(value)  # the download of the rows with errors, corrected and uploaded again
     if looks_like_formula(value):
         row.warn(column, _("'%(value)s' looks like a spreadsheet formula; it is kept as plain text.")
                  % {"value": value})

@@ -7,4 +7,5 @@ urlpatterns = [
     path("<int:pk>/preview/", views.ImportPreviewView.as_view(), name="import_preview"),
     path("<int:pk>/confirm/", views.ImportConfirmView.as_view(), name="import_confirm"),
     path("<int:pk>/", views.ImportDetailView.as_view(), name="import_detail"),
+    path("<int:pk>/errors.csv", views.ImportErrorsView.as_view(), name="import_errors"),
 ]

@@ -1,6 +1,10 @@
+import re
+from pathlib import PurePath
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
@@ -118,3 +122,17 @@ class ImportConfirmView(PermissionRequiredMixin, View):
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         return redirect(learner_import)
+
+
+class ImportErrorsView(PermissionRequiredMixin, View):
+    """The rows with errors as a CSV file, streamed, to correct in a spreadsheet and upload again."""
+
+    permission_required = "portal.view_learnerimport"
+
+    def get(self, request, pk):
+        learner_import = get_object_or_404(LearnerImport, pk=pk, previewed_at__isnull=False)
+        response = StreamingHttpResponse(selectors.import_error_lines(learner_import=learner_import),
+                                         content_type="text/csv; charset=utf-8")
+        stem = re.sub(r"[^\w.-]+", "_", PurePath(learner_import.file_name).stem, flags=re.ASCII)
+        response["Content-Disposition"] = f'attachment; filename="{stem}-errors.csv"'
+        return response

@@ -4,8 +4,11 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from portal.imports.parsing import MAX_COLUMNS, ImportFileError, check_size, parse_file, parse_pieces
+from portal.spreadsheet import spreadsheet_safe, spreadsheet_unprotect
 
 CORPUS = Path(__file__).parent / "corpus"
 LIMIT = 10 * 1024 * 1024
@@ -165,6 +168,20 @@ def test_formula_cells_are_kept_as_plain_text():
     assert first["function"] == '=HYPERLINK("http://evil.example","klik")'
     assert first["company"] == "@SUM(A1:A9)"
     assert second["telephone_number"] == "+31 20 123 4567"  # a phone number is no formula
+
+
+def test_a_formula_cell_the_portal_made_harmless_comes_back_as_it_was():
+    parsed = parse_file("FirstName;LastName;Login;Company;Function;Errors\n"
+                        'Jan;Vries;jan;"\'=1+1";"Ann;\'@x";LastName: is required\n'.encode(),
+                        max_bytes=10**6, max_rows=10, default_org_id=None)
+    [row] = parsed.rows()
+    assert (row.values["company"], row.values["function"]) == ("=1+1", "Ann;@x")
+    assert parsed.warnings == []  # the download's Errors column is no unknown column
+
+
+@given(st.text(alphabet=st.characters(exclude_characters="'")))
+def test_what_the_export_protects_the_import_unprotects(text):
+    assert spreadsheet_unprotect(spreadsheet_safe(text)) == text
 
 
 def test_passwords_never_reach_the_values():
