@@ -11,6 +11,15 @@ from portal.spreadsheet import csv_export_lines
 WARNING = "warning"  # the rows with warnings, whatever their action
 
 
+def import_list() -> QuerySet[LearnerImport]:
+    """Every import, newest first (by key: the primary key's index serves the order), with the two jobs its
+    status reads."""
+    return (LearnerImport.objects.select_related("created_by", "preview_job", "job")
+            .defer("columns", "file_warnings", "preview_job__params", "preview_job__error", "job__params",
+                   "job__result", "job__error")
+            .order_by("-pk"))
+
+
 def import_rows(*, learner_import: LearnerImport, show: str = "") -> QuerySet[LearnerImportRow]:
     """The rows of an import in file order; ``show`` narrows them to one action or to WARNING."""
     rows = learner_import.rows.order_by("line")

@@ -128,6 +128,7 @@ def _upload_expire(learner_import: LearnerImport) -> int:
         with audit_context(correlation_id=learner_import.correlation_id), transaction.atomic():
             job_fail(job, _("The file was not checked within %(hours)d hours of its upload and has been deleted. "
                             "Upload it again.") % {"hours": settings.IMPORT_UPLOAD_KEEP_HOURS})
+            Job.objects.filter(pk=job.pk).update(result={"expired": True})  # the list of imports says so
             learner_import.chunks.all().delete()
     return 1
 

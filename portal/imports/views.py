@@ -8,16 +8,16 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
-from django.views.generic import DetailView, FormView
+from django.views.generic import DetailView, FormView, ListView
 from django_htmx.http import HttpResponseClientRefresh
 
 from portal.imports import selectors, services
 from portal.imports.forms import ImportConfirmForm, ImportUploadForm
 from portal.imports.models import LearnerImport, LearnerImportRow
 from portal.imports.parsing import ImportFileError, check_size
-from portal.imports.tables import LearnerImportRowTable
+from portal.imports.tables import LearnerImportRowTable, LearnerImportTable
 from portal.integrations import import_hooks, integrations
-from portal.pagination import PagedTableMixin
+from portal.pagination import PAGE_SIZES, PagedTableMixin
 from portal.security import PermissionRequiredMixin
 
 
@@ -52,6 +52,20 @@ class ImportUploadView(PermissionRequiredMixin, FormView):
             push_to=form.cleaned_data.get("push_to", []),
         )
         return redirect(learner_import)
+
+
+class ImportListView(PermissionRequiredMixin, PagedTableMixin, ListView):
+    """The imports so far, newest first, confirmed or not, a page at a time."""
+
+    permission_required = "portal.view_learnerimport"
+    table_class = LearnerImportTable
+    template_name = "imports/list.html"
+
+    def get_queryset(self):
+        return selectors.import_list()
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(per_page_choices=PAGE_SIZES, **kwargs)
 
 
 class _ImportPageView(PermissionRequiredMixin, PagedTableMixin, DetailView):
