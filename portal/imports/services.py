@@ -270,10 +270,11 @@ def _as_text(value) -> str:
     return value.isoformat() if isinstance(value, date) else str(value)
 
 
-def learner_import_confirm(*, learner_import: LearnerImport, valid_only: bool, user=None,
-                           background: bool = True) -> LearnerImport:
+def learner_import_confirm(*, learner_import: LearnerImport, valid_only: bool, push_to: Sequence[str] | None = None,
+                           user=None, background: bool = True) -> LearnerImport:
     """Accept the preview. In the background (the default) a job imports the rows once this commits;
-    otherwise the caller runs :func:`learner_import_apply` itself (the management command does)."""
+    otherwise the caller runs :func:`learner_import_apply` itself (the management command does).
+    ``push_to``, as chosen on the preview, replaces the upload's choice; None keeps it."""
     with audit_context(correlation_id=learner_import.correlation_id), transaction.atomic():
         learner_import = LearnerImport.objects.select_for_update().get(pk=learner_import.pk)
         if learner_import.confirmed_at:
@@ -288,14 +289,18 @@ def learner_import_confirm(*, learner_import: LearnerImport, valid_only: bool, u
                          "%(count)d rows have errors, so nothing was imported. Correct the file and upload it "
                          "again, or choose to import the valid rows only.", errors) % {"count": errors})
         learner_import.valid_only = valid_only
+        changes = {}
+        if push_to is not None and _offered(push_to) != learner_import.push_to:
+            changes["push_to"] = {"before": learner_import.push_to, "after": _offered(push_to)}
+            learner_import.push_to = changes["push_to"]["after"]
         learner_import.confirmed_at = timezone.now()
         if background:
             learner_import.job = job_launch(
                 kind="learner_import", title=_("Import of %(file)s") % {"file": learner_import.file_name},
                 params={"learner_import_id": learner_import.pk}, user=user, total=learner_import.to_import,
                 correlation_id=learner_import.correlation_id)
-        learner_import.save(update_fields=["valid_only", "confirmed_at", "job"])
-        audit_record(action="learner_import.confirm", obj=learner_import,
+        learner_import.save(update_fields=["valid_only", "push_to", "confirmed_at", "job"])
+        audit_record(action="learner_import.confirm", obj=learner_import, changes=changes,
                      summary=format_lazy(gettext_lazy("Confirmed {file} (valid rows only): {counts}") if valid_only
                                          else gettext_lazy("Confirmed {file}: {counts}"),
                                          file=learner_import.file_name, counts=_lazy_counts(learner_import)))

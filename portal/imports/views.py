@@ -111,7 +111,7 @@ class ImportPreviewView(_ImportPageView):
     template_name = "imports/preview.html"
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(confirm_form=ImportConfirmForm(), **kwargs)
+        return super().get_context_data(confirm_form=ImportConfirmForm(learner_import=self.object), **kwargs)
 
 
 class ImportDetailView(_ImportPageView):
@@ -128,11 +128,12 @@ class ImportConfirmView(PermissionRequiredMixin, View):
 
     def post(self, request, pk):
         learner_import = get_object_or_404(LearnerImport, pk=pk)
-        form = ImportConfirmForm(request.POST)
-        form.is_valid()  # a lone optional checkbox: always valid
+        form = ImportConfirmForm(request.POST, learner_import=learner_import)
+        form.is_valid()  # optional fields; a forged system is left out, as at the upload
         try:
             learner_import = services.learner_import_confirm(
-                learner_import=learner_import, valid_only=form.cleaned_data["valid_only"], user=request.user)
+                learner_import=learner_import, valid_only=form.cleaned_data["valid_only"],
+                push_to=form.chosen_push_to(), user=request.user)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         return redirect(learner_import)
