@@ -18,6 +18,7 @@ EXCEL_ADVICE = ("This is an Excel workbook, not a CSV file. In Excel, choose Sav
                 "and upload that file.")
 BINARY = ("This is not a CSV file: it holds binary data. Upload the learners as a CSV file saved from Excel or "
           "another spreadsheet program.")
+WRITE_DATES = "write it as yyyy-mm-dd or dd-mm-yyyy, e.g. 1980-03-15 or 15-03-1980."
 MISSING = ("Required columns missing: {}. The first row must name the columns, as in aNewSpring's user import "
            "(FirstName, LastName, Login, …).")
 
@@ -50,8 +51,8 @@ SMALL_LIMIT_FILES = {"bad_over_size_limit.csv": 1024}
 
 # File -> the problems it must report, exactly (rows are numbered as a spreadsheet does: header = 1).
 PROBLEMS = {
-    "err_bad_date.csv": ["row 17, DateOfBirth: '31-02-1980' is not a date: write it as yyyy-mm-dd or dd-mm-yyyy, e.g. 1980-03-15 or 15-03-1980."],
-    "err_bad_date_format.csv": ["row 2, DateOfBirth: '1980/03/15' is not a date: write it as yyyy-mm-dd or dd-mm-yyyy, e.g. 1980-03-15 or 15-03-1980."],
+    "err_bad_date.csv": ["row 17, DateOfBirth: '31-02-1980' is not a date: " + WRITE_DATES],
+    "err_bad_date_format.csv": ["row 2, DateOfBirth: '1980/03/15' is not a date: " + WRITE_DATES],
     "err_bad_email.csv": ["row 2, Email: 'jan@' is not a valid e-mail address"],
     "err_duplicate_external_id.csv": [
         "row 2, ExternalID: 'E001' is also on row 3; each learner may appear only once.",

@@ -126,7 +126,8 @@ def test_the_detail_page_waits_for_the_push_job(coordinator_client, anewspring, 
 def test_the_push_is_chosen_again_on_the_preview(coordinator_client, anewspring, django_capture_on_commit_callbacks):
     unticked = upload(coordinator_client)
     with django_capture_on_commit_callbacks(execute=True):  # the box unticked on the preview
-        coordinator_client.post(reverse("import_confirm", args=[unticked.pk]), {"valid_only": "on", "push_offered": "1"})
+        coordinator_client.post(reverse("import_confirm", args=[unticked.pk]),
+                                {"valid_only": "on", "push_offered": "1"})
     unticked.refresh_from_db()
     assert unticked.push_to == [] and not unticked.push_jobs.exists() and pushed_ids(anewspring) == []
     event = AuditEvent.objects.get(action="learner_import.confirm", object_id=str(unticked.pk))

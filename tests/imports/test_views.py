@@ -31,7 +31,8 @@ def test_uploading_shows_the_preview_and_writes_no_learner(coordinator_client):
     learner_import = LearnerImport.objects.get()
     assert response.status_code == 302 and response.url == reverse("import_preview", args=[learner_import.pk])
     page = coordinator_client.get(response.url).content.decode()
-    assert "DateOfBirth: &#x27;31-02-1980&#x27; is not a date: write it as yyyy-mm-dd or dd-mm-yyyy, e.g. 1980-03-15 or 15-03-1980." in page
+    assert ("DateOfBirth: &#x27;31-02-1980&#x27; is not a date: write it as yyyy-mm-dd or dd-mm-yyyy, "
+            "e.g. 1980-03-15 or 15-03-1980.") in page
     assert 'data-line="4"' in page
     assert "Import the valid rows only" in page and ">Import</button>" in page
     assert "1 row has errors." in page
