@@ -146,7 +146,8 @@ class ParsedFile:
                 others = [n for n in holders.first if n != line][:_MAX_ROWS_NAMED]
                 shown = ", ".join(str(n) for n in others)
                 shown += "…" if holders.count - 1 > len(others) else ""
-                row.error(column, _("'%(value)s' is also on row %(rows)s; each learner may appear only once.")
+                row.error(column, _("'%(value)s' is also on row %(rows)s; each learner may appear only once: "
+                                    "remove the other rows, or give each learner a value of their own.")
                           % {"value": value, "rows": shown})
         return row
 

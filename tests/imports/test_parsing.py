@@ -18,6 +18,7 @@ EXCEL_ADVICE = ("This is an Excel workbook, not a CSV file. In Excel, choose Sav
                 "and upload that file.")
 BINARY = ("This is not a CSV file: it holds binary data. Upload the learners as a CSV file saved from Excel or "
           "another spreadsheet program.")
+ONCE = "; each learner may appear only once: remove the other rows, or give each learner a value of their own."
 WRITE_DATES = "write it as yyyy-mm-dd or dd-mm-yyyy, e.g. 1980-03-15 or 15-03-1980."
 MISSING = ("Required columns missing: {}. The first row must name the columns, as in aNewSpring's user import "
            "(FirstName, LastName, Login, …).")
@@ -55,16 +56,16 @@ PROBLEMS = {
     "err_bad_date_format.csv": ["row 2, DateOfBirth: '1980/03/15' is not a date: " + WRITE_DATES],
     "err_bad_email.csv": ["row 2, Email: 'jan@' is not a valid e-mail address"],
     "err_duplicate_external_id.csv": [
-        "row 2, ExternalID: 'E001' is also on row 3; each learner may appear only once.",
-        "row 3, ExternalID: 'E001' is also on row 2; each learner may appear only once.",
+        "row 2, ExternalID: 'E001' is also on row 3" + ONCE,
+        "row 3, ExternalID: 'E001' is also on row 2" + ONCE,
     ],
     "err_duplicate_login.csv": [
-        "row 2, Login: 'jdevries' is also on row 3; each learner may appear only once.",
-        "row 3, Login: 'JdeVries' is also on row 2; each learner may appear only once.",
+        "row 2, Login: 'jdevries' is also on row 3" + ONCE,
+        "row 3, Login: 'JdeVries' is also on row 2" + ONCE,
     ],
     "err_duplicate_email.csv": [
-        "row 2, Email: 'jan@example.org' is also on row 3; each learner may appear only once.",
-        "row 3, Email: 'Jan@Example.org' is also on row 2; each learner may appear only once.",
+        "row 2, Email: 'jan@example.org' is also on row 3" + ONCE,
+        "row 3, Email: 'Jan@Example.org' is also on row 2" + ONCE,
     ],
     "err_missing_first_name.csv": ["row 2, FirstName: is required: fill it in."],
     "err_no_login_no_external_id.csv": ["row 2, Login: Login and ExternalID are both empty; fill in at least one."],
@@ -202,7 +203,7 @@ def test_many_duplicates_name_a_few_rows_only():
     data = ("FirstName,LastName,Login\n" + "A,B,same\n" * 10).encode()
     first = next(parse_file(data, max_bytes=LIMIT, max_rows=MAX_ROWS, default_org_id=None).rows())
     assert first.errors == [{"column": "Login",
-                             "message": "'same' is also on row 3, 4, 5, 6, 7…; each learner may appear only once."}]
+                             "message": "'same' is also on row 3, 4, 5, 6, 7…" + ONCE}]
 
 
 def test_a_repeated_value_keeps_a_few_row_numbers_whatever_the_file():
@@ -212,7 +213,7 @@ def test_a_repeated_value_keeps_a_few_row_numbers_whatever_the_file():
     [holders] = parsed.duplicates["Login"].values()
     assert holders.count == 2000 and holders.first == [2, 3, 4, 5, 6, 7]
     last = list(parsed.rows())[-1]
-    assert last.errors[0]["message"] == "'same' is also on row 2, 3, 4, 5, 6…; each learner may appear only once."
+    assert last.errors[0]["message"] == "'same' is also on row 2, 3, 4, 5, 6…" + ONCE
 
 
 def pieces_of(data: bytes, size: int):
