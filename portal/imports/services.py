@@ -241,11 +241,14 @@ def _classify_row(learner_import, row: ParsedRow, by_external_id, by_login) -> d
                                       "%(other)s: use that ExternalID or leave it empty.")
                       % {"login": login, "name": _full_name(learner), "other": learner["external_id"]})
     elif login_owner and login_owner["id"] != learner["id"]:
-        row.error("Login", _("Login %(login)s belongs to existing learner %(name)s with ExternalID %(other)s, "
-                             "not to %(own)s with ExternalID %(external_id)s: give a Login of %(own)s, or leave "
-                             "it empty.")
-                  % {"login": login, "name": _full_name(login_owner), "other": login_owner["external_id"],
-                     "own": _full_name(learner), "external_id": external_id})
+        message = (_("Login %(login)s belongs to existing learner %(name)s with ExternalID %(other)s, not to "
+                     "%(own)s with ExternalID %(external_id)s: give a Login of %(own)s, or leave it empty.")
+                   if login_owner["external_id"] else
+                   _("Login %(login)s belongs to existing learner %(name)s, not to %(own)s with ExternalID "
+                     "%(external_id)s: give a Login of %(own)s, or leave it empty."))
+        row.error("Login", message % {"login": login, "name": _full_name(login_owner),
+                                      "other": login_owner["external_id"], "own": _full_name(learner),
+                                      "external_id": external_id})
 
     if row.errors:
         action = ERROR

@@ -94,6 +94,14 @@ def test_a_login_belonging_to_another_learner_is_an_error():
                                "Jan Vries with ExternalID E1: give a Login of Jan Vries, or leave it empty."]
 
 
+def test_a_login_belonging_to_a_learner_without_external_id_names_that_learner():
+    LearnerFactory(external_id="E1", login="jan", first_name="Jan", middle_name="", last_name="Vries")
+    LearnerFactory(external_id=None, login="piet", first_name="Piet", middle_name="van", last_name="Dam")
+    [row] = preview("E1,Jan,Vries,piet,,,,,").rows.all()
+    assert row.error_texts == ["Login: Login piet belongs to existing learner Piet van Dam, not to Jan Vries with "
+                               "ExternalID E1: give a Login of Jan Vries, or leave it empty."]
+
+
 def test_existing_learners_are_skipped_when_asked():
     LearnerFactory(external_id="E1", login="jan", first_name="Jan", last_name="Vries")
     learner_import = preview("E1,Jan,Anders,jan,,,,,", update_existing=False)
