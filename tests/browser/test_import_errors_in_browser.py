@@ -61,3 +61,11 @@ def test_the_rows_with_errors_are_downloaded_corrected_and_uploaded_again_in_dut
 
     piet, kees = Learner.objects.order_by("external_id")
     assert (piet.last_name, piet.company, kees.date_of_birth.isoformat()) == ("Jansen", "=1+1", "1980-02-28")
+
+    # Both uploads in the list of past imports: the first checked and never confirmed.
+    page.goto(f"{live_server.url}/imports/")
+    page.get_by_role("link", name="Eerdere imports").click()
+    expect(page.locator("#imports tbody tr")).to_have_count(2)
+    expect(page.locator('#imports tr[data-status="imported"]')).to_contain_text("geïmporteerd")
+    expect(page.locator('#imports tr[data-status="checked"]')).to_contain_text("gecontroleerd, niet bevestigd")
+    page.screenshot(path=tmp_path / "past-imports-nl.png", full_page=True)
