@@ -31,6 +31,14 @@ def spreadsheet_safe(text: str) -> str:
     return _PIECE_START.sub(r"\1\2'", text)
 
 
+_PROTECTED = re.compile(rf"(^|[,;])(\s*)'(?={_FORMULA})", re.DOTALL)
+
+
+def spreadsheet_unprotect(text: str) -> str:
+    """The text :func:`spreadsheet_safe` made harmless, as it was: an exported file comes back unchanged."""
+    return _PROTECTED.sub(r"\1\2", text) if "'" in text else text
+
+
 class _Echo:
     """A file that hands back what is written to it: csv.writer then formats one line at a time."""
 

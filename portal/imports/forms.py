@@ -6,6 +6,21 @@ from portal.imports.parsing import ImportFileError, check_size
 from portal.integrations import import_hooks
 
 
+def _push_to_field(**options) -> forms.MultipleChoiceField:
+    return forms.MultipleChoiceField(
+        label=_("After the import"), required=False, widget=forms.CheckboxSelectMultiple,
+        help_text=_("A job per system ticked then sends each new or changed learner there."), **options)
+
+
+def _push_choices(form: forms.Form) -> None:
+    """One checkbox per configured system that takes imported learners; none, no field."""
+    choices = [(integration.name, integration.learners_imported_label) for integration in import_hooks()]
+    if choices:
+        form.fields["push_to"].choices = choices
+    else:
+        del form.fields["push_to"]
+
+
 class ImportUploadForm(forms.Form):
     UPDATE, SKIP = "update", "skip"
 
@@ -18,21 +33,11 @@ class ImportUploadForm(forms.Form):
         initial=UPDATE,
         widget=forms.RadioSelect,
     )
-    push_to = forms.MultipleChoiceField(
-        label=_("After the import"),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text=_("A job per system ticked then sends each new or changed learner there."),
-    )
+    push_to = _push_to_field()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # One checkbox per configured system that takes imported learners.
-        choices = [(integration.name, integration.learners_imported_label) for integration in import_hooks()]
-        if choices:
-            self.fields["push_to"].choices = choices
-        else:
-            del self.fields["push_to"]
+        _push_choices(self)
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -49,3 +54,16 @@ class ImportConfirmForm(forms.Form):
         required=False,
         help_text=_("Rows with errors are left out; you can import them later from a corrected file."),
     )
+    push_to = _push_to_field()
+    # Sent with the checkboxes: a form without it (no system offered then) leaves the upload's choice alone.
+    push_offered = forms.BooleanField(required=False, initial=True, widget=forms.HiddenInput)
+
+    def __init__(self, *args, learner_import, **kwargs):
+        super().__init__(*args, initial={"push_to": learner_import.push_to}, **kwargs)
+        _push_choices(self)
+
+    def chosen_push_to(self) -> list[str] | None:
+        """The systems ticked, or None where the form offered no choice."""
+        if "push_to" not in self.fields or not self.cleaned_data.get("push_offered"):
+            return None
+        return self.cleaned_data.get("push_to", [])

@@ -12,6 +12,17 @@ from django.utils.translation import gettext_lazy as _
 
 class LearnerImport(models.Model):
     COUNT_KEYS = ("total", "new", "update", "unchanged", "skip", "error", "warning")
+    # Where an import stands, from its dates and its two jobs (see ``status``).
+    CHECKING, CHECKED, IMPORTING, IMPORTED, FAILED, EXPIRED = (
+        "checking", "checked", "importing", "imported", "failed", "expired")
+    STATUS_LABELS = {
+        CHECKING: _("checking"),
+        CHECKED: _("checked, not confirmed"),
+        IMPORTING: _("importing"),
+        IMPORTED: _("imported"),
+        FAILED: _("failed"),
+        EXPIRED: _("expired"),
+    }
 
     file_name = models.CharField(_("file name"), max_length=255)
     encoding = models.CharField(_("encoding"), max_length=20)
@@ -66,6 +77,23 @@ class LearnerImport(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("import_detail" if self.confirmed_at else "import_preview", args=[self.pk])
 
+    @property
+    def status(self) -> str:
+        """One of STATUS_LABELS; reads the preview job and the import job (select them with the import)."""
+        if self.finished_at:
+            return self.IMPORTED
+        if self.job_id:
+            return self.FAILED if self.job.status == self.job.FAILED else self.IMPORTING
+        if self.previewed_at:
+            return self.CHECKED
+        check = self.preview_job
+        if check and check.status == check.FAILED:
+            return self.EXPIRED if check.result.get("expired") else self.FAILED
+        return self.CHECKING
+
+    def get_status_display(self) -> str:
+        return self.STATUS_LABELS[self.status]
+
 
 class LearnerImportChunk(models.Model):
     """A piece of an uploaded file, kept in the database (not on a web process's disk) until the preview
@@ -118,13 +146,13 @@ class LearnerImportRow(models.Model):
         return f"{self.learner_import} row {self.line}"
 
     @staticmethod
-    def _describe(problems: list[dict]) -> list[str]:
+    def describe(problems: list[dict]) -> list[str]:
         return [f"{p['column']}: {p['message']}" if p["column"] else p["message"] for p in problems]
 
     @property
     def error_texts(self) -> list[str]:
-        return self._describe(self.errors)
+        return self.describe(self.errors)
 
     @property
     def warning_texts(self) -> list[str]:
-        return self._describe(self.warnings)
+        return self.describe(self.warnings)

@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 
 from portal.models import Learner
 from portal.pe_numbers import parse_custom1
-from portal.spreadsheet import looks_like_formula
+from portal.spreadsheet import looks_like_formula, spreadsheet_unprotect
 from portal.validators import BIRTH, date_problem, external_id_problem, text_problem
 
 # aNewSpring's user-import columns -> Learner field; None: known, but not kept by the portal.
@@ -40,6 +40,8 @@ COLUMNS: dict[str, str | None] = {
     "TelephoneNumber": "telephone_number", "CellPhoneNumber": "cell_phone_number", "Address": "address",
     "Zip": "zip", "Residence": "residence", "Country": "country", "Custom1": "custom1",
 }
+# The last column of the download of the rows with errors: ignored, without a warning, when that file comes back.
+ERRORS_COLUMN = "Errors"
 # Values that must be unique within one file; Login and Email compare case-insensitively.
 UNIQUE_COLUMNS = ("ExternalID", "Login", "Email")
 
@@ -134,7 +136,7 @@ class ParsedFile:
                 row.values[name] = _clean_cell(row, column, name, value, self.default_org_id)
         for column in ("FirstName", "LastName"):
             if not row.values.get(COLUMNS[column]):
-                row.error(column, _("is required, but empty"))
+                row.error(column, _("is required: fill it in."))
         if not row.values.get("external_id") and not row.values.get("login"):
             row.error("Login", _("Login and ExternalID are both empty; fill in at least one."))
         for column, keys in self.duplicates.items():
@@ -144,7 +146,8 @@ class ParsedFile:
                 others = [n for n in holders.first if n != line][:_MAX_ROWS_NAMED]
                 shown = ", ".join(str(n) for n in others)
                 shown += "…" if holders.count - 1 > len(others) else ""
-                row.error(column, _("'%(value)s' is also on row %(rows)s; each learner may appear only once.")
+                row.error(column, _("'%(value)s' is also on row %(rows)s; each learner may appear only once: "
+                                    "remove the other rows, or give each learner a value of their own.")
                           % {"value": value, "rows": shown})
         return row
 
@@ -336,7 +339,7 @@ def _read_header(header: list[str]) -> tuple[dict[int, str], list[str]]:
                         % {"count": len(header), "max": MAX_COLUMNS})
     for index, name in enumerate(header[:MAX_COLUMNS]):
         key = _IGNORED_IN_NAMES.sub("", name).casefold()
-        if not key:
+        if not key or key == ERRORS_COLUMN.casefold():
             continue
         column = _COLUMN_BY_KEY.get(key)
         if column is None:
@@ -429,6 +432,7 @@ def _unique_key(column: str, value: str) -> int:
 
 def _clean_cell(row: ParsedRow, column: str, name: str, value: str, default_org_id: int | None) -> str:
     """The value to keep; problems go to the row. A cell in error keeps its text, for the preview."""
+    value = spreadsheet_unprotect(value)  # the download of the rows with errors, corrected and uploaded again
     if looks_like_formula(value):
         row.warn(column, _("'%(value)s' looks like a spreadsheet formula; it is kept as plain text.")
                  % {"value": value})
@@ -437,7 +441,8 @@ def _clean_cell(row: ParsedRow, column: str, name: str, value: str, default_org_
     if name == "date_of_birth":
         parsed = _parse_date(value)
         if parsed is None:
-            row.error(column, _("'%(value)s' is not a date (expected yyyy-mm-dd)") % {"value": value})
+            row.error(column, _("'%(value)s' is not a date: write it as yyyy-mm-dd or dd-mm-yyyy, "
+                                "e.g. 1980-03-15 or 15-03-1980.") % {"value": value})
             return value
         if problem := date_problem(BIRTH, parsed):
             row.error(column, problem)

@@ -15,7 +15,7 @@ from itertools import batched
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, Max, OuterRef, Q, Sum
 from django.db.models.fields.json import KT
 from django.db.models.functions import Length
@@ -128,6 +128,7 @@ def _upload_expire(learner_import: LearnerImport) -> int:
         with audit_context(correlation_id=learner_import.correlation_id), transaction.atomic():
             job_fail(job, _("The file was not checked within %(hours)d hours of its upload and has been deleted. "
                             "Upload it again.") % {"hours": settings.IMPORT_UPLOAD_KEEP_HOURS})
+            Job.objects.filter(pk=job.pk).update(result={"expired": True})  # the list of imports says so
             learner_import.chunks.all().delete()
     return 1
 
@@ -236,10 +237,18 @@ def _classify_row(learner_import, row: ParsedRow, by_external_id, by_login) -> d
     if learner is None:
         learner = login_owner
         if learner and external_id and learner["external_id"]:
-            row.error("ExternalID", _("The learner with Login '%(login)s' has ExternalID '%(other)s'.")
-                      % {"login": login, "other": learner["external_id"]})
+            row.error("ExternalID", _("Login %(login)s belongs to existing learner %(name)s with ExternalID "
+                                      "%(other)s: use that ExternalID or leave it empty.")
+                      % {"login": login, "name": _full_name(learner), "other": learner["external_id"]})
     elif login_owner and login_owner["id"] != learner["id"]:
-        row.error("Login", _("'%(login)s' is the login of another learner.") % {"login": login})
+        message = (_("Login %(login)s belongs to existing learner %(name)s with ExternalID %(other)s, not to "
+                     "%(own)s with ExternalID %(external_id)s: give a Login of %(own)s, or leave it empty.")
+                   if login_owner["external_id"] else
+                   _("Login %(login)s belongs to existing learner %(name)s, not to %(own)s with ExternalID "
+                     "%(external_id)s: give a Login of %(own)s, or leave it empty."))
+        row.error("Login", message % {"login": login, "name": _full_name(login_owner),
+                                      "other": login_owner["external_id"], "own": _full_name(learner),
+                                      "external_id": external_id})
 
     if row.errors:
         action = ERROR
@@ -254,16 +263,21 @@ def _classify_row(learner_import, row: ParsedRow, by_external_id, by_login) -> d
             "pe_numbers": row.pe_numbers}
 
 
+def _full_name(learner: Mapping) -> str:
+    return " ".join(learner[part] for part in ("first_name", "middle_name", "last_name") if learner[part])
+
+
 def _as_text(value) -> str:
     if value is None:
         return ""
     return value.isoformat() if isinstance(value, date) else str(value)
 
 
-def learner_import_confirm(*, learner_import: LearnerImport, valid_only: bool, user=None,
-                           background: bool = True) -> LearnerImport:
+def learner_import_confirm(*, learner_import: LearnerImport, valid_only: bool, push_to: Sequence[str] | None = None,
+                           user=None, background: bool = True) -> LearnerImport:
     """Accept the preview. In the background (the default) a job imports the rows once this commits;
-    otherwise the caller runs :func:`learner_import_apply` itself (the management command does)."""
+    otherwise the caller runs :func:`learner_import_apply` itself (the management command does).
+    ``push_to``, as chosen on the preview, replaces the upload's choice; None keeps it."""
     with audit_context(correlation_id=learner_import.correlation_id), transaction.atomic():
         learner_import = LearnerImport.objects.select_for_update().get(pk=learner_import.pk)
         if learner_import.confirmed_at:
@@ -278,14 +292,18 @@ def learner_import_confirm(*, learner_import: LearnerImport, valid_only: bool, u
                          "%(count)d rows have errors, so nothing was imported. Correct the file and upload it "
                          "again, or choose to import the valid rows only.", errors) % {"count": errors})
         learner_import.valid_only = valid_only
+        changes = {}
+        if push_to is not None and _offered(push_to) != learner_import.push_to:
+            changes["push_to"] = {"before": learner_import.push_to, "after": _offered(push_to)}
+            learner_import.push_to = changes["push_to"]["after"]
         learner_import.confirmed_at = timezone.now()
         if background:
             learner_import.job = job_launch(
                 kind="learner_import", title=_("Import of %(file)s") % {"file": learner_import.file_name},
                 params={"learner_import_id": learner_import.pk}, user=user, total=learner_import.to_import,
                 correlation_id=learner_import.correlation_id)
-        learner_import.save(update_fields=["valid_only", "confirmed_at", "job"])
-        audit_record(action="learner_import.confirm", obj=learner_import,
+        learner_import.save(update_fields=["valid_only", "push_to", "confirmed_at", "job"])
+        audit_record(action="learner_import.confirm", obj=learner_import, changes=changes,
                      summary=format_lazy(gettext_lazy("Confirmed {file} (valid rows only): {counts}") if valid_only
                                          else gettext_lazy("Confirmed {file}: {counts}"),
                                          file=learner_import.file_name, counts=_lazy_counts(learner_import)))
@@ -317,7 +335,7 @@ def learner_import_apply(*, learner_import: LearnerImport, progress) -> dict:
         # database then reads and sorts only the window, not every row still to come, for each batch.
         for start in range(0, last_line, BATCH_SIZE):
             batch = list(pending.filter(line__gt=start, line__lte=start + BATCH_SIZE)
-                         .values_list("line", "action", "values", "learner_id", "pe_numbers"))
+                         .values_list("pk", "line", "action", "values", "learner_id", "pe_numbers"))
             if not batch:
                 continue
             try:
@@ -327,7 +345,7 @@ def learner_import_apply(*, learner_import: LearnerImport, progress) -> dict:
                 raise ImportRunError(
                     _("Rows %(first)d to %(last)d could not be saved, because learners changed after the preview "
                       "(%(error)s). The rows before them were imported; upload the file again for the rest.")
-                    % {"first": batch[0][0], "last": batch[-1][0], "error": exc}) from exc
+                    % {"first": batch[0][1], "last": batch[-1][1], "error": exc}) from exc
             created, updated = created + batch_created, updated + batch_updated
             progress.advance(len(batch))
     learner_import.result = {
@@ -341,13 +359,16 @@ def learner_import_apply(*, learner_import: LearnerImport, progress) -> dict:
 
 
 def _apply_batch(batch: list[tuple]) -> tuple[int, int]:
-    new_rows = [(line, values, pe_numbers) for line, action, values, _learner_id, pe_numbers in batch if action == NEW]
+    new_rows = [(pk, line, values, pe_numbers)
+                for pk, line, action, values, _learner_id, pe_numbers in batch if action == NEW]
     update_rows = [(line, values, learner_id, pe_numbers)
-                   for line, action, values, learner_id, pe_numbers in batch if action == UPDATE]
-    new_learners = [_new_learner_values(values) for _line, values, _pe_numbers in new_rows]
+                   for _pk, line, action, values, learner_id, pe_numbers in batch if action == UPDATE]
+    new_learners = [_new_learner_values(values) for _pk, _line, values, _pe_numbers in new_rows]
     created = bulk_insert(Learner, new_learners)
+    # Each new row links to the learner it created, as the other rows link to the learner they matched.
+    _rows_link([(learner_id, pk) for (pk, *_rest), learner_id in zip(new_rows, created, strict=True)])
     audit_entries, new_numbers, numbers = [], {}, {}
-    for learner_id, new_values, (line, values, pe_numbers) in zip(created, new_learners, new_rows, strict=True):
+    for learner_id, new_values, (_pk, line, values, pe_numbers) in zip(created, new_learners, new_rows, strict=True):
         name = " ".join(values[part] for part in ("first_name", "middle_name", "last_name") if values.get(part))
         # The learner's new values are the file's cells (and a generated external ID): no snapshot and diff.
         changes = created_changes({**values, "external_id": new_values["external_id"]})
@@ -379,6 +400,16 @@ def _apply_batch(batch: list[tuple]) -> tuple[int, int]:
     pe_registrations_replace(numbers_by_learner=numbers)
     audit_record_many(audit_entries)
     return len(created), len(changed)
+
+
+def _rows_link(pairs: list[tuple[int, int]]) -> None:
+    """Set the learner of each (learner_id, row_id): one statement run for all pairs, where ``bulk_update``
+    would build a CASE over every row of the batch."""
+    meta = LearnerImportRow._meta
+    with connection.cursor() as cursor:
+        quote = connection.ops.quote_name
+        cursor.executemany(f"UPDATE {quote(meta.db_table)} SET {quote(meta.get_field('learner').column)} = %s "
+                           f"WHERE {quote(meta.pk.column)} = %s", pairs)
 
 
 def _new_learner_values(values: Mapping[str, str]) -> dict[str, object]:

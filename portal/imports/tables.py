@@ -3,7 +3,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from portal.imports.models import LearnerImportRow
+from portal.imports.models import LearnerImport, LearnerImportRow
 
 ACTION_BADGES = {
     LearnerImportRow.NEW: "success",
@@ -11,6 +11,16 @@ ACTION_BADGES = {
     LearnerImportRow.UNCHANGED: "secondary",
     LearnerImportRow.SKIP: "secondary",
     LearnerImportRow.ERROR: "danger",
+}
+
+
+STATUS_BADGES = {
+    LearnerImport.CHECKING: "secondary",
+    LearnerImport.CHECKED: "warning",
+    LearnerImport.IMPORTING: "primary",
+    LearnerImport.IMPORTED: "success",
+    LearnerImport.FAILED: "danger",
+    LearnerImport.EXPIRED: "danger",
 }
 
 
@@ -48,3 +58,28 @@ class LearnerImportRowTable(tables.Table):
             [("text-danger", text) for text in record.error_texts]
             + [("text-warning-emphasis", text) for text in record.warning_texts],
         ) or ""
+
+
+class LearnerImportTable(tables.Table):
+    created_at = tables.DateTimeColumn(format="Y-m-d H:i", verbose_name=_("Uploaded"),
+                                       attrs={"td": {"class": "text-nowrap"}})
+    file_name = tables.Column(verbose_name=_("File"), linkify=True)
+    created_by = tables.Column(verbose_name=_("By"), default="—")
+    status = tables.Column(verbose_name=_("Status"), empty_values=())
+    rows = tables.Column(verbose_name=_("Rows"), accessor="counts__total", default="—")
+    new = tables.Column(verbose_name=_("new"), accessor="counts__new", default="—")
+    update = tables.Column(verbose_name=_("update"), accessor="counts__update", default="—")
+    error = tables.Column(verbose_name=_("error"), accessor="counts__error", default="—")
+    result = tables.Column(verbose_name=_("Result"), accessor="result__summary", default="—")
+
+    class Meta:
+        model = LearnerImport
+        fields = []
+        orderable = False  # newest first only
+        attrs = {"class": "table table-sm table-hover align-middle", "id": "imports"}
+        row_attrs = {"data-status": lambda record: record.status}
+        empty_text = _("No imports yet.")
+
+    def render_status(self, record):
+        return format_html('<span class="badge text-bg-{}">{}</span>', STATUS_BADGES[record.status],
+                           record.get_status_display())

@@ -1,19 +1,23 @@
+import re
+from pathlib import PurePath
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
-from django.views.generic import DetailView, FormView
+from django.views.generic import DetailView, FormView, ListView
 from django_htmx.http import HttpResponseClientRefresh
 
 from portal.imports import selectors, services
 from portal.imports.forms import ImportConfirmForm, ImportUploadForm
 from portal.imports.models import LearnerImport, LearnerImportRow
 from portal.imports.parsing import ImportFileError, check_size
-from portal.imports.tables import LearnerImportRowTable
+from portal.imports.tables import LearnerImportRowTable, LearnerImportTable
 from portal.integrations import import_hooks, integrations
-from portal.pagination import PagedTableMixin
+from portal.pagination import PAGE_SIZES, PagedTableMixin
 from portal.security import PermissionRequiredMixin
 
 
@@ -48,6 +52,20 @@ class ImportUploadView(PermissionRequiredMixin, FormView):
             push_to=form.cleaned_data.get("push_to", []),
         )
         return redirect(learner_import)
+
+
+class ImportListView(PermissionRequiredMixin, PagedTableMixin, ListView):
+    """The imports so far, newest first, confirmed or not, a page at a time."""
+
+    permission_required = "portal.view_learnerimport"
+    table_class = LearnerImportTable
+    template_name = "imports/list.html"
+
+    def get_queryset(self):
+        return selectors.import_list()
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(per_page_choices=PAGE_SIZES, **kwargs)
 
 
 class _ImportPageView(PermissionRequiredMixin, PagedTableMixin, DetailView):
@@ -93,7 +111,7 @@ class ImportPreviewView(_ImportPageView):
     template_name = "imports/preview.html"
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(confirm_form=ImportConfirmForm(), **kwargs)
+        return super().get_context_data(confirm_form=ImportConfirmForm(learner_import=self.object), **kwargs)
 
 
 class ImportDetailView(_ImportPageView):
@@ -110,11 +128,26 @@ class ImportConfirmView(PermissionRequiredMixin, View):
 
     def post(self, request, pk):
         learner_import = get_object_or_404(LearnerImport, pk=pk)
-        form = ImportConfirmForm(request.POST)
-        form.is_valid()  # a lone optional checkbox: always valid
+        form = ImportConfirmForm(request.POST, learner_import=learner_import)
+        form.is_valid()  # optional fields; a forged system is left out, as at the upload
         try:
             learner_import = services.learner_import_confirm(
-                learner_import=learner_import, valid_only=form.cleaned_data["valid_only"], user=request.user)
+                learner_import=learner_import, valid_only=form.cleaned_data["valid_only"],
+                push_to=form.chosen_push_to(), user=request.user)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         return redirect(learner_import)
+
+
+class ImportErrorsView(PermissionRequiredMixin, View):
+    """The rows with errors as a CSV file, streamed, to correct in a spreadsheet and upload again."""
+
+    permission_required = "portal.view_learnerimport"
+
+    def get(self, request, pk):
+        learner_import = get_object_or_404(LearnerImport, pk=pk, previewed_at__isnull=False)
+        response = StreamingHttpResponse(selectors.import_error_lines(learner_import=learner_import),
+                                         content_type="text/csv; charset=utf-8")
+        stem = re.sub(r"[^\w.-]+", "_", PurePath(learner_import.file_name).stem, flags=re.ASCII)
+        response["Content-Disposition"] = f'attachment; filename="{stem}-errors.csv"'
+        return response

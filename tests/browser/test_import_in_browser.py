@@ -36,7 +36,8 @@ def test_coordinator_imports_a_csv_with_a_bad_row(logged_in_page, live_server, t
     bad_row = page.locator('#import-rows tr[data-line="4"]')
     expect(bad_row.locator("td").first).to_have_text("4")
     expect(bad_row).to_contain_text("error")
-    expect(bad_row).to_contain_text("DateOfBirth: '31-02-1980' is not a date (expected yyyy-mm-dd)")
+    expect(bad_row).to_contain_text("DateOfBirth: '31-02-1980' is not a date: write it as yyyy-mm-dd or "
+                                    "dd-mm-yyyy, e.g. 1980-03-15 or 15-03-1980.")
     expect(page.get_by_role("alert")).to_contain_text("1 row has errors.")
     assert not Learner.objects.exists()  # nothing written before the confirmation
 

@@ -49,7 +49,8 @@ def test_errors_stop_the_import_unless_valid_only():
         import_learners(path)
     assert not Learner.objects.exists()
     output = import_learners(path, "--valid-only")
-    assert "row 17, DateOfBirth: '31-02-1980' is not a date (expected yyyy-mm-dd)" in output
+    assert ("row 17, DateOfBirth: '31-02-1980' is not a date: write it as yyyy-mm-dd or dd-mm-yyyy, "
+            "e.g. 1980-03-15 or 15-03-1980.") in output
     assert Learner.objects.count() == 15
 
 

@@ -20,7 +20,7 @@ def test_a_good_row_has_no_problems():
 @pytest.mark.parametrize("date", ["１９８０-03-15", "1980-0３-15", "15-03-１９８０"])
 def test_a_date_in_non_ascii_digits_is_no_date(date):
     assert problems(f"Jan,Vries,E1,jan,{date},") == [
-        f"DateOfBirth: '{date}' is not a date (expected yyyy-mm-dd)"]
+        f"DateOfBirth: '{date}' is not a date: write it as yyyy-mm-dd or dd-mm-yyyy, e.g. 1980-03-15 or 15-03-1980."]
 
 
 @pytest.mark.parametrize("cells, problem", [
@@ -36,3 +36,13 @@ def test_a_date_in_non_ascii_digits_is_no_date(date):
 def test_control_characters_dot_ids_and_implausible_dates_are_errors_of_their_cell(cells, problem):
     [found] = problems(cells)
     assert found.startswith(problem)
+
+
+@pytest.mark.parametrize("date", ["1980-03-15", "1980-3-5", "15-03-1980", "5-3-1980"])
+def test_the_date_formats_the_upload_page_promises_are_accepted(date):
+    assert problems(f"Jan,Vries,E1,jan,{date},") == []
+
+
+def test_a_date_in_another_format_is_told_which_formats_to_use():
+    assert problems("Jan,Vries,E1,jan,15/03/1980,") == [
+        "DateOfBirth: '15/03/1980' is not a date: write it as yyyy-mm-dd or dd-mm-yyyy, e.g. 1980-03-15 or 15-03-1980."]

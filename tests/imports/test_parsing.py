@@ -4,8 +4,11 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from portal.imports.parsing import MAX_COLUMNS, ImportFileError, check_size, parse_file, parse_pieces
+from portal.spreadsheet import spreadsheet_safe, spreadsheet_unprotect
 
 CORPUS = Path(__file__).parent / "corpus"
 LIMIT = 10 * 1024 * 1024
@@ -15,6 +18,8 @@ EXCEL_ADVICE = ("This is an Excel workbook, not a CSV file. In Excel, choose Sav
                 "and upload that file.")
 BINARY = ("This is not a CSV file: it holds binary data. Upload the learners as a CSV file saved from Excel or "
           "another spreadsheet program.")
+ONCE = "; each learner may appear only once: remove the other rows, or give each learner a value of their own."
+WRITE_DATES = "write it as yyyy-mm-dd or dd-mm-yyyy, e.g. 1980-03-15 or 15-03-1980."
 MISSING = ("Required columns missing: {}. The first row must name the columns, as in aNewSpring's user import "
            "(FirstName, LastName, Login, …).")
 
@@ -47,22 +52,22 @@ SMALL_LIMIT_FILES = {"bad_over_size_limit.csv": 1024}
 
 # File -> the problems it must report, exactly (rows are numbered as a spreadsheet does: header = 1).
 PROBLEMS = {
-    "err_bad_date.csv": ["row 17, DateOfBirth: '31-02-1980' is not a date (expected yyyy-mm-dd)"],
-    "err_bad_date_format.csv": ["row 2, DateOfBirth: '1980/03/15' is not a date (expected yyyy-mm-dd)"],
+    "err_bad_date.csv": ["row 17, DateOfBirth: '31-02-1980' is not a date: " + WRITE_DATES],
+    "err_bad_date_format.csv": ["row 2, DateOfBirth: '1980/03/15' is not a date: " + WRITE_DATES],
     "err_bad_email.csv": ["row 2, Email: 'jan@' is not a valid e-mail address"],
     "err_duplicate_external_id.csv": [
-        "row 2, ExternalID: 'E001' is also on row 3; each learner may appear only once.",
-        "row 3, ExternalID: 'E001' is also on row 2; each learner may appear only once.",
+        "row 2, ExternalID: 'E001' is also on row 3" + ONCE,
+        "row 3, ExternalID: 'E001' is also on row 2" + ONCE,
     ],
     "err_duplicate_login.csv": [
-        "row 2, Login: 'jdevries' is also on row 3; each learner may appear only once.",
-        "row 3, Login: 'JdeVries' is also on row 2; each learner may appear only once.",
+        "row 2, Login: 'jdevries' is also on row 3" + ONCE,
+        "row 3, Login: 'JdeVries' is also on row 2" + ONCE,
     ],
     "err_duplicate_email.csv": [
-        "row 2, Email: 'jan@example.org' is also on row 3; each learner may appear only once.",
-        "row 3, Email: 'Jan@Example.org' is also on row 2; each learner may appear only once.",
+        "row 2, Email: 'jan@example.org' is also on row 3" + ONCE,
+        "row 3, Email: 'Jan@Example.org' is also on row 2" + ONCE,
     ],
-    "err_missing_first_name.csv": ["row 2, FirstName: is required, but empty"],
+    "err_missing_first_name.csv": ["row 2, FirstName: is required: fill it in."],
     "err_no_login_no_external_id.csv": ["row 2, Login: Login and ExternalID are both empty; fill in at least one."],
     "err_custom1_bad.csv": ["row 2, Custom1: '19/abc' is not OrgID/number (for example 19/39054148101)."],
     "err_long_value.csv": ["row 2, FirstName: is 300 characters long; at most 100 fit"],
@@ -167,6 +172,20 @@ def test_formula_cells_are_kept_as_plain_text():
     assert second["telephone_number"] == "+31 20 123 4567"  # a phone number is no formula
 
 
+def test_a_formula_cell_the_portal_made_harmless_comes_back_as_it_was():
+    parsed = parse_file("FirstName;LastName;Login;Company;Function;Errors\n"
+                        'Jan;Vries;jan;"\'=1+1";"Ann;\'@x";LastName: is required\n'.encode(),
+                        max_bytes=10**6, max_rows=10, default_org_id=None)
+    [row] = parsed.rows()
+    assert (row.values["company"], row.values["function"]) == ("=1+1", "Ann;@x")
+    assert parsed.warnings == []  # the download's Errors column is no unknown column
+
+
+@given(st.text(alphabet=st.characters(exclude_characters="'")))
+def test_what_the_export_protects_the_import_unprotects(text):
+    assert spreadsheet_unprotect(spreadsheet_safe(text)) == text
+
+
 def test_passwords_never_reach_the_values():
     [row] = rows("warn_password_column.csv")
     assert "Geheim123!" not in row.values()
@@ -184,7 +203,7 @@ def test_many_duplicates_name_a_few_rows_only():
     data = ("FirstName,LastName,Login\n" + "A,B,same\n" * 10).encode()
     first = next(parse_file(data, max_bytes=LIMIT, max_rows=MAX_ROWS, default_org_id=None).rows())
     assert first.errors == [{"column": "Login",
-                             "message": "'same' is also on row 3, 4, 5, 6, 7…; each learner may appear only once."}]
+                             "message": "'same' is also on row 3, 4, 5, 6, 7…" + ONCE}]
 
 
 def test_a_repeated_value_keeps_a_few_row_numbers_whatever_the_file():
@@ -194,7 +213,7 @@ def test_a_repeated_value_keeps_a_few_row_numbers_whatever_the_file():
     [holders] = parsed.duplicates["Login"].values()
     assert holders.count == 2000 and holders.first == [2, 3, 4, 5, 6, 7]
     last = list(parsed.rows())[-1]
-    assert last.errors[0]["message"] == "'same' is also on row 2, 3, 4, 5, 6…; each learner may appear only once."
+    assert last.errors[0]["message"] == "'same' is also on row 2, 3, 4, 5, 6…" + ONCE
 
 
 def pieces_of(data: bytes, size: int):

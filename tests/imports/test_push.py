@@ -1,5 +1,7 @@
 """The import's option to create or update the imported learners in aNewSpring too (a second job)."""
 
+import re
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import TestCase
@@ -62,7 +64,8 @@ def test_the_imported_learners_are_created_or_updated_in_anewspring(coordinator_
     learner_import = upload(coordinator_client)
     assert learner_import.push_to == ["anewspring"]
     preview = coordinator_client.get(reverse("import_preview", args=[learner_import.pk])).content.decode()
-    assert "the new and changed learners are sent to aNewSpring too" in preview
+    assert 'name="push_to" value="anewspring"' in preview and 'name="push_offered"' in preview
+    assert re.search(r'<input [^>]*name="push_to" value="anewspring"[^>]* checked>', preview)
 
     learner_import = confirm(coordinator_client, learner_import, django_capture_on_commit_callbacks)
     assert learner_import.job.status == Job.SUCCEEDED
@@ -118,3 +121,24 @@ def test_the_detail_page_waits_for_the_push_job(coordinator_client, anewspring, 
     page = coordinator_client.get(url).content.decode()
     assert f'hx-get="{url}" hx-select="#push-job"' in page
     assert "When the import is done, a second job sends these learners to aNewSpring." in page
+
+
+def test_the_push_is_chosen_again_on_the_preview(coordinator_client, anewspring, django_capture_on_commit_callbacks):
+    unticked = upload(coordinator_client)
+    with django_capture_on_commit_callbacks(execute=True):  # the box unticked on the preview
+        coordinator_client.post(reverse("import_confirm", args=[unticked.pk]),
+                                {"valid_only": "on", "push_offered": "1"})
+    unticked.refresh_from_db()
+    assert unticked.push_to == [] and not unticked.push_jobs.exists() and pushed_ids(anewspring) == []
+    event = AuditEvent.objects.get(action="learner_import.confirm", object_id=str(unticked.pk))
+    assert event.changes == {"push_to": {"before": ["anewspring"], "after": []}}
+
+    LearnerImport.objects.all().delete()
+    ticked = upload(coordinator_client, push=False)
+    preview = coordinator_client.get(reverse("import_preview", args=[ticked.pk])).content.decode()
+    assert not re.search(r'<input [^>]*name="push_to" value="anewspring"[^>]* checked>', preview)
+    with django_capture_on_commit_callbacks(execute=True):
+        coordinator_client.post(reverse("import_confirm", args=[ticked.pk]),
+                                {"valid_only": "on", "push_offered": "1", "push_to": ["anewspring"]})
+    ticked.refresh_from_db()
+    assert ticked.push_to == ["anewspring"] and ticked.push_jobs.get().status == Job.SUCCEEDED

@@ -48,7 +48,7 @@ def test_the_preview_stores_every_row_and_writes_no_learner(coordinator):
     first, second = learner_import.rows.order_by("line")
     assert first.values == {"external_id": "E1", "first_name": "Jan", "last_name": "Vries", "login": "jan",
                             "email": "jan@example.org", "date_of_birth": "1980-03-15", "custom1": "19/39054148101"}
-    assert second.errors == [{"column": "LastName", "message": "is required, but empty"}]
+    assert second.errors == [{"column": "LastName", "message": "is required: fill it in."}]
     [event] = AuditEvent.objects.filter(action="learner_import.upload")
     assert event.correlation_id == learner_import.correlation_id
     assert event.actor == "system" and learner_import.created_by == coordinator
@@ -81,15 +81,25 @@ def test_rows_match_existing_learners_by_external_id_then_login():
     assert actions(learner_import) == {2: "unchanged", 3: "update", 4: "error", 5: "new"}
     rows = {row.line: row for row in learner_import.rows.all()}
     assert rows[2].learner == by_id and rows[3].learner == by_login
-    assert rows[4].error_texts == ["ExternalID: The learner with Login 'kees' has ExternalID 'E9'."]
+    assert rows[4].error_texts == ["ExternalID: Login kees belongs to existing learner Kees K with ExternalID E9: "
+                                   "use that ExternalID or leave it empty."]
 
 
 def test_a_login_belonging_to_another_learner_is_an_error():
-    LearnerFactory(external_id="E1", login="jan")
-    LearnerFactory(external_id="E2", login="piet")
+    LearnerFactory(external_id="E1", login="jan", first_name="Jan", middle_name="", last_name="Vries")
+    LearnerFactory(external_id="E2", login="piet", first_name="Piet", middle_name="", last_name="Jansen")
     learner_import = preview("E1,Jan,Vries,piet,,,,,")
     [row] = learner_import.rows.all()
-    assert row.error_texts == ["Login: 'piet' is the login of another learner."]
+    assert row.error_texts == ["Login: Login piet belongs to existing learner Piet Jansen with ExternalID E2, not to "
+                               "Jan Vries with ExternalID E1: give a Login of Jan Vries, or leave it empty."]
+
+
+def test_a_login_belonging_to_a_learner_without_external_id_names_that_learner():
+    LearnerFactory(external_id="E1", login="jan", first_name="Jan", middle_name="", last_name="Vries")
+    LearnerFactory(external_id=None, login="piet", first_name="Piet", middle_name="van", last_name="Dam")
+    [row] = preview("E1,Jan,Vries,piet,,,,,").rows.all()
+    assert row.error_texts == ["Login: Login piet belongs to existing learner Piet van Dam, not to Jan Vries with "
+                               "ExternalID E1: give a Login of Jan Vries, or leave it empty."]
 
 
 def test_existing_learners_are_skipped_when_asked():
@@ -203,3 +213,15 @@ def test_apply_skips_batches_without_rows_to_import(monkeypatch):
     result = learner_import_apply(learner_import=learner_import, progress=progress)
     assert (progress.total, progress.done, result["created"]) == (2, 2, 2)
     assert sorted(Learner.objects.values_list("external_id", flat=True)) == ["E1", "E4"]
+
+
+def test_every_imported_row_links_to_its_learner(django_capture_on_commit_callbacks, monkeypatch):
+    monkeypatch.setattr("portal.imports.services.BATCH_SIZE", 2)  # the links of more than one batch
+    updated = LearnerFactory(external_id="E1", login="jan", first_name="Jan", last_name="Old")
+    learner_import = preview("E1,Jan,Vries,jan,,,,,", "E2,Piet,Jansen,piet,,,,,", ",Kees,Bakker,kees,,,,,",
+                             "E4,Nora,,nora,,,,,")
+    run(learner_import, django_capture_on_commit_callbacks, valid_only=True)
+    rows = {row.line: row.learner for row in learner_import.rows.select_related("learner")}
+    assert rows[2] == updated
+    assert (rows[3].external_id, rows[4].login) == ("E2", "kees")
+    assert rows[5] is None  # an error: nothing imported

@@ -31,7 +31,8 @@ def test_uploading_shows_the_preview_and_writes_no_learner(coordinator_client):
     learner_import = LearnerImport.objects.get()
     assert response.status_code == 302 and response.url == reverse("import_preview", args=[learner_import.pk])
     page = coordinator_client.get(response.url).content.decode()
-    assert "DateOfBirth: &#x27;31-02-1980&#x27; is not a date (expected yyyy-mm-dd)" in page
+    assert ("DateOfBirth: &#x27;31-02-1980&#x27; is not a date: write it as yyyy-mm-dd or dd-mm-yyyy, "
+            "e.g. 1980-03-15 or 15-03-1980.") in page
     assert 'data-line="4"' in page
     assert "Import the valid rows only" in page and ">Import</button>" in page
     assert "1 row has errors." in page
@@ -103,6 +104,8 @@ def test_confirming_runs_the_import_and_shows_the_progress_and_summary(coordinat
     assert 'role="progressbar"' in page and 'data-progress="100"' in page
     assert "Learners created: 2; updated: 0." in page
     assert f"{reverse('audit_list')}?correlation_id={learner_import.correlation_id}" in page
+    for learner in Learner.objects.all():  # each row links to the learner it created
+        assert f'href="{reverse("learner_detail", args=[learner.pk])}"' in page
     # The preview of a confirmed import leads to its detail page.
     assert coordinator_client.get(reverse("import_preview", args=[learner_import.pk])).url == response.url
 
@@ -171,3 +174,28 @@ def test_without_a_broker_the_upload_and_the_import_answer_at_once_and_their_pag
     jobs_local_wait()
     page = coordinator_client.get(response.url).content.decode()
     assert 'data-job-status="succeeded"' in page and "Learners created: 2; updated: 0." in page
+
+
+def test_the_rows_with_errors_download_as_a_csv_to_correct_and_upload_again(coordinator_client):
+    upload(coordinator_client, b"ExternalID;FirstName;LastName;Login;Password;Company;DateOfBirth\n"
+           b"E1;Jan;Vries;jan;Secret1;=1+1;1980-03-15\n"
+           b"E2;Piet;;piet;Secret2;=2+2;15-03-1980\n"
+           b"E3;Kees;Bakker;kees;;ACME;31-02-1980\n", name="cursisten.csv")
+    learner_import = LearnerImport.objects.get()
+    page = coordinator_client.get(reverse("import_preview", args=[learner_import.pk])).content.decode()
+    url = reverse("import_errors", args=[learner_import.pk])
+    assert f'href="{url}"' in page
+    response = coordinator_client.get(url)
+    assert response.streaming and response["Content-Disposition"] == 'attachment; filename="cursisten-errors.csv"'
+    assert b"".join(response.streaming_content).decode() == (
+        '\ufeff"ExternalID";"FirstName";"LastName";"Login";"Company";"DateOfBirth";"Errors"\r\n'
+        '"E2";"Piet";"";"piet";"\'=2+2";"1980-03-15";"LastName: is required: fill it in."\r\n'
+        '"E3";"Kees";"Bakker";"kees";"ACME";"31-02-1980";"DateOfBirth: \'31-02-1980\' is not a date: write it as '
+        'yyyy-mm-dd or dd-mm-yyyy, e.g. 1980-03-15 or 15-03-1980."\r\n')
+
+
+def test_a_file_without_errors_offers_no_download(coordinator_client):
+    upload(coordinator_client, GOOD)
+    learner_import = LearnerImport.objects.get()
+    page = coordinator_client.get(reverse("import_preview", args=[learner_import.pk])).content.decode()
+    assert "import-errors-download" not in page

@@ -53,6 +53,8 @@ PAGES = {
     "import_preview": (COORDINATOR, lambda: {"pk": LearnerImportFactory().pk}),
     "import_confirm": (COORDINATOR, lambda: {"pk": LearnerImportFactory().pk}),  # POST only
     "import_detail": (COORDINATOR, lambda: {"pk": LearnerImportFactory().pk}),
+    "import_list": (COORDINATOR, dict),
+    "import_errors": (COORDINATOR, lambda: {"pk": LearnerImportFactory().pk}),
     "catalogue": (COORDINATOR, dict),
     "catalogue_sync": (COORDINATOR, dict),  # POST only
     "learner_subscriptions": (COORDINATOR, lambda: {"pk": LearnerFactory().pk}),
@@ -108,7 +110,7 @@ POST_ONLY = {"logout", "set_language", "integration_connection_test", "import_co
              "template_resend_under_new_ids", "enrolment_reference_sync", "enrolment_progress",
              "event_import_confirm", "enrolment_answer_check"}
 # Downloads and the health check answer with no HTML page.
-NOT_HTML = {"audit_export", "subscription_export", "award_export", "health"}
+NOT_HTML = {"audit_export", "subscription_export", "award_export", "import_errors", "health"}
 # Signed by aNewSpring instead of carrying a CSRF token.
 CSRF_EXEMPT = {"anewspring_webhook"}
 

@@ -16,7 +16,8 @@ from enrolments.models import ReferenceItem
 from enrolments.selectors import enrolment_list
 from enrolments.tables import EnrolmentTable, LearnerPickTable, ReferenceItemTable
 from portal.imports.models import LearnerImportRow
-from portal.imports.tables import LearnerImportRowTable
+from portal.imports.selectors import import_list
+from portal.imports.tables import LearnerImportRowTable, LearnerImportTable
 from portal.models import AuditEvent, Job, Learner, Template
 from portal.tables import AuditEventTable, JobTable, LearnerTable
 from subscriptions.selectors import learner_groups, learner_subscriptions, subscriptions_list
@@ -52,6 +53,7 @@ def rows(db):
                                     values={"first_name": SCRIPT, "external_id": "X1"}, learner=hostile,
                                     errors=[{"column": "Email", "message": SCRIPT}])
     LearnerImportRow.objects.create(learner_import=learner_import, line=3, action=LearnerImportRow.SKIP, values={})
+    LearnerImportFactory(file_name=SCRIPT, previewed_at=None, preview_job=JobFactory(status=Job.RUNNING))
     return hostile
 
 
@@ -61,6 +63,7 @@ def _tables(hostile):
         LearnerTable: lambda: Learner.objects.order_by("pk"),
         AuditEventTable: lambda: AuditEvent.objects.select_related("learner", "course").order_by("pk"),
         LearnerImportRowTable: lambda: LearnerImportRow.objects.order_by("line"),
+        LearnerImportTable: import_list,
         AwardTable: lambda: awards_list().order_by("pk"),
         TemplateTable: lambda: Template.objects.order_by("pk"),
         SubscriptionTable: lambda: learner_subscriptions(learner=hostile),
