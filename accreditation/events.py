@@ -26,6 +26,7 @@ from portal.audit import audit_record, audit_record_many, diff, object_fields
 from portal.imports.parsing import (
     ImportFileError, _detect_delimiter, _parse_date, check_size, text_decode, text_records)
 from portal.jobs import job_handler, job_launch
+from portal.texts import text_register, text_result
 from portal.models import Course, Event, Job
 from portal.validators import text_problem
 
@@ -116,8 +117,22 @@ def event_import_preview_job(job: Job, progress) -> dict:
     # The file is read: keep only its outcome.
     Job.objects.filter(pk=job.pk).update(params={k: v for k, v in job.params.items() if k != "text"})
     return {"rows": rows, "counts": {"total": len(rows), "error": errors, "valid": len(rows) - errors},
-            "summary": _("%(total)d events checked; %(errors)d with errors.") % {"total": len(rows), "errors": errors},
+            **text_result("events.checked", total=len(rows), errors=errors),
             "next_url": reverse("event_import_preview", args=[job.pk])}
+
+
+@text_register("events.checked")
+def _checked_text(*, total: int, errors: int) -> str:
+    return "; ".join([ngettext("%(count)d event checked", "%(count)d events checked", total) % {"count": total},
+                      ngettext("%(count)d with errors.", "%(count)d with errors.", errors) % {"count": errors}])
+
+
+@text_register("events.imported")
+def _imported_text(*, created: int, skipped: int) -> str:
+    return "; ".join([
+        ngettext("%(count)d event created", "%(count)d events created", created) % {"count": created},
+        ngettext("%(count)d skipped (its external ID exists).", "%(count)d skipped (their external ID exists).",
+                 skipped) % {"count": skipped}])
 
 
 def events_csv_check(*, course: Course, text: str) -> list[dict]:
@@ -265,6 +280,5 @@ def event_import_job(job: Job, progress) -> dict:
                            for event in events])
     progress.advance(len(rows))
     return {"created": len(events), "skipped": len(rows) - len(events),
-            "summary": _("Events created: %(created)d; skipped (their external ID exists): %(skipped)d.")
-            % {"created": len(events), "skipped": len(rows) - len(events)},
+            **text_result("events.imported", created=len(events), skipped=len(rows) - len(events)),
             "next_url": reverse("course_accreditation", args=[course.pk])}

@@ -35,6 +35,7 @@ from accreditation.rules import Configuration, Due, awards_for, awards_from_resu
 from portal.audit import audit_record, audit_record_many, audit_remote_call, diff
 from portal.integrations import ConnectionCheck, ResultPart, stored_results
 from portal.jobs import JobProgress, job_handler, job_launch
+from portal.texts import text_register, text_result
 from portal.models import Activity, Job, Template
 
 SYSTEM = "pe_online"
@@ -173,7 +174,12 @@ def awards_rules_job(job: Job, progress: JobProgress) -> dict:
         _retire(selectors.configuration_change(config), job.params.get("configuration_event_id"))
     activity_ids = list(Activity.objects.filter(template_id=template_id).values_list("pk", flat=True))
     created = awards_rules_rerun(activity_ids=activity_ids)
-    return {"created": created}
+    return {"created": created, **text_result("accreditation.rules", created=created)}
+
+
+@text_register("accreditation.rules")
+def _rules_text(*, created: int) -> str:
+    return ngettext("%(count)d award made.", "%(count)d awards made.", created) % {"count": created}
 
 
 def awards_rules_rerun(*, activity_ids: Sequence[int]) -> int:

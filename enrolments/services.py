@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from enrolments import client as la
 from enrolments.client import LearningAssistantClient, LearningAssistantError
@@ -29,6 +29,7 @@ from enrolments.validators import normalise_gender
 from portal.audit import audit_context, audit_record, audit_remote_call, diff
 from portal.integrations import integration_require
 from portal.jobs import JobProgress, job_handler, job_launch
+from portal.texts import text_register, text_result
 from portal.models import AuditEvent, Job, Learner
 
 SYSTEM = la.SYSTEM
@@ -177,7 +178,13 @@ def reference_sync_start(*, user=None) -> Job:
 def reference_sync_job(job: Job, progress: JobProgress) -> dict:
     syncs = reference_sync()
     progress.advance(len(syncs))
-    return {"summary": _("%(count)s lists synced.") % {"count": len(syncs)}, "next_url": reverse("enrolment_reference")}
+    return {**text_result("learning_assistant.reference_sync", count=len(syncs)),
+            "next_url": reverse("enrolment_reference")}
+
+
+@text_register("learning_assistant.reference_sync")
+def _reference_sync_text(*, count: int) -> str:
+    return ngettext("%(count)d list synced.", "%(count)d lists synced.", count) % {"count": count}
 
 
 # --- enrol ---------------------------------------------------------------------------------------
@@ -442,5 +449,13 @@ def enrolments_bulk_job(job: Job, progress: JobProgress) -> dict:
         Job.objects.filter(pk=job.pk).update(result={"outcomes": outcomes}, done=progress.job.done)
     counts = {status: sum(1 for o in outcomes if o["status"] == status) for status in (ENROLLED, ALREADY, FAILED)}
     return {"outcomes": outcomes, "counts": counts,
-            "summary": _("%(enrolled)s enrolled, %(already)s already enrolled, %(failed)s failed.")
-            % {"enrolled": counts[ENROLLED], "already": counts[ALREADY], "failed": counts[FAILED]}}
+            **text_result("learning_assistant.bulk_enrol", enrolled=counts[ENROLLED], already=counts[ALREADY],
+                          failed=counts[FAILED])}
+
+
+@text_register("learning_assistant.bulk_enrol")
+def _bulk_enrol_text(*, enrolled: int, already: int, failed: int) -> str:
+    return _("%(parts)s.") % {"parts": ", ".join([
+        ngettext("%(count)d enrolled", "%(count)d enrolled", enrolled) % {"count": enrolled},
+        ngettext("%(count)d already enrolled", "%(count)d already enrolled", already) % {"count": already},
+        ngettext("%(count)d failed", "%(count)d failed", failed) % {"count": failed}])}

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from portal.audit import audit_context, audit_record, diff
 from portal.jobs import JobProgress, job_handler, job_launch
+from portal.texts import text_register, text_result
 from portal.models import Job, Learner
 from subscriptions.client import AnewspringClient, AnewspringError
 from subscriptions.models import LearnerGroup
@@ -90,13 +91,18 @@ def learner_group_sync_start(*, group: LearnerGroup, user=None) -> Job:
                       params={"group_id": group.pk}, user=user, total=1)
 
 
+@text_register("anewspring.group_sync")
+def _group_sync_text(*, group: str) -> str:
+    return _("Group %(group)s synced to aNewSpring.") % {"group": group}
+
+
 @job_handler("learner_group_sync", integration=SYSTEM)
 def learner_group_sync_job(job: Job, progress: JobProgress) -> dict:
     from django.urls import reverse
 
     group = LearnerGroup.objects.get(pk=job.params["group_id"])
     learner_group_sync(group=group)
-    return {"summary": _("Group %(group)s synced to aNewSpring.") % {"group": group},
+    return {**text_result("anewspring.group_sync", group=str(group)),
             "next_url": reverse("group_edit", args=[group.pk])}
 
 

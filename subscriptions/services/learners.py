@@ -5,10 +5,11 @@ from itertools import batched
 
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from portal.audit import audit_record
 from portal.jobs import JobProgress, job_handler, job_launch
+from portal.texts import text_register, text_result
 from portal.models import Job, Learner
 from portal.services import learner_external_id_ensure
 from subscriptions import client as anewspring
@@ -109,9 +110,16 @@ def learners_push(*, learner_ids: Sequence[int], progress, client: AnewspringCli
         if outcome.status != PUSHED and len(kept) < PUSH_OUTCOMES_KEPT:
             kept.append(outcome.as_dict())
         progress.advance()
-    summary = (_("aNewSpring: %(pushed)s created or updated, %(failed)s failed, %(skipped)s not attempted.")
-               % {"pushed": counts[PUSHED], "failed": counts[FAILED], "skipped": counts[SKIPPED]})
-    return {"summary": summary, "counts": counts, "outcomes": kept}
+    return {**text_result("anewspring.push", pushed=counts[PUSHED], failed=counts[FAILED], skipped=counts[SKIPPED]),
+            "counts": counts, "outcomes": kept}
+
+
+@text_register("anewspring.push")
+def _push_text(*, pushed: int, failed: int, skipped: int) -> str:
+    return _("aNewSpring: %(parts)s.") % {"parts": ", ".join([
+        ngettext("%(count)d created or updated", "%(count)d created or updated", pushed) % {"count": pushed},
+        ngettext("%(count)d failed", "%(count)d failed", failed) % {"count": failed},
+        ngettext("%(count)d not attempted", "%(count)d not attempted", skipped) % {"count": skipped}])}
 
 
 def learners_push_start(*, learner_ids: Sequence[int], title: str, user=None, correlation_id=None) -> Job:

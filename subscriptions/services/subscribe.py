@@ -7,10 +7,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from portal.audit import audit_context, audit_record, diff
 from portal.jobs import JobProgress, job_handler, job_launch
+from portal.texts import text_register, text_result
 from portal.locks import lock_hold
 from portal.models import Course, Job, Learner
 from subscriptions.client import AlreadySubscribed, AnewspringClient, AnewspringError, CourseRef, LearnerRef
@@ -153,10 +154,18 @@ def subscriptions_bulk_job(job: Job, progress: JobProgress) -> dict:
 
 def _job_result(job: Job, outcomes: list[dict], course: Course) -> dict:
     counts = {status: sum(1 for o in outcomes if o["status"] == status) for status in OUTCOME_LABELS}
-    summary = _("%(subscribed)s subscribed, %(already)s already subscribed, %(failed)s failed, "
-                "%(skipped)s not attempted.") % {"subscribed": counts[SUBSCRIBED], "already": counts[ALREADY],
-                                                 "failed": counts[FAILED], "skipped": counts[SKIPPED]}
-    return {"summary": summary, "counts": counts, "outcomes": outcomes, "course_id": course.pk}
+    return {**text_result("subscriptions.bulk", subscribed=counts[SUBSCRIBED], already=counts[ALREADY],
+                          failed=counts[FAILED], skipped=counts[SKIPPED]),
+            "counts": counts, "outcomes": outcomes, "course_id": course.pk}
+
+
+@text_register("subscriptions.bulk")
+def _bulk_text(*, subscribed: int, already: int, failed: int, skipped: int) -> str:
+    return _("%(parts)s.") % {"parts": ", ".join([
+        ngettext("%(count)d subscribed", "%(count)d subscribed", subscribed) % {"count": subscribed},
+        ngettext("%(count)d already subscribed", "%(count)d already subscribed", already) % {"count": already},
+        ngettext("%(count)d failed", "%(count)d failed", failed) % {"count": failed},
+        ngettext("%(count)d not attempted", "%(count)d not attempted", skipped) % {"count": skipped}])}
 
 
 def _publish(job: Job, outcomes: list[dict], progress: JobProgress) -> None:

@@ -101,7 +101,7 @@ def test_confirming_runs_the_import_and_shows_the_progress_and_summary(coordinat
     assert Learner.objects.count() == 2
     page = coordinator_client.get(response.url).content.decode()
     assert 'role="progressbar"' in page and 'data-progress="100"' in page
-    assert "Learners created: 2; updated: 0." in page
+    assert "2 learners created; 0 learners updated." in page
     assert f"{reverse('audit_list')}?correlation_id={learner_import.correlation_id}" in page
     # The preview of a confirmed import leads to its detail page.
     assert coordinator_client.get(reverse("import_preview", args=[learner_import.pk])).url == response.url
@@ -170,4 +170,4 @@ def test_without_a_broker_the_upload_and_the_import_answer_at_once_and_their_pag
     job_threads.open()
     jobs_local_wait()
     page = coordinator_client.get(response.url).content.decode()
-    assert 'data-job-status="succeeded"' in page and "Learners created: 2; updated: 0." in page
+    assert 'data-job-status="succeeded"' in page and "2 learners created; 0 learners updated." in page
