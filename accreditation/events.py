@@ -26,8 +26,8 @@ from portal.audit import audit_record, audit_record_many, diff, object_fields
 from portal.imports.parsing import (
     ImportFileError, _detect_delimiter, _parse_date, check_size, text_decode, text_records)
 from portal.jobs import job_handler, job_launch
-from portal.texts import text_register, text_result
 from portal.models import Course, Event, Job
+from portal.texts import text_register, text_result
 from portal.validators import text_problem
 
 EVENT_AUDIT_FIELDS = ["name", "date", "end_time", "location", "activity", "external_id"]

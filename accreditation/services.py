@@ -35,8 +35,8 @@ from accreditation.rules import Configuration, Due, awards_for, awards_from_resu
 from portal.audit import audit_record, audit_record_many, audit_remote_call, diff
 from portal.integrations import ConnectionCheck, ResultPart, stored_results
 from portal.jobs import JobProgress, job_handler, job_launch
-from portal.texts import text_register, text_result
 from portal.models import Activity, Job, Template
+from portal.texts import text_register, text_result
 
 SYSTEM = "pe_online"
 MAX_AUTOMATIC_ATTEMPTS = 5

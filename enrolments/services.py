@@ -29,8 +29,8 @@ from enrolments.validators import normalise_gender
 from portal.audit import audit_context, audit_record, audit_remote_call, diff
 from portal.integrations import integration_require
 from portal.jobs import JobProgress, job_handler, job_launch
-from portal.texts import text_register, text_result
 from portal.models import AuditEvent, Job, Learner
+from portal.texts import text_later, text_register, text_result
 
 SYSTEM = la.SYSTEM
 
@@ -122,10 +122,11 @@ def _reference_store(list_name: str, rows: dict[str, tuple[str, dict]], skipped:
                                        "added": added[:kept], "removed": removed[:kept], "renamed": renamed[:kept],
                                        "skipped_count": skipped, "error": "", "failed_at": None})
     audit_record(action="enrolments.reference_sync", system=SYSTEM, obj=sync,
-                 summary=format_lazy(gettext_lazy("{list}: {total} entries, {added} added, {removed} removed, "
-                                                  "{renamed} renamed"),
-                                     list=dict(ReferenceItem.LIST_CHOICES)[list_name], total=len(rows),
-                                     added=len(added), removed=len(removed), renamed=len(renamed)),
+                 summary=text_later(lambda: ngettext(
+                     "{list}: {total} entry, {added} added, {removed} removed, {renamed} renamed",
+                     "{list}: {total} entries, {added} added, {removed} removed, {renamed} renamed", len(rows))
+                     .format(list=dict(ReferenceItem.LIST_CHOICES)[list_name], total=len(rows), added=len(added),
+                             removed=len(removed), renamed=len(renamed))),
                  changes={"added": {"before": None, "after": sync.added},
                           "removed": {"before": sync.removed, "after": None},
                           "renamed": {"before": [r[0] for r in sync.renamed], "after": [r[1] for r in sync.renamed]}})
@@ -369,7 +370,8 @@ def enrolments_bulk_start(*, learners: list[Learner], framework: ReferenceItem, 
               "values": {k: _text(v) for k, v in values.items()}, "unit_uuids": list(unit_uuids),
               "send_login_details": send_login_details, "assign_evaluation": assign_evaluation}
     return job_launch(kind="learning_assistant_bulk_enrol", params=params, user=user, total=len(learners),
-                      title=_("Enrol %(count)s learners on %(framework)s")
+                      title=ngettext("Enrol %(count)d learner on %(framework)s",
+                                     "Enrol %(count)d learners on %(framework)s", len(learners))
                       % {"count": len(learners), "framework": framework}, requires=SYSTEM)
 
 

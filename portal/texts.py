@@ -13,6 +13,7 @@ uses gettext/ngettext; its parameters are the counts and names it shows.
 from collections.abc import Callable
 
 from django.utils import translation
+from django.utils.functional import Promise, lazy
 
 _TEXTS: dict[str, Callable[..., str]] = {}
 
@@ -49,3 +50,9 @@ def text_render(result: dict | None) -> str:
         return str(result.get("summary") or "")
     # A remote system's message added to the summary is shown as it came.
     return f"{rendered} {result['note']}" if result.get("note") else rendered
+
+
+def text_later(render: Callable[[], str]) -> Promise:
+    """``render()`` run when the text is used, in the language active then: a lazy text with plural forms
+    (``ngettext`` inside ``render``), for an audit summary, which the log stores in English."""
+    return lazy(render, str)()

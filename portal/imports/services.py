@@ -33,11 +33,11 @@ from portal.imports.models import LearnerImport, LearnerImportChunk, LearnerImpo
 from portal.imports.parsing import COLUMNS, ImportFileError, ParsedFile, ParsedRow, parse_file, parse_pieces
 from portal.integrations import import_hooks, integration_get, integration_require
 from portal.jobs import JobProgress, job_fail, job_handler, job_launch
-from portal.texts import text_result
 from portal.locks import lock_hold, slot_hold
 from portal.models import Job, Learner, external_id_generate
 from portal.pe_numbers import PENumber
 from portal.services import learner_snapshot, pe_registrations_insert, pe_registrations_replace
+from portal.texts import text_result
 
 BATCH_SIZE = 5000
 _FIELDS = [name for name in COLUMNS.values() if name]

@@ -5,14 +5,13 @@ from itertools import batched
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import ngettext
 
 from portal.audit import audit_context, audit_record, diff
 from portal.jobs import JobProgress, job_handler, job_launch
-from portal.texts import text_register, text_result
 from portal.models import Job, Learner
+from portal.texts import text_later, text_register, text_result
 from subscriptions.client import AnewspringClient, AnewspringError
 from subscriptions.models import LearnerGroup
 from subscriptions.services.common import SYSTEM, anewspring_client, anewspring_require, remote_action
@@ -77,9 +76,10 @@ def learner_group_sync(*, group: LearnerGroup, client: AnewspringClient | None =
             LearnerGroup.objects.filter(pk=group.pk).update(synced_at=timezone.now())
             group.synced_at = timezone.now()
             audit_record(action="group.sync", system=SYSTEM, obj=group,
-                         summary=format_lazy(gettext_lazy("Group {group} synced to aNewSpring: {count} members, "
-                                                          "{removed} removed"),
-                                             group=group.external_id, count=len(members), removed=len(departed)),
+                         summary=text_later(lambda: ngettext(
+                             "Group {group} synced to aNewSpring: {count} member, {removed} removed",
+                             "Group {group} synced to aNewSpring: {count} members, {removed} removed", len(members))
+                             .format(group=group.external_id, count=len(members), removed=len(departed))),
                          changes={"removed": departed} if departed else None)
     return group
 

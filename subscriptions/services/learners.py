@@ -9,9 +9,9 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from portal.audit import audit_record
 from portal.jobs import JobProgress, job_handler, job_launch
-from portal.texts import text_register, text_result
 from portal.models import Job, Learner
 from portal.services import learner_external_id_ensure
+from portal.texts import text_register, text_result
 from subscriptions import client as anewspring
 from subscriptions.client import AnewspringClient, AnewspringError
 from subscriptions.services.common import SYSTEM, anewspring_client, anewspring_require, remote_action

@@ -11,9 +11,9 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from portal.audit import audit_context, audit_record, diff
 from portal.jobs import JobProgress, job_handler, job_launch
-from portal.texts import text_register, text_result
 from portal.locks import lock_hold
 from portal.models import Course, Job, Learner
+from portal.texts import text_register, text_result
 from subscriptions.client import AlreadySubscribed, AnewspringClient, AnewspringError, CourseRef, LearnerRef
 from subscriptions.models import LearnerGroup, Subscription
 from subscriptions.services.common import (SYSTEM, anewspring_client, anewspring_require, course_ref, learner_ref,
@@ -122,7 +122,8 @@ def subscriptions_bulk_start(*, learners: Sequence[Learner] = (), group: Learner
               "start_date": start_date.isoformat() if start_date else None,
               "expire_date": expire_date.isoformat() if expire_date else None}
     what = (_("group %(group)s") % {"group": group}) if group else (
-        _("%(count)s learners") % {"count": len(params["learner_ids"])})
+        ngettext("%(count)d learner", "%(count)d learners", len(params["learner_ids"])) % {
+            "count": len(params["learner_ids"])})
     with transaction.atomic():
         job = job_launch(kind="subscriptions_bulk", title=_("Subscribe %(what)s to %(course)s")
                          % {"what": what, "course": course}, params=params, user=user,
