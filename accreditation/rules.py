@@ -21,6 +21,7 @@ from datetime import datetime
 from itertools import batched
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_noop
 
 from accreditation.models import (
     PE_TYPE, TYPES_WITH_END_DATE, AccreditationType, Assessment, Award, AwardBasis, CertificateAccreditation,
@@ -153,11 +154,12 @@ def registrations_of(learner_ids: Iterable[int]) -> dict[int, list[tuple[int, st
 
 AWARD_FIELDS = ("learner_id", "trigger", "course_id", "activity_id", "event_id", "pe_type", "pe_course_id",
                 "pe_module_id", "pe_edition_id", "pe_meeting_id")
-NO_REGISTRATION = "No PE registration for this OrgID in the learner's Custom1."
+# An award's message is stored in English and shown translated (portal.texts.stored_shown).
+NO_REGISTRATION = gettext_noop("No PE registration for this OrgID in the learner's Custom1.")
 
 
-NO_COMPLETION_DATE = ("aNewSpring gave no completion date; PE-online needs it as endDate. A refresh that brings it "
-                      "makes the award due.")
+NO_COMPLETION_DATE = gettext_noop("aNewSpring gave no completion date; PE-online needs it as endDate. A refresh "
+                                  "that brings it makes the award due.")
 
 
 def awards_for(due: Due, registrations: list[tuple[int, str]]) -> list[dict]:

@@ -23,7 +23,7 @@ from django.db.models import F, Q, QuerySet
 from django.forms.models import model_to_dict
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 
 from accreditation import client as pe
 from accreditation import selectors
@@ -71,9 +71,12 @@ def pe_online_check_connection() -> ConnectionCheck:
 CONFIG_AUDIT_EXCLUDE = {"id", "updated_at"}
 
 
-WITHDRAWN_REASON = "Withdrawn: its PE IDs no longer apply after a change of the PE configuration."
-SUPERSEDED_REASON = ("Accepted under PE IDs that no longer apply after a change of the PE configuration: settle it "
-                     "in PE-online, or resend it under the new IDs.")
+# An award's message is stored in English and shown translated (portal.texts.stored_shown).
+WITHDRAWN_REASON = gettext_noop("Withdrawn: its PE IDs no longer apply after a change of the PE configuration.")
+SUPERSEDED_REASON = gettext_noop("Accepted under PE IDs that no longer apply after a change of the PE configuration: "
+                                 "settle it in PE-online, or resend it under the new IDs.")
+RECOVERED_UNKNOWN = gettext_noop("The worker stopped after sending; PE-online may have written this attendance. "
+                                 "Check in PE-online before resending.")
 
 
 def _refuse_while_settling(settling: int) -> None:
@@ -379,9 +382,7 @@ def awards_recover_interrupted(*, older_than: timedelta | None = None) -> dict:
     for pk, pe_type, learner_id, course_id in stale:
         safe = pe_type in TYPES_WITH_END_DATE
         status = Award.DUE if safe else Award.UNKNOWN
-        message = ("" if safe else
-                   "The worker stopped after sending; PE-online may have written this attendance. Check in "
-                   "PE-online before resending.")
+        message = "" if safe else RECOVERED_UNKNOWN
         with transaction.atomic():
             if Award.objects.filter(pk=pk, status=Award.SENDING).update(status=status, sending_since=None,
                                                                        message=message):
@@ -417,7 +418,7 @@ def awards_resend(*, awards: QuerySet[Award]) -> int:
 
 
 # --- accepted under earlier PE IDs: resent under the new ones only on purpose -----------------------------------
-RESENT_NOTE = "Resent under the new PE IDs as award %(pk)s."
+RESENT_NOTE = gettext_noop("Resent under the new PE IDs as award %(pk)s.")
 
 
 def award_resend_under_new_ids(*, award: Award) -> int:

@@ -12,3 +12,11 @@ def result_summary(result: dict | None) -> str:
     from portal.texts import text_render
 
     return text_render(result)
+
+
+@register.filter
+def shown(text: str) -> str:
+    """English a store keeps (an audit summary, an award's message) in the reader's language, where known."""
+    from portal.texts import stored_shown
+
+    return stored_shown(text)
