@@ -457,7 +457,6 @@ def enrolments_bulk_job(job: Job, progress: JobProgress) -> dict:
 
 @text_register("learning_assistant.bulk_enrol")
 def _bulk_enrol_text(*, enrolled: int, already: int, failed: int) -> str:
-    return _("%(parts)s.") % {"parts": ", ".join([
-        ngettext("%(count)d enrolled", "%(count)d enrolled", enrolled) % {"count": enrolled},
-        ngettext("%(count)d already enrolled", "%(count)d already enrolled", already) % {"count": already},
-        ngettext("%(count)d failed", "%(count)d failed", failed) % {"count": failed}])}
+    # One text, its words the same for 1 and for more, so the audit log's English reads back in Dutch too.
+    return (_("%(enrolled)s enrolled, %(already)s already enrolled, %(failed)s failed.")
+            % {"enrolled": enrolled, "already": already, "failed": failed})

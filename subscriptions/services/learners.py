@@ -5,7 +5,7 @@ from itertools import batched
 
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 
 from portal.audit import audit_record
 from portal.jobs import JobProgress, job_handler, job_launch
@@ -116,10 +116,9 @@ def learners_push(*, learner_ids: Sequence[int], progress, client: AnewspringCli
 
 @text_register("anewspring.push")
 def _push_text(*, pushed: int, failed: int, skipped: int) -> str:
-    return _("aNewSpring: %(parts)s.") % {"parts": ", ".join([
-        ngettext("%(count)d created or updated", "%(count)d created or updated", pushed) % {"count": pushed},
-        ngettext("%(count)d failed", "%(count)d failed", failed) % {"count": failed},
-        ngettext("%(count)d not attempted", "%(count)d not attempted", skipped) % {"count": skipped}])}
+    # One text, its words the same for 1 and for more, so the audit log's English reads back in Dutch too.
+    return (_("aNewSpring: %(pushed)s created or updated, %(failed)s failed, %(skipped)s not attempted.")
+            % {"pushed": pushed, "failed": failed, "skipped": skipped})
 
 
 def learners_push_start(*, learner_ids: Sequence[int], title: str, user=None, correlation_id=None) -> Job:

@@ -162,11 +162,10 @@ def _job_result(job: Job, outcomes: list[dict], course: Course) -> dict:
 
 @text_register("subscriptions.bulk")
 def _bulk_text(*, subscribed: int, already: int, failed: int, skipped: int) -> str:
-    return _("%(parts)s.") % {"parts": ", ".join([
-        ngettext("%(count)d subscribed", "%(count)d subscribed", subscribed) % {"count": subscribed},
-        ngettext("%(count)d already subscribed", "%(count)d already subscribed", already) % {"count": already},
-        ngettext("%(count)d failed", "%(count)d failed", failed) % {"count": failed},
-        ngettext("%(count)d not attempted", "%(count)d not attempted", skipped) % {"count": skipped}])}
+    # One text, its words the same for 1 and for more, so the audit log's English reads back in Dutch too.
+    return _("%(subscribed)s subscribed, %(already)s already subscribed, %(failed)s failed, "
+             "%(skipped)s not attempted.") % {"subscribed": subscribed, "already": already, "failed": failed,
+                                              "skipped": skipped}
 
 
 def _publish(job: Job, outcomes: list[dict], progress: JobProgress) -> None:

@@ -52,6 +52,11 @@ def test_stored_english_is_shown_in_the_readers_language():
         # A note added to a known reason: each line on its own; a remote system's text as it came.
         assert stored_shown(f"{WITHDRAWN_REASON}\nPE-online zegt: nee") == (
             "Ingetrokken: de PE-ID's gelden niet meer na een wijziging van de PE-configuratie.\nPE-online zegt: nee")
+        # A job's result as the log keeps it (job.finish)
+        assert stored_shown("5 subscribed, 1 already subscribed, 0 failed, 0 not attempted.") == (
+            "5 ingeschreven, 1 al ingeschreven, 0 mislukt, 0 niet geprobeerd.")
+        assert stored_shown("The 1 event is intact; the chain ends at 1 with hash ab.") == (
+            "De 1 gebeurtenis is intact; de keten eindigt bij 1 met hash ab.")
         assert stored_shown("GET /api/users/17") == "GET /api/users/17"
         assert stored_shown("") == ""
     with translation.override("en"):
