@@ -27,7 +27,7 @@ from portal.imports.parsing import (
     ImportFileError, _detect_delimiter, _parse_date, check_size, text_decode, text_records)
 from portal.jobs import job_handler, job_launch
 from portal.models import Course, Event, Job
-from portal.texts import text_register, text_result
+from portal.texts import text_later, text_register, text_result
 from portal.validators import text_problem
 
 EVENT_AUDIT_FIELDS = ["name", "date", "end_time", "location", "activity", "external_id"]
@@ -102,7 +102,8 @@ def event_import_start(*, course: Course, upload, user=None) -> Job:
     except ImportFileError as exc:
         raise ValidationError(str(exc)) from exc
     return job_launch(kind="event_import_preview",
-                      title=_("Check of %(file)s (events of %(course)s)") % {"file": upload.name, "course": course},
+                      title=text_later(lambda: _("Check of %(file)s (events of %(course)s)")
+                                       % {"file": upload.name, "course": course}),
                       params={"course_id": course.pk, "file_name": upload.name[:255], "text": text,
                               "language": translation.get_language()}, user=user)
 
@@ -249,8 +250,8 @@ def event_import_confirm(*, preview: Job, valid_only: bool, user=None) -> Job:
                 "choose to import the valid rows only.",
                 "%(count)d rows have errors, so nothing was imported. Correct the file and upload it again, or "
                 "choose to import the valid rows only.", counts["error"]) % {"count": counts["error"]})
-        job = job_launch(kind="event_import", title=_("Import of the events in %(file)s")
-                         % {"file": preview.params["file_name"]},
+        job = job_launch(kind="event_import", title=text_later(lambda: _("Import of the events in %(file)s")
+                                                               % {"file": preview.params["file_name"]}),
                          params={"preview_job_id": preview.pk}, user=user, total=counts["valid"])
         preview.params = {**preview.params, "import_job_id": job.pk}
         preview.save(update_fields=["params"])

@@ -23,7 +23,7 @@ from django.db.models import F, Q, QuerySet
 from django.forms.models import model_to_dict
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop, ngettext
+from django.utils.translation import gettext_lazy, gettext_noop, ngettext
 
 from accreditation import client as pe
 from accreditation import selectors
@@ -36,7 +36,7 @@ from portal.audit import audit_record, audit_record_many, audit_remote_call, dif
 from portal.integrations import ConnectionCheck, ResultPart, stored_results
 from portal.jobs import JobProgress, job_handler, job_launch
 from portal.models import Activity, Job, Template
-from portal.texts import text_register, text_result
+from portal.texts import text_later, text_register, text_result
 
 SYSTEM = "pe_online"
 MAX_AUTOMATIC_ATTEMPTS = 5
@@ -162,7 +162,7 @@ def event_accreditation_save(*, event, data: dict, user=None) -> EventAccreditat
 
 # --- the rules over stored results --------------------------------------------------------------------
 def awards_rules_rerun_start(*, template: Template, user=None, configuration_event=None) -> Job:
-    return job_launch(kind="pe_awards_rules", title=_("PE-online award rules for %(template)s") % {"template": template},
+    return job_launch(kind="pe_awards_rules", title=text_later(lambda: _("PE-online award rules for %(template)s") % {"template": template}),
                       params={"template_id": template.pk,
                               "configuration_event_id": configuration_event.pk if configuration_event else None},
                       user=user)
@@ -247,7 +247,7 @@ def _due_of(award: Award) -> Due:
 
 # --- submission -------------------------------------------------------------------------------------------
 def awards_submit_start(*, user=None) -> Job:
-    return job_launch(kind="pe_awards_submit", title=_("Submit due awards to PE-online"), params={}, user=user,
+    return job_launch(kind="pe_awards_submit", title=gettext_lazy("Submit due awards to PE-online"), params={}, user=user,
                       total=awards_claimable().count(), requires=SYSTEM)
 
 

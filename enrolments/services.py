@@ -171,7 +171,7 @@ def answer_check(*, client: LearningAssistantClient | None = None) -> list[la.An
 
 
 def reference_sync_start(*, user=None) -> Job:
-    return job_launch(kind="learning_assistant_reference_sync", title=_("Sync reference data from Learning Assistant"),
+    return job_launch(kind="learning_assistant_reference_sync", title=gettext_lazy("Sync reference data from Learning Assistant"),
                       params={}, user=user, total=len(ReferenceItem.LIST_CHOICES), requires=SYSTEM)
 
 
@@ -370,9 +370,9 @@ def enrolments_bulk_start(*, learners: list[Learner], framework: ReferenceItem, 
               "values": {k: _text(v) for k, v in values.items()}, "unit_uuids": list(unit_uuids),
               "send_login_details": send_login_details, "assign_evaluation": assign_evaluation}
     return job_launch(kind="learning_assistant_bulk_enrol", params=params, user=user, total=len(learners),
-                      title=ngettext("Enrol %(count)d learner on %(framework)s",
-                                     "Enrol %(count)d learners on %(framework)s", len(learners))
-                      % {"count": len(learners), "framework": framework}, requires=SYSTEM)
+                      title=text_later(lambda: ngettext("Enrol %(count)d learner on %(framework)s",
+                                                        "Enrol %(count)d learners on %(framework)s", len(learners))
+                                       % {"count": len(learners), "framework": framework}), requires=SYSTEM)
 
 
 def learner_values(*, learner: Learner) -> dict:

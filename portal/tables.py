@@ -107,6 +107,9 @@ class JobTable(tables.Table):
         # Newest first only: the filters narrow the list, and no sort needs an index of its own.
         orderable = False
 
+    def render_title(self, value):
+        return stored_shown(value)  # kept in English; in the reader's language here
+
     def render_kind(self, value):
         return job_kind_label(value)
 

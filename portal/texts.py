@@ -80,7 +80,7 @@ def stored_shown(text: str) -> str:
     return "\n".join(_line_shown(line) for line in str(text).split("\n"))
 
 
-def _line_shown(line: str) -> str:
+def _line_shown(line: str, nested: bool = True) -> str:
     if not line.strip():
         return line
     translated = gettext(line)
@@ -89,12 +89,14 @@ def _line_shown(line: str) -> str:
     index = _patterns()
     for pattern, singular, plural in index.get(line[:4], []) + index.get("", []):
         if match := pattern.fullmatch(line):
-            return _filled(singular, plural, match.groupdict()) or line
+            return _filled(singular, plural, match.groupdict(), nested) or line
     return line
 
 
-def _filled(singular: str, plural: str | None, captured: dict) -> str:
-    params = {name: int(value) if value.isdigit() else value for name, value in captured.items()}
+def _filled(singular: str, plural: str | None, captured: dict, nested: bool) -> str:
+    # A text filled into another ("Subscribe {5 learners} to ...") once more, no deeper.
+    params = {name: int(value) if value.isdigit() else _line_shown(value, False) if nested else value
+              for name, value in captured.items()}
     if plural:
         count = params.get("count", params.get("counter"))
         count = count if isinstance(count, int) else next((v for v in params.values() if isinstance(v, int)), 2)

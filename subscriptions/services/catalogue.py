@@ -3,7 +3,7 @@
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from portal.audit import audit_record
 from portal.jobs import JobProgress, job_handler, job_launch
@@ -127,7 +127,7 @@ def _catalogue_sync_text(*, templates: int, courses: int, skipped: int, without_
 
 def catalogue_sync_start(*, user=None) -> Job:
     anewspring_require()
-    return job_launch(kind="catalogue_sync", title=_("Sync the catalogue from aNewSpring"), params={}, user=user)
+    return job_launch(kind="catalogue_sync", title=gettext_lazy("Sync the catalogue from aNewSpring"), params={}, user=user)
 
 
 @job_handler("catalogue_sync", integration=SYSTEM)

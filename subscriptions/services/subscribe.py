@@ -13,7 +13,7 @@ from portal.audit import audit_context, audit_record, diff
 from portal.jobs import JobProgress, job_handler, job_launch
 from portal.locks import lock_hold
 from portal.models import Course, Job, Learner
-from portal.texts import text_register, text_result
+from portal.texts import text_later, text_register, text_result
 from subscriptions.client import AlreadySubscribed, AnewspringClient, AnewspringError, CourseRef, LearnerRef
 from subscriptions.models import LearnerGroup, Subscription
 from subscriptions.services.common import (SYSTEM, anewspring_client, anewspring_require, course_ref, learner_ref,
@@ -121,12 +121,15 @@ def subscriptions_bulk_start(*, learners: Sequence[Learner] = (), group: Learner
               "group_id": group.pk if group else None,
               "start_date": start_date.isoformat() if start_date else None,
               "expire_date": expire_date.isoformat() if expire_date else None}
-    what = (_("group %(group)s") % {"group": group}) if group else (
-        ngettext("%(count)d learner", "%(count)d learners", len(params["learner_ids"])) % {
-            "count": len(params["learner_ids"])})
+    count = len(params["learner_ids"])
+
+    def title() -> str:
+        what = (_("group %(group)s") % {"group": group}) if group else (
+            ngettext("%(count)d learner", "%(count)d learners", count) % {"count": count})
+        return _("Subscribe %(what)s to %(course)s") % {"what": what, "course": course}
+
     with transaction.atomic():
-        job = job_launch(kind="subscriptions_bulk", title=_("Subscribe %(what)s to %(course)s")
-                         % {"what": what, "course": course}, params=params, user=user,
+        job = job_launch(kind="subscriptions_bulk", title=text_later(title), params=params, user=user,
                          total=len(params["learner_ids"]) if not group else group.members.count())
         audit_record(action="subscription.bulk_start", system=SYSTEM, course=course, obj=job,
                      summary=job.title)

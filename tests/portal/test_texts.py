@@ -2,13 +2,17 @@
 
 import inspect
 import re
+import uuid
 
 import pytest
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from portal.jobs import job_create
 from portal.models import Job
-from portal.texts import text_render, text_result, texts_registered
+from portal.texts import text_later, text_render, text_result, texts_registered
 from tests.factories import JobFactory
 
 
@@ -74,3 +78,18 @@ def test_job_page_in_dutch_shows_the_result_in_dutch(coordinator_client):
     page = coordinator_client.get(reverse("job_detail", args=[job.pk]), HTTP_ACCEPT_LANGUAGE="nl").text
     assert "2 aangemeld, 1 al aangemeld, 0 mislukt." in page
     assert "2 enrolled" not in page
+
+
+def test_a_job_title_is_kept_in_english_and_shown_in_the_readers_language(coordinator_client, coordinator):
+    def title():
+        return _("Subscribe %(what)s to %(course)s") % {
+            "what": ngettext("%(count)d learner", "%(count)d learners", 1) % {"count": 1}, "course": "EHBO"}
+
+    with translation.override("nl"):  # the coordinator who starts it reads Dutch
+        job = job_create(kind="subscriptions_bulk", title=text_later(title), params={}, user=coordinator, total=0,
+                         correlation_id=uuid.uuid4())
+    assert job.title == "Subscribe 1 learner to EHBO"
+    dutch = coordinator_client.get(reverse("job_list"), HTTP_ACCEPT_LANGUAGE="nl").text
+    assert "1 cursist inschrijven voor EHBO" in dutch
+    english = coordinator_client.get(reverse("job_detail", args=[job.pk]), HTTP_ACCEPT_LANGUAGE="en").text
+    assert "Subscribe 1 learner to EHBO" in english
