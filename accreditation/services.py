@@ -162,7 +162,8 @@ def event_accreditation_save(*, event, data: dict, user=None) -> EventAccreditat
 
 # --- the rules over stored results --------------------------------------------------------------------
 def awards_rules_rerun_start(*, template: Template, user=None, configuration_event=None) -> Job:
-    return job_launch(kind="pe_awards_rules", title=text_later(lambda: _("PE-online award rules for %(template)s") % {"template": template}),
+    return job_launch(kind="pe_awards_rules",
+                      title=text_later(lambda: _("PE-online award rules for %(template)s") % {"template": template}),
                       params={"template_id": template.pk,
                               "configuration_event_id": configuration_event.pk if configuration_event else None},
                       user=user)
@@ -247,7 +248,8 @@ def _due_of(award: Award) -> Due:
 
 # --- submission -------------------------------------------------------------------------------------------
 def awards_submit_start(*, user=None) -> Job:
-    return job_launch(kind="pe_awards_submit", title=gettext_lazy("Submit due awards to PE-online"), params={}, user=user,
+    return job_launch(kind="pe_awards_submit", title=gettext_lazy("Submit due awards to PE-online"), params={},
+                      user=user,
                       total=awards_claimable().count(), requires=SYSTEM)
 
 

@@ -171,7 +171,8 @@ def answer_check(*, client: LearningAssistantClient | None = None) -> list[la.An
 
 
 def reference_sync_start(*, user=None) -> Job:
-    return job_launch(kind="learning_assistant_reference_sync", title=gettext_lazy("Sync reference data from Learning Assistant"),
+    return job_launch(kind="learning_assistant_reference_sync",
+                      title=gettext_lazy("Sync reference data from Learning Assistant"),
                       params={}, user=user, total=len(ReferenceItem.LIST_CHOICES), requires=SYSTEM)
 
 

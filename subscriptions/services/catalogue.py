@@ -127,7 +127,8 @@ def _catalogue_sync_text(*, templates: int, courses: int, skipped: int, without_
 
 def catalogue_sync_start(*, user=None) -> Job:
     anewspring_require()
-    return job_launch(kind="catalogue_sync", title=gettext_lazy("Sync the catalogue from aNewSpring"), params={}, user=user)
+    return job_launch(kind="catalogue_sync", title=gettext_lazy("Sync the catalogue from aNewSpring"), params={},
+                      user=user)
 
 
 @job_handler("catalogue_sync", integration=SYSTEM)

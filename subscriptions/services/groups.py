@@ -87,7 +87,8 @@ def learner_group_sync(*, group: LearnerGroup, client: AnewspringClient | None =
 def learner_group_sync_start(*, group: LearnerGroup, user=None) -> Job:
     """:func:`learner_group_sync` in a background job: it makes calls per member, too many for a web request."""
     anewspring_require()
-    return job_launch(kind="learner_group_sync", title=text_later(lambda: _("Sync group %(group)s to aNewSpring") % {"group": group}),
+    return job_launch(kind="learner_group_sync",
+                      title=text_later(lambda: _("Sync group %(group)s to aNewSpring") % {"group": group}),
                       params={"group_id": group.pk}, user=user, total=1)
 
 
