@@ -8,6 +8,9 @@ stored before the codes existed.
 
 Each code is registered with :func:`text_register` by a function ``render(**params) -> str`` that
 uses gettext/ngettext; its parameters are the counts and names it shows.
+
+What is already stored as English text (audit summaries, award reasons, job titles) is shown in the
+reader's language by :func:`stored_shown`, which recognises the texts of our catalogue in it.
 """
 
 import functools
@@ -114,7 +117,7 @@ def _patterns() -> dict[str, list[tuple[re.Pattern, str, str | None]]]:
     """Every text of our catalogue with placeholders (each form of a plural one) as a pattern, by its first
     four characters ("" for those that start with a placeholder), so a line is tried against a few."""
     index: dict[str, list] = {}
-    for path in settings.LOCALE_PATHS:
+    for path in settings.LOCALE_PATHS:  # the Dutch catalogue holds every msgid (English is the source)
         mo = Path(path) / "nl" / "LC_MESSAGES" / "django.mo"
         if not mo.exists():
             continue
