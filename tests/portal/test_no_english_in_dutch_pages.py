@@ -71,7 +71,8 @@ MAIN_PAGES = [
     ("learner_detail", "learner"), ("audit_list", None), ("job_list", None), ("job_detail", "job"),
     ("award_list", None), ("award_detail", "award"), ("subscription_list", None), ("subscribe", None),
     ("catalogue", None), ("group_list", None), ("enrolment_list", None), ("accreditation_templates", None),
-    ("password_change", None),
+    ("password_change", None), ("learner_subscriptions", "learner"), ("enrolment_reference", None),
+    ("awards_resend", None), ("learner_custom1_explain", None), ("import_upload", None), ("group_create", None),
 ]
 
 
