@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from accreditation import selectors
 from accreditation.models import Assessment, Award, EventAccreditation, meeting_ids_check
 from accreditation.services import awards_rules_rerun_start
-from portal.audit import audit_record, audit_record_many, diff, object_fields
+from portal.audit import audit_record, audit_record_many, diff, object_fields, stored_text
 from portal.imports.parsing import (
     ImportFileError, _detect_delimiter, _parse_date, check_size, text_decode, text_records)
 from portal.jobs import job_handler, job_launch
@@ -277,7 +277,8 @@ def event_import_job(job: Job, progress) -> dict:
         EventAccreditation.objects.bulk_create([EventAccreditation(event=event, pe_meeting_ids=v["meeting_ids"])
                                                 for event, v in zip(events, new, strict=True) if v["meeting_ids"]])
         audit_record_many([{"action": "event.create", "course_id": course.pk, **object_fields(event),
-                            "summary": f"Event {event} imported from {preview.params['file_name']}"[:500]}
+                            "summary": stored_text(format_lazy(gettext_lazy("Event {event} imported from {file}"),
+                                                               event=event, file=preview.params["file_name"]))[:500]}
                            for event in events])
     progress.advance(len(rows))
     return {"created": len(events), "skipped": len(rows) - len(events),

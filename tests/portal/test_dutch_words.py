@@ -77,3 +77,9 @@ def test_audit_summaries_stay_english_in_the_log_and_read_dutch(coordinator_clie
     assert f"{coordinator.username} is ingelogd" in detail
     event.refresh_from_db()
     assert event.summary == f"{coordinator.username} signed in"
+
+
+def test_summaries_once_written_as_plain_english_are_in_the_catalogue_now():
+    with translation.override("nl"):
+        assert stored_shown("External ID L-7 made by the portal") == "Externe ID L-7 aangemaakt door het portaal"
+        assert stored_shown("Event EHBO 3 imported from events.csv") == "Evenement EHBO 3 geïmporteerd uit events.csv"
