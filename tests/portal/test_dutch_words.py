@@ -83,3 +83,9 @@ def test_summaries_once_written_as_plain_english_are_in_the_catalogue_now():
     with translation.override("nl"):
         assert stored_shown("External ID L-7 made by the portal") == "Externe ID L-7 aangemaakt door het portaal"
         assert stored_shown("Event EHBO 3 imported from events.csv") == "Evenement EHBO 3 geïmporteerd uit events.csv"
+
+
+def test_an_award_made_in_a_dutch_request_is_logged_in_english_and_read_in_dutch():
+    with translation.override("nl"):
+        assert stored_shown("PE-online award (event): blocked: no PE number") == (
+            "PE-online-toekenning (evenement): geblokkeerd: geen PE-nummer")
