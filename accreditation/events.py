@@ -22,11 +22,12 @@ from django.utils.translation import gettext_lazy, ngettext
 from accreditation import selectors
 from accreditation.models import Assessment, Award, EventAccreditation, meeting_ids_check
 from accreditation.services import awards_rules_rerun_start
-from portal.audit import audit_record, audit_record_many, diff, object_fields
+from portal.audit import audit_record, audit_record_many, diff, object_fields, stored_text
 from portal.imports.parsing import (
     ImportFileError, _detect_delimiter, _parse_date, check_size, text_decode, text_records)
 from portal.jobs import job_handler, job_launch
 from portal.models import Course, Event, Job
+from portal.texts import text_later, text_register, text_result
 from portal.validators import text_problem
 
 EVENT_AUDIT_FIELDS = ["name", "date", "end_time", "location", "activity", "external_id"]
@@ -101,7 +102,8 @@ def event_import_start(*, course: Course, upload, user=None) -> Job:
     except ImportFileError as exc:
         raise ValidationError(str(exc)) from exc
     return job_launch(kind="event_import_preview",
-                      title=_("Check of %(file)s (events of %(course)s)") % {"file": upload.name, "course": course},
+                      title=text_later(lambda: _("Check of %(file)s (events of %(course)s)")
+                                       % {"file": upload.name, "course": course}),
                       params={"course_id": course.pk, "file_name": upload.name[:255], "text": text,
                               "language": translation.get_language()}, user=user)
 
@@ -116,8 +118,22 @@ def event_import_preview_job(job: Job, progress) -> dict:
     # The file is read: keep only its outcome.
     Job.objects.filter(pk=job.pk).update(params={k: v for k, v in job.params.items() if k != "text"})
     return {"rows": rows, "counts": {"total": len(rows), "error": errors, "valid": len(rows) - errors},
-            "summary": _("%(total)d events checked; %(errors)d with errors.") % {"total": len(rows), "errors": errors},
+            **text_result("events.checked", total=len(rows), errors=errors),
             "next_url": reverse("event_import_preview", args=[job.pk])}
+
+
+@text_register("events.checked")
+def _checked_text(*, total: int, errors: int) -> str:
+    return "; ".join([ngettext("%(count)d event checked", "%(count)d events checked", total) % {"count": total},
+                      ngettext("%(count)d with errors.", "%(count)d with errors.", errors) % {"count": errors}])
+
+
+@text_register("events.imported")
+def _imported_text(*, created: int, skipped: int) -> str:
+    return "; ".join([
+        ngettext("%(count)d event created", "%(count)d events created", created) % {"count": created},
+        ngettext("%(count)d skipped (its external ID exists).", "%(count)d skipped (their external ID exists).",
+                 skipped) % {"count": skipped}])
 
 
 def events_csv_check(*, course: Course, text: str) -> list[dict]:
@@ -234,8 +250,8 @@ def event_import_confirm(*, preview: Job, valid_only: bool, user=None) -> Job:
                 "choose to import the valid rows only.",
                 "%(count)d rows have errors, so nothing was imported. Correct the file and upload it again, or "
                 "choose to import the valid rows only.", counts["error"]) % {"count": counts["error"]})
-        job = job_launch(kind="event_import", title=_("Import of the events in %(file)s")
-                         % {"file": preview.params["file_name"]},
+        job = job_launch(kind="event_import", title=text_later(lambda: _("Import of the events in %(file)s")
+                                                               % {"file": preview.params["file_name"]}),
                          params={"preview_job_id": preview.pk}, user=user, total=counts["valid"])
         preview.params = {**preview.params, "import_job_id": job.pk}
         preview.save(update_fields=["params"])
@@ -261,10 +277,10 @@ def event_import_job(job: Job, progress) -> dict:
         EventAccreditation.objects.bulk_create([EventAccreditation(event=event, pe_meeting_ids=v["meeting_ids"])
                                                 for event, v in zip(events, new, strict=True) if v["meeting_ids"]])
         audit_record_many([{"action": "event.create", "course_id": course.pk, **object_fields(event),
-                            "summary": f"Event {event} imported from {preview.params['file_name']}"[:500]}
+                            "summary": stored_text(format_lazy(gettext_lazy("Event {event} imported from {file}"),
+                                                               event=event, file=preview.params["file_name"]))[:500]}
                            for event in events])
     progress.advance(len(rows))
     return {"created": len(events), "skipped": len(rows) - len(events),
-            "summary": _("Events created: %(created)d; skipped (their external ID exists): %(skipped)d.")
-            % {"created": len(events), "skipped": len(rows) - len(events)},
+            **text_result("events.imported", created=len(events), skipped=len(rows) - len(events)),
             "next_url": reverse("course_accreditation", args=[course.pk])}

@@ -22,6 +22,8 @@ from itertools import batched
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import translation
+from django.utils.translation import gettext, gettext_noop
 
 from accreditation.models import (
     PE_TYPE, TYPES_WITH_END_DATE, AccreditationType, Assessment, Award, AwardBasis, CertificateAccreditation,
@@ -164,11 +166,12 @@ def registrations_of(learner_ids: Iterable[int]) -> dict[int, list[tuple[int, st
 
 AWARD_FIELDS = ("learner_id", "trigger", "course_id", "activity_id", "event_id", "pe_type", "pe_course_id",
                 "pe_module_id", "pe_edition_id", "pe_meeting_id")
-NO_REGISTRATION = "No PE registration for this OrgID in the learner's Custom1."
+# An award's message is stored in English and shown translated (portal.texts.stored_shown).
+NO_REGISTRATION = gettext_noop("No PE registration for this OrgID in the learner's Custom1.")
 
 
-NO_COMPLETION_DATE = ("aNewSpring gave no completion date; PE-online needs it as endDate. A refresh that brings it "
-                      "makes the award due.")
+NO_COMPLETION_DATE = gettext_noop("aNewSpring gave no completion date; PE-online needs it as endDate. A refresh "
+                                  "that brings it makes the award due.")
 
 
 def awards_for(due: Due, registrations: list[tuple[int, str]]) -> list[dict]:
@@ -267,13 +270,15 @@ def _create(dues: list[Due]) -> int:
         # A concurrent run made some of them meanwhile: the constraint keeps one of each.
         Award.objects.bulk_create([Award(**row) for row in new], batch_size=2000, ignore_conflicts=True)
         pks = [""] * len(new)
-    triggers = {code: str(label) for code, label in Award.TRIGGER_CHOICES}
-    statuses = {code: str(label) for code, label in Award.STATUS_CHOICES}
+    with translation.override("en"):  # the log keeps English, whoever's request made the awards; pages translate
+        triggers = {code: str(label) for code, label in Award.TRIGGER_CHOICES}
+        statuses = {code: str(label) for code, label in Award.STATUS_CHOICES}
+        summary = gettext("PE-online award ({trigger}): {status}")
     audit_record_many([
         {"action": "award.create", "system": "pe_online", "learner_id": row["learner_id"],
          "course_id": row["course_id"], "object_type": Award._meta.label_lower, "object_id": str(pk),
          "object_repr": f"PE {row['pe_course_id']}"[:255],
-         "summary": f"PE-online award ({triggers[row['trigger']]}): {statuses[row['status']]}"}
+         "summary": summary.format(trigger=triggers[row["trigger"]], status=statuses[row["status"]])}
         for pk, row in zip(pks, new, strict=True)
     ])
     return len(new)

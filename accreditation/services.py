@@ -23,7 +23,7 @@ from django.db.models import F, Q, QuerySet
 from django.forms.models import model_to_dict
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, gettext_noop, ngettext
 
 from accreditation import client as pe
 from accreditation import selectors
@@ -38,6 +38,7 @@ from portal.jobs import JobProgress, job_handler, job_launch
 from portal.models import Activity, Job, Template
 from portal.notifications import permission_holders_notify
 from portal.worklist import url_with
+from portal.texts import text_later, text_register, text_result
 
 SYSTEM = "pe_online"
 MAX_AUTOMATIC_ATTEMPTS = 5
@@ -72,9 +73,12 @@ def pe_online_check_connection() -> ConnectionCheck:
 CONFIG_AUDIT_EXCLUDE = {"id", "updated_at"}
 
 
-WITHDRAWN_REASON = "Withdrawn: its PE IDs no longer apply after a change of the PE configuration."
-SUPERSEDED_REASON = ("Accepted under PE IDs that no longer apply after a change of the PE configuration: settle it "
-                     "in PE-online, or resend it under the new IDs.")
+# An award's message is stored in English and shown translated (portal.texts.stored_shown).
+WITHDRAWN_REASON = gettext_noop("Withdrawn: its PE IDs no longer apply after a change of the PE configuration.")
+SUPERSEDED_REASON = gettext_noop("Accepted under PE IDs that no longer apply after a change of the PE configuration: "
+                                 "settle it in PE-online, or resend it under the new IDs.")
+RECOVERED_UNKNOWN = gettext_noop("The worker stopped after sending; PE-online may have written this attendance. "
+                                 "Check in PE-online before resending.")
 
 
 def _refuse_while_settling(settling: int) -> None:
@@ -205,7 +209,8 @@ def _basis_and_trigger(row: tuple) -> tuple[str, str]:
 
 # --- the rules over stored results --------------------------------------------------------------------
 def awards_rules_rerun_start(*, template: Template, user=None, configuration_event=None) -> Job:
-    return job_launch(kind="pe_awards_rules", title=_("PE-online award rules for %(template)s") % {"template": template},
+    return job_launch(kind="pe_awards_rules",
+                      title=text_later(lambda: _("PE-online award rules for %(template)s") % {"template": template}),
                       params={"template_id": template.pk,
                               "configuration_event_id": configuration_event.pk if configuration_event else None},
                       user=user)
@@ -221,7 +226,12 @@ def awards_rules_job(job: Job, progress: JobProgress) -> dict:
         _retire(selectors.configuration_change(config), job.params.get("configuration_event_id"))
     activity_ids = list(Activity.objects.filter(template_id=template_id).values_list("pk", flat=True))
     created = awards_rules_rerun(activity_ids=activity_ids)
-    return {"created": created}
+    return {"created": created, **text_result("accreditation.rules", created=created)}
+
+
+@text_register("accreditation.rules")
+def _rules_text(*, created: int) -> str:
+    return ngettext("%(count)d award made.", "%(count)d awards made.", created) % {"count": created}
 
 
 def awards_rules_rerun(*, activity_ids: Sequence[int]) -> int:
@@ -286,7 +296,8 @@ def _due_of(award: Award) -> Due:
 
 # --- submission -------------------------------------------------------------------------------------------
 def awards_submit_start(*, user=None) -> Job:
-    return job_launch(kind="pe_awards_submit", title=_("Submit due awards to PE-online"), params={}, user=user,
+    return job_launch(kind="pe_awards_submit", title=gettext_lazy("Submit due awards to PE-online"), params={},
+                      user=user,
                       total=awards_claimable().count(), requires=SYSTEM)
 
 
@@ -432,9 +443,7 @@ def awards_recover_interrupted(*, older_than: timedelta | None = None) -> dict:
     for pk, pe_type, learner_id, course_id in stale:
         safe = pe_type in TYPES_WITH_END_DATE
         status = Award.DUE if safe else Award.UNKNOWN
-        message = ("" if safe else
-                   "The worker stopped after sending; PE-online may have written this attendance. Check in "
-                   "PE-online before resending.")
+        message = "" if safe else RECOVERED_UNKNOWN
         with transaction.atomic():
             if Award.objects.filter(pk=pk, status=Award.SENDING).update(status=status, sending_since=None,
                                                                        message=message):
@@ -470,7 +479,7 @@ def awards_resend(*, awards: QuerySet[Award]) -> int:
 
 
 # --- accepted under earlier PE IDs: resent under the new ones only on purpose -----------------------------------
-RESENT_NOTE = "Resent under the new PE IDs as award %(pk)s."
+RESENT_NOTE = gettext_noop("Resent under the new PE IDs as award %(pk)s.")
 
 
 def award_resend_under_new_ids(*, award: Award) -> int:

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from accreditation.models import Award
 from portal.models import Template
 from portal.tables import DateTimeColumn
+from portal.texts import stored_shown
 
 STATUS_BADGES = {
     Award.BLOCKED: "warning", Award.NO_DATE: "warning", Award.DUE: "info", Award.SENDING: "primary",
@@ -39,6 +40,9 @@ class AwardTable(tables.Table):
 
     def render_registration(self, record):
         return record.registration
+
+    def render_message(self, value):
+        return stored_shown(value)
 
     def render_status(self, record):
         return status_badge(record)

@@ -106,7 +106,8 @@ class AwardsResendView(PermissionRequiredMixin, View):
     def post(self, request):
         awards = AwardFilter(request.GET, queryset=Award.objects.all()).qs
         count = services.awards_resend(awards=awards)
-        messages.success(request, _("%(count)s awards are due again.") % {"count": count})
+        messages.success(request, ngettext("%(count)d award is due again.", "%(count)d awards are due again.", count)
+                         % {"count": count})
         return redirect(f"{reverse('award_list')}?{request.GET.urlencode()}")
 
 

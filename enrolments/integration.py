@@ -34,7 +34,8 @@ def describe_answers() -> list[str]:
         elif not check.read:
             status = _("not read: %(message)s") % {"message": check.message}
         else:
-            status = _("read, %(count)s items, %(kept)s kept") % {"count": check.count, "kept": check.kept}
+            status = ngettext("read, %(count)d item, %(kept)d kept", "read, %(count)d items, %(kept)d kept",
+                              check.count) % {"count": check.count, "kept": check.kept}
         line = f"{check.operation}: {status}"
         if check.elements:
             line += "; " + _("first item: %(elements)s") % {"elements": ", ".join(check.elements)}

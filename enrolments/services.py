@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from enrolments import client as la
 from enrolments.client import LearningAssistantClient, LearningAssistantError
@@ -30,6 +30,7 @@ from portal.audit import audit_context, audit_record, audit_remote_call, diff
 from portal.integrations import integration_require
 from portal.jobs import JobProgress, job_handler, job_launch
 from portal.models import AuditEvent, Job, Learner
+from portal.texts import text_later, text_register, text_result
 
 SYSTEM = la.SYSTEM
 
@@ -121,10 +122,11 @@ def _reference_store(list_name: str, rows: dict[str, tuple[str, dict]], skipped:
                                        "added": added[:kept], "removed": removed[:kept], "renamed": renamed[:kept],
                                        "skipped_count": skipped, "error": "", "failed_at": None})
     audit_record(action="enrolments.reference_sync", system=SYSTEM, obj=sync,
-                 summary=format_lazy(gettext_lazy("{list}: {total} entries, {added} added, {removed} removed, "
-                                                  "{renamed} renamed"),
-                                     list=dict(ReferenceItem.LIST_CHOICES)[list_name], total=len(rows),
-                                     added=len(added), removed=len(removed), renamed=len(renamed)),
+                 summary=text_later(lambda: ngettext(
+                     "{list}: {total} entry, {added} added, {removed} removed, {renamed} renamed",
+                     "{list}: {total} entries, {added} added, {removed} removed, {renamed} renamed", len(rows))
+                     .format(list=dict(ReferenceItem.LIST_CHOICES)[list_name], total=len(rows), added=len(added),
+                             removed=len(removed), renamed=len(renamed))),
                  changes={"added": {"before": None, "after": sync.added},
                           "removed": {"before": sync.removed, "after": None},
                           "renamed": {"before": [r[0] for r in sync.renamed], "after": [r[1] for r in sync.renamed]}})
@@ -169,7 +171,8 @@ def answer_check(*, client: LearningAssistantClient | None = None) -> list[la.An
 
 
 def reference_sync_start(*, user=None) -> Job:
-    return job_launch(kind="learning_assistant_reference_sync", title=_("Sync reference data from Learning Assistant"),
+    return job_launch(kind="learning_assistant_reference_sync",
+                      title=gettext_lazy("Sync reference data from Learning Assistant"),
                       params={}, user=user, total=len(ReferenceItem.LIST_CHOICES), requires=SYSTEM)
 
 
@@ -177,7 +180,13 @@ def reference_sync_start(*, user=None) -> Job:
 def reference_sync_job(job: Job, progress: JobProgress) -> dict:
     syncs = reference_sync()
     progress.advance(len(syncs))
-    return {"summary": _("%(count)s lists synced.") % {"count": len(syncs)}, "next_url": reverse("enrolment_reference")}
+    return {**text_result("learning_assistant.reference_sync", count=len(syncs)),
+            "next_url": reverse("enrolment_reference")}
+
+
+@text_register("learning_assistant.reference_sync")
+def _reference_sync_text(*, count: int) -> str:
+    return ngettext("%(count)d list synced.", "%(count)d lists synced.", count) % {"count": count}
 
 
 # --- enrol ---------------------------------------------------------------------------------------
@@ -362,8 +371,9 @@ def enrolments_bulk_start(*, learners: list[Learner], framework: ReferenceItem, 
               "values": {k: _text(v) for k, v in values.items()}, "unit_uuids": list(unit_uuids),
               "send_login_details": send_login_details, "assign_evaluation": assign_evaluation}
     return job_launch(kind="learning_assistant_bulk_enrol", params=params, user=user, total=len(learners),
-                      title=_("Enrol %(count)s learners on %(framework)s")
-                      % {"count": len(learners), "framework": framework}, requires=SYSTEM)
+                      title=text_later(lambda: ngettext("Enrol %(count)d learner on %(framework)s",
+                                                        "Enrol %(count)d learners on %(framework)s", len(learners))
+                                       % {"count": len(learners), "framework": framework}), requires=SYSTEM)
 
 
 def learner_values(*, learner: Learner) -> dict:
@@ -442,5 +452,12 @@ def enrolments_bulk_job(job: Job, progress: JobProgress) -> dict:
         Job.objects.filter(pk=job.pk).update(result={"outcomes": outcomes}, done=progress.job.done)
     counts = {status: sum(1 for o in outcomes if o["status"] == status) for status in (ENROLLED, ALREADY, FAILED)}
     return {"outcomes": outcomes, "counts": counts,
-            "summary": _("%(enrolled)s enrolled, %(already)s already enrolled, %(failed)s failed.")
-            % {"enrolled": counts[ENROLLED], "already": counts[ALREADY], "failed": counts[FAILED]}}
+            **text_result("learning_assistant.bulk_enrol", enrolled=counts[ENROLLED], already=counts[ALREADY],
+                          failed=counts[FAILED])}
+
+
+@text_register("learning_assistant.bulk_enrol")
+def _bulk_enrol_text(*, enrolled: int, already: int, failed: int) -> str:
+    # One text, its words the same for 1 and for more, so the audit log's English reads back in Dutch too.
+    return (_("%(enrolled)s enrolled, %(already)s already enrolled, %(failed)s failed.")
+            % {"enrolled": enrolled, "already": already, "failed": failed})

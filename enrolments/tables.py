@@ -1,6 +1,7 @@
 import django_tables2 as tables
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from enrolments.models import Enrolment, ReferenceItem
 from portal.models import Learner
@@ -48,8 +49,10 @@ class ReferenceItemTable(tables.Table):
     def render_detail(self, record):
         if record.list_name == ReferenceItem.FRAMEWORKS:
             mandatory = sum(1 for u in record.units if u.get("mandatory"))
-            return _("QAN %(qan)s · %(units)s units, %(mandatory)s mandatory") % {
-                "qan": record.data.get("qan", "?"), "units": len(record.units), "mandatory": mandatory}
+            units = len(record.units)
+            return ngettext("QAN %(qan)s · %(units)d unit, %(mandatory)d mandatory",
+                            "QAN %(qan)s · %(units)d units, %(mandatory)d mandatory", units) % {
+                "qan": record.data.get("qan", "?"), "units": units, "mandatory": mandatory}
         if record.list_name == ReferenceItem.TRAINERS:
             roles = [str(label) for flag, label in (("assessor", _("assessor")), ("verifier", _("verifier")))
                      if record.data.get(flag)]

@@ -26,6 +26,7 @@ from django.db import models
 from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from portal.actions import register_actions  # noqa: F401  (re-exported: the apps register through here)
 from portal.db import EncodedJSON
@@ -227,7 +228,9 @@ class ChainVerdict:
                 return _("%(removed)s: the newest events are missing (all of them if the table was emptied).") % {
                     "removed": removed}
             return _("%(removed)s, just before event #%(event)s.") % {"removed": removed, "event": self.event_id}
-        return _("All %(count)s events are intact; the chain ends at %(sequence)s with hash %(hash)s.") % {
+        return ngettext("The %(count)d event is intact; the chain ends at %(sequence)s with hash %(hash)s.",
+                        "All %(count)d events are intact; the chain ends at %(sequence)s with hash %(hash)s.",
+                        self.checked) % {
             "count": self.checked, "sequence": self.head_sequence, "hash": self.head_hash}
 
 

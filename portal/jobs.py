@@ -19,11 +19,12 @@ from django.conf import settings
 from django.db import connections, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from portal import notifications
-from portal.audit import audit_context, audit_record, current_context
+from portal.audit import audit_context, audit_record, current_context, stored_text
 from portal.integrations import integration_get, integration_require
 from portal.locks import exclusive, lock_free, lock_hold
 from portal.models import AuditEvent, Job
@@ -102,14 +103,15 @@ def job_result_template(kind: str) -> str:
     return _RESULT_TEMPLATES.get(kind, "")
 
 
-def job_create(*, kind: str, title: str, params: dict, user, total: int, correlation_id) -> Job:
+def job_create(*, kind: str, title: str | Promise, params: dict, user, total: int, correlation_id) -> Job:
     if kind not in _HANDLERS:
         raise ValueError(f"No handler for job kind {kind!r}")
-    return Job.objects.create(kind=kind, title=title, params=params, created_by=user, total=total,
+    # Kept in English, as the audit log keeps its summaries (a lazy title is rendered so); pages translate it.
+    return Job.objects.create(kind=kind, title=stored_text(title)[:255], params=params, created_by=user, total=total,
                               correlation_id=correlation_id)
 
 
-def job_launch(*, kind: str, title: str, params: dict, user=None, total: int = 0, correlation_id=None,
+def job_launch(*, kind: str, title: str | Promise, params: dict, user=None, total: int = 0, correlation_id=None,
                requires: str | None = None) -> Job:
     """The one way a service starts background work: check the remote system it ``requires`` is
     configured (:class:`~portal.integrations.NotConfigured` otherwise), create the job, record

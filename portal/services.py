@@ -68,7 +68,7 @@ def learner_external_id_ensure(*, learner: Learner) -> str:
         _external_id_fill(learner)
         learner.save(update_fields=["external_id", "external_id_generated", "updated_at"])
         audit_record(action="learner.update", learner=learner, obj=learner,
-                     summary=f"External ID {learner.external_id} made by the portal",
+                     summary=format_lazy(_("External ID {id} made by the portal"), id=learner.external_id),
                      changes=diff({"external_id": None}, {"external_id": learner.external_id}))
     return learner.external_id
 

@@ -202,6 +202,8 @@ USE_TZ = True
 # The CSV exports' separator per language, as that language's Excel splits a line (others: ","); the
 # export buttons also offer a choice.
 CSV_EXPORT_SEPARATORS = {"nl": ";"}
+# A filter's empty choice filters nothing: "All", in the reader's language (django-filter's default is "---------").
+FILTERS_EMPTY_CHOICE_LABEL = _("All")
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]

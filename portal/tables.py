@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.jobs import job_kind_label
 from portal.models import AuditEvent, Job, Learner
+from portal.texts import stored_shown
 
 _library_signature = django_tables2.utils.signature
 _signatures = weakref.WeakKeyDictionary()
@@ -85,6 +86,7 @@ class AuditEventTable(tables.Table):
         return format_html('<span class="badge text-bg-{}">{}</span>', css, value)
 
     def render_detail(self, value, record):
+        value = stored_shown(value)  # the log keeps English; the reader reads their language
         return format_html("{}<div class='small text-danger'>{}</div>", value, record.error) if record.error else value
 
 
@@ -104,6 +106,9 @@ class JobTable(tables.Table):
         empty_text = _("No jobs match.")
         # Newest first only: the filters narrow the list, and no sort needs an index of its own.
         orderable = False
+
+    def render_title(self, value):
+        return stored_shown(value)  # kept in English; in the reader's language here
 
     def render_kind(self, value):
         return job_kind_label(value)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import DetailView, FormView, TemplateView
@@ -125,7 +126,8 @@ class LearnerSubscriptionsRefreshView(PermissionRequiredMixin, View):
         except AnewspringError as exc:
             _failed(request, exc)
         else:
-            messages.success(request, _("%(count)s subscriptions refreshed from aNewSpring.")
+            messages.success(request, ngettext("%(count)d subscription refreshed from aNewSpring.",
+                                               "%(count)d subscriptions refreshed from aNewSpring.", len(subscriptions))
                              % {"count": len(subscriptions)})
         return redirect("learner_subscriptions", pk=learner.pk)
 
@@ -225,8 +227,9 @@ class SubscriptionRefreshView(_SubscriptionMixin, View):
         except AnewspringError as exc:
             _failed(request, exc)
         else:
-            messages.success(request, _("Results refreshed from aNewSpring; %(count)s activity results changed.")
-                             % {"count": len(changed)})
+            messages.success(request, ngettext("Results refreshed from aNewSpring; %(count)d activity result changed.",
+                                               "Results refreshed from aNewSpring; %(count)d activity results changed.",
+                                               len(changed)) % {"count": len(changed)})
         return redirect(self.subscription)
 
 

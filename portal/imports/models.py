@@ -8,6 +8,9 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from portal.texts import text_register
 
 
 class LearnerImport(models.Model):
@@ -69,10 +72,7 @@ class LearnerImport(models.Model):
 
     @property
     def counts_summary(self) -> str:
-        labels = dict(LearnerImportRow.ACTION_CHOICES)
-        actions = ", ".join(f"{self.counts[key]} {labels[key]}" for key in self.COUNT_KEYS[1:-1])
-        return gettext("%(total)d rows: %(actions)s; %(warnings)d with warnings") % {
-            "total": self.counts["total"], "actions": actions, "warnings": self.counts["warning"]}
+        return counts_text(**{key: self.counts[key] for key in self.COUNT_KEYS})
 
     def get_absolute_url(self) -> str:
         return reverse("import_detail" if self.confirmed_at else "import_preview", args=[self.pk])
@@ -156,3 +156,21 @@ class LearnerImportRow(models.Model):
     @property
     def warning_texts(self) -> list[str]:
         return self.describe(self.warnings)
+
+
+@text_register("imports.checked")
+def counts_text(*, total: int, new: int, update: int, unchanged: int, skip: int, error: int, warning: int) -> str:
+    """A checked file's counts (a preview job's result, the import's pages), in the reader's language."""
+    labels = dict(LearnerImportRow.ACTION_CHOICES)
+    actions = ", ".join(f"{count} {labels[key]}" for key, count in
+                        (("new", new), ("update", update), ("unchanged", unchanged), ("skip", skip), ("error", error)))
+    return gettext("%(rows)s: %(actions)s; %(warnings)s") % {
+        "rows": ngettext("%(count)d row", "%(count)d rows", total) % {"count": total}, "actions": actions,
+        "warnings": ngettext("%(count)d with warnings", "%(count)d with warnings", warning) % {"count": warning}}
+
+
+@text_register("imports.applied")
+def applied_text(*, created: int, updated: int) -> str:
+    return gettext("%(created)s; %(updated)s.") % {
+        "created": ngettext("%(count)d learner created", "%(count)d learners created", created) % {"count": created},
+        "updated": ngettext("%(count)d learner updated", "%(count)d learners updated", updated) % {"count": updated}}

@@ -37,6 +37,7 @@ from portal.locks import lock_hold, slot_hold
 from portal.models import Job, Learner, external_id_generate
 from portal.pe_numbers import PENumber
 from portal.services import learner_snapshot, pe_registrations_insert, pe_registrations_replace
+from portal.texts import text_result
 
 BATCH_SIZE = 5000
 _FIELDS = [name for name in COLUMNS.values() if name]
@@ -88,7 +89,8 @@ def learner_import_preview_job(job, progress) -> dict:
         raise
     finally:
         learner_import.chunks.all().delete()
-    return {"summary": learner_import.counts_summary, "next_url": learner_import.get_absolute_url()}
+    counts = {key: learner_import.counts[key] for key in LearnerImport.COUNT_KEYS}
+    return {**text_result("imports.checked", **counts), "next_url": learner_import.get_absolute_url()}
 
 
 # Abandoned uploads one sweep expires, the oldest first (each may hold some fifty 1 MB pieces).
@@ -318,7 +320,7 @@ def learner_import_job(job, progress) -> dict:
         try:
             learner_import_push_start(learner_import=learner_import, integration=name, user=job.created_by)
         except RemoteError as exc:  # configured at the upload, no longer now
-            result = {**result, "summary": f"{result['summary']} {exc.message}"}
+            result = {**result, "summary": f"{result['summary']} {exc.message}", "note": exc.message}
     return result
 
 
@@ -351,7 +353,7 @@ def learner_import_apply(*, learner_import: LearnerImport, progress) -> dict:
     learner_import.result = {
         "created": created,
         "updated": updated,
-        "summary": _("Learners created: %(created)d; updated: %(updated)d.") % {"created": created, "updated": updated},
+        **text_result("imports.applied", created=created, updated=updated),
     }
     learner_import.finished_at = timezone.now()
     learner_import.save(update_fields=["result", "finished_at"])

@@ -2,13 +2,13 @@
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from portal.audit import audit_record
 from portal.jobs import JobProgress, job_handler, job_launch
 from portal.models import AuditEvent, Course, Job, Template
+from portal.texts import text_register, text_result
 from portal.validators import external_id_problem, shown, text_problem
 from subscriptions import client as anewspring
 from subscriptions.services.common import SYSTEM, anewspring_client, anewspring_require, remote_action
@@ -100,23 +100,35 @@ def catalogue_sync(*, progress: JobProgress | None = None) -> dict:
                         counts["courses"] += 1
         if progress:
             progress.advance()
-    summary = format_lazy(gettext_lazy("{templates} templates and {courses} courses synced; courses without external "
-                                       "ID skipped: {skipped}; templates without external ID (courses cannot be "
-                                       "read): {without_id}."), **counts)
-    error = ""
-    if failures:
-        listed = "; ".join(f"{f['template']}: {f['error']}" for f in failures[:FAILURES_LISTED])
-        error = format_lazy(gettext_lazy("The courses of {failed} templates could not be read: {listed}"),
-                            failed=counts["failed"], listed=listed)
-        summary = format_lazy("{} {}", summary, error)
-    audit_record(action="catalogue.sync", system=SYSTEM, summary=summary, changes=counts, error=error,
+    listed = "; ".join(f"{f['template']}: {f['error']}" for f in failures[:FAILURES_LISTED])
+    result = text_result("anewspring.catalogue_sync", **counts, listed=listed)
+    audit_record(action="catalogue.sync", system=SYSTEM, summary=result["summary"], changes=counts, error=listed,
                  outcome=AuditEvent.OUTCOME_FAILURE if failures else AuditEvent.OUTCOME_SUCCESS)
-    return {"summary": str(summary), **counts, "failures": failures[:FAILURES_LISTED]}
+    return {**result, **counts, "failures": failures[:FAILURES_LISTED]}
+
+
+@text_register("anewspring.catalogue_sync")
+def _catalogue_sync_text(*, templates: int, courses: int, skipped: int, without_id: int, failed: int,
+                         listed: str) -> str:
+    text = "; ".join([
+        ngettext("%(count)d template synced", "%(count)d templates synced", templates) % {"count": templates},
+        ngettext("%(count)d course synced", "%(count)d courses synced", courses) % {"count": courses},
+        ngettext("%(count)d course without external ID skipped", "%(count)d courses without external ID skipped",
+                 skipped) % {"count": skipped},
+        ngettext("%(count)d template without external ID (its courses cannot be read).",
+                 "%(count)d templates without external ID (their courses cannot be read).",
+                 without_id) % {"count": without_id}])
+    if not failed:
+        return text
+    return "%s %s" % (text, ngettext("The courses of %(count)d template could not be read: %(listed)s",
+                                      "The courses of %(count)d templates could not be read: %(listed)s",
+                                      failed) % {"count": failed, "listed": listed})
 
 
 def catalogue_sync_start(*, user=None) -> Job:
     anewspring_require()
-    return job_launch(kind="catalogue_sync", title=_("Sync the catalogue from aNewSpring"), params={}, user=user)
+    return job_launch(kind="catalogue_sync", title=gettext_lazy("Sync the catalogue from aNewSpring"), params={},
+                      user=user)
 
 
 @job_handler("catalogue_sync", integration=SYSTEM)

@@ -5,13 +5,13 @@ from itertools import batched
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import ngettext
 
 from portal.audit import audit_context, audit_record, diff
 from portal.jobs import JobProgress, job_handler, job_launch
 from portal.models import Job, Learner
+from portal.texts import text_later, text_register, text_result
 from subscriptions.client import AnewspringClient, AnewspringError
 from subscriptions.models import LearnerGroup
 from subscriptions.services.common import SYSTEM, anewspring_client, anewspring_require, remote_action
@@ -76,9 +76,10 @@ def learner_group_sync(*, group: LearnerGroup, client: AnewspringClient | None =
             LearnerGroup.objects.filter(pk=group.pk).update(synced_at=timezone.now())
             group.synced_at = timezone.now()
             audit_record(action="group.sync", system=SYSTEM, obj=group,
-                         summary=format_lazy(gettext_lazy("Group {group} synced to aNewSpring: {count} members, "
-                                                          "{removed} removed"),
-                                             group=group.external_id, count=len(members), removed=len(departed)),
+                         summary=text_later(lambda: ngettext(
+                             "Group {group} synced to aNewSpring: {count} member, {removed} removed",
+                             "Group {group} synced to aNewSpring: {count} members, {removed} removed", len(members))
+                             .format(group=group.external_id, count=len(members), removed=len(departed))),
                          changes={"removed": departed} if departed else None)
     return group
 
@@ -86,8 +87,14 @@ def learner_group_sync(*, group: LearnerGroup, client: AnewspringClient | None =
 def learner_group_sync_start(*, group: LearnerGroup, user=None) -> Job:
     """:func:`learner_group_sync` in a background job: it makes calls per member, too many for a web request."""
     anewspring_require()
-    return job_launch(kind="learner_group_sync", title=_("Sync group %(group)s to aNewSpring") % {"group": group},
+    return job_launch(kind="learner_group_sync",
+                      title=text_later(lambda: _("Sync group %(group)s to aNewSpring") % {"group": group}),
                       params={"group_id": group.pk}, user=user, total=1)
+
+
+@text_register("anewspring.group_sync")
+def _group_sync_text(*, group: str) -> str:
+    return _("Group %(group)s synced to aNewSpring.") % {"group": group}
 
 
 @job_handler("learner_group_sync", integration=SYSTEM)
@@ -96,7 +103,7 @@ def learner_group_sync_job(job: Job, progress: JobProgress) -> dict:
 
     group = LearnerGroup.objects.get(pk=job.params["group_id"])
     learner_group_sync(group=group)
-    return {"summary": _("Group %(group)s synced to aNewSpring.") % {"group": group},
+    return {**text_result("anewspring.group_sync", group=str(group)),
             "next_url": reverse("group_edit", args=[group.pk])}
 
 

@@ -11,6 +11,7 @@ from portal.audit import audit_record
 from portal.jobs import JobProgress, job_handler, job_launch
 from portal.models import Job, Learner
 from portal.services import learner_external_id_ensure
+from portal.texts import text_register, text_result
 from subscriptions import client as anewspring
 from subscriptions.client import AnewspringClient, AnewspringError
 from subscriptions.services.common import SYSTEM, anewspring_client, anewspring_require, remote_action
@@ -109,9 +110,15 @@ def learners_push(*, learner_ids: Sequence[int], progress, client: AnewspringCli
         if outcome.status != PUSHED and len(kept) < PUSH_OUTCOMES_KEPT:
             kept.append(outcome.as_dict())
         progress.advance()
-    summary = (_("aNewSpring: %(pushed)s created or updated, %(failed)s failed, %(skipped)s not attempted.")
-               % {"pushed": counts[PUSHED], "failed": counts[FAILED], "skipped": counts[SKIPPED]})
-    return {"summary": summary, "counts": counts, "outcomes": kept}
+    return {**text_result("anewspring.push", pushed=counts[PUSHED], failed=counts[FAILED], skipped=counts[SKIPPED]),
+            "counts": counts, "outcomes": kept}
+
+
+@text_register("anewspring.push")
+def _push_text(*, pushed: int, failed: int, skipped: int) -> str:
+    # One text, its words the same for 1 and for more, so the audit log's English reads back in Dutch too.
+    return (_("aNewSpring: %(pushed)s created or updated, %(failed)s failed, %(skipped)s not attempted.")
+            % {"pushed": pushed, "failed": failed, "skipped": skipped})
 
 
 def learners_push_start(*, learner_ids: Sequence[int], title: str, user=None, correlation_id=None) -> Job:

@@ -7,11 +7,11 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.text import format_lazy
-from django.utils.translation import gettext_lazy
+from django.utils.translation import ngettext
 
 from portal.audit import audit_context, audit_record, audit_record_many, object_fields
 from portal.models import Activity, Course, Learner, Template
+from portal.texts import text_later
 from subscriptions import client as anewspring
 from subscriptions.client import AnewspringClient, AnewspringError
 from subscriptions.models import ActivityResult, Subscription
@@ -133,7 +133,9 @@ def _existing_results(subscription_ids: list[int]) -> dict[int, dict[int, Activi
 
 
 def _results_changed_summary(changed: list[ActivityResult]):
-    return format_lazy(gettext_lazy("{count} activity results changed"), count=len(changed))
+    count = len(changed)
+    return text_later(lambda: ngettext("{count} activity result changed", "{count} activity results changed",
+                                       count).format(count=count))
 
 
 def results_store(*, learner: Learner, course: Course, result: anewspring.CourseResult,

@@ -7,12 +7,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from portal.audit import audit_context, audit_record, diff
 from portal.jobs import JobProgress, job_handler, job_launch
 from portal.locks import lock_hold
 from portal.models import Course, Job, Learner
+from portal.texts import text_later, text_register, text_result
 from subscriptions.client import AlreadySubscribed, AnewspringClient, AnewspringError, CourseRef, LearnerRef
 from subscriptions.models import LearnerGroup, Subscription
 from subscriptions.services.common import (SYSTEM, anewspring_client, anewspring_require, course_ref, learner_ref,
@@ -120,11 +121,15 @@ def subscriptions_bulk_start(*, learners: Sequence[Learner] = (), group: Learner
               "group_id": group.pk if group else None,
               "start_date": start_date.isoformat() if start_date else None,
               "expire_date": expire_date.isoformat() if expire_date else None}
-    what = (_("group %(group)s") % {"group": group}) if group else (
-        _("%(count)s learners") % {"count": len(params["learner_ids"])})
+    count = len(params["learner_ids"])
+
+    def title() -> str:
+        what = (_("group %(group)s") % {"group": group}) if group else (
+            ngettext("%(count)d learner", "%(count)d learners", count) % {"count": count})
+        return _("Subscribe %(what)s to %(course)s") % {"what": what, "course": course}
+
     with transaction.atomic():
-        job = job_launch(kind="subscriptions_bulk", title=_("Subscribe %(what)s to %(course)s")
-                         % {"what": what, "course": course}, params=params, user=user,
+        job = job_launch(kind="subscriptions_bulk", title=text_later(title), params=params, user=user,
                          total=len(params["learner_ids"]) if not group else group.members.count())
         audit_record(action="subscription.bulk_start", system=SYSTEM, course=course, obj=job,
                      summary=job.title)
@@ -153,10 +158,17 @@ def subscriptions_bulk_job(job: Job, progress: JobProgress) -> dict:
 
 def _job_result(job: Job, outcomes: list[dict], course: Course) -> dict:
     counts = {status: sum(1 for o in outcomes if o["status"] == status) for status in OUTCOME_LABELS}
-    summary = _("%(subscribed)s subscribed, %(already)s already subscribed, %(failed)s failed, "
-                "%(skipped)s not attempted.") % {"subscribed": counts[SUBSCRIBED], "already": counts[ALREADY],
-                                                 "failed": counts[FAILED], "skipped": counts[SKIPPED]}
-    return {"summary": summary, "counts": counts, "outcomes": outcomes, "course_id": course.pk}
+    return {**text_result("subscriptions.bulk", subscribed=counts[SUBSCRIBED], already=counts[ALREADY],
+                          failed=counts[FAILED], skipped=counts[SKIPPED]),
+            "counts": counts, "outcomes": outcomes, "course_id": course.pk}
+
+
+@text_register("subscriptions.bulk")
+def _bulk_text(*, subscribed: int, already: int, failed: int, skipped: int) -> str:
+    # One text, its words the same for 1 and for more, so the audit log's English reads back in Dutch too.
+    return _("%(subscribed)s subscribed, %(already)s already subscribed, %(failed)s failed, "
+             "%(skipped)s not attempted.") % {"subscribed": subscribed, "already": already, "failed": failed,
+                                              "skipped": skipped}
 
 
 def _publish(job: Job, outcomes: list[dict], progress: JobProgress) -> None:

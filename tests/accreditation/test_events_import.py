@@ -63,7 +63,7 @@ def test_the_preview_lists_row_errors_then_the_valid_rows_are_imported_once_conf
     assert utrecht.accreditation.pe_meeting_ids == ["100111", "100112"]
     assert zwolle.accreditation.pe_meeting_ids == ["100113"]
     assert AuditEvent.objects.filter(action="event.create", course=course).count() == 2
-    assert "Events created: 2" in coordinator_client.get(preview_url).text
+    assert "2 events created;" in coordinator_client.get(preview_url).text
 
     response = coordinator_client.post(confirm_url, {"valid_only": "on"}, follow=True)
     assert "This import has been confirmed already." in response.text

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError
+from django.utils import translation
 
 from accreditation.models import (
     AccreditationType, Assessment, Award, AwardBasis, CertificateAccreditation, CourseAccreditation, EventAccreditation,
@@ -291,3 +292,12 @@ def test_existing_configurations_get_the_basis_they_were_set_up_for():
     assert dict(TemplateAccreditation.objects.values_list("template", "basis")) == {
         per_event.template_id: AwardBasis.EVENT, certified.template_id: AwardBasis.CERTIFICATE,
         plain.template_id: AwardBasis.COMPLETION}
+
+
+def test_an_award_made_while_dutch_is_active_is_logged_in_english(course, completing):
+    configure(course, completing, type=AccreditationType.ELEARNING, pe_course_id="9471", pe_module_id="Module_A")
+    anna = learner("19/39054148101")
+    with translation.override("nl"):
+        awards_from_results(parts=[part(anna, course, completing)])
+    event = AuditEvent.objects.get(action="award.create", learner=anna)
+    assert event.summary == "PE-online award (course completing activity): due"

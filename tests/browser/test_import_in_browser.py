@@ -49,7 +49,7 @@ def test_coordinator_imports_a_csv_with_a_bad_row(logged_in_page, live_server, t
     expect(bar).to_have_attribute("aria-valuenow", "100", timeout=20_000)
     expect(bar).to_have_text("100%")
     expect(page.locator("#job-progress [data-job-status]")).to_have_attribute("data-job-status", "succeeded")
-    expect(page.locator("#job-progress")).to_contain_text("Learners created: 2; updated: 0.")
+    expect(page.locator("#job-progress")).to_contain_text("2 learners created; 0 learners updated.")
 
     page.get_by_role("link", name="Learners").first.click()
     table = search_learners(page, "Vries")

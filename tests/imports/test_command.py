@@ -24,8 +24,8 @@ def import_learners(*args) -> str:
 def test_imports_a_file_and_prints_the_summary():
     output = import_learners(CORPUS / "ok_cp1252_names.csv")
     assert "ok_cp1252_names.csv (Windows-1252, separator ';')" in output
-    assert "1 rows: 1 new, 0 update, 0 unchanged, 0 skip (exists), 0 error; 0 with warnings" in output
-    assert "Learners created: 1; updated: 0." in output
+    assert "1 row: 1 new, 0 update, 0 unchanged, 0 skip (exists), 0 error; 0 with warnings" in output
+    assert "1 learner created; 0 learners updated." in output
     learner = Learner.objects.get()
     assert learner.last_name == "Müller-Öztürk"
     learner_import = LearnerImport.objects.get()
@@ -100,7 +100,7 @@ def test_a_pipe_gets_no_progress_bar():
 def test_push_to_anewspring_creates_the_imported_learners_there(anewspring, settings, threads):
     settings.JOBS_LOCAL_THREADS = threads
     output = import_learners(CORPUS / "ok_utf8.csv", "--push-to", "anewspring")
-    assert "Learners created: 2; updated: 0." in output
+    assert "2 learners created; 0 learners updated." in output
     assert "aNewSpring: 2 created or updated, 0 failed, 0 not attempted." in output
     assert anewspring.app.users["E001"].fields["custom1"] == "19/39054148101"
     assert anewspring.app.users["E002"].fields["company"] == "Ziekenhuis Noord"

@@ -48,7 +48,7 @@ def test_the_list_shows_every_import_with_its_status_and_counts(coordinator_clie
         assert f">{label}</span>" in page
     assert f'href="{checked.get_absolute_url()}"' in page and f'href="{imported.get_absolute_url()}"' in page
     assert f'href="{expired.get_absolute_url()}"' in page
-    assert "Learners created: 2; updated: 0." in page
+    assert "2 learners created; 0 learners updated." in page
     assert "5 imports" in page
 
 

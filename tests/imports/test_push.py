@@ -107,7 +107,7 @@ def test_anewspring_gone_by_the_end_of_the_import_is_reported(coordinator_client
     settings.ANEWSPRING_API_KEY = ""
     learner_import = confirm(coordinator_client, learner_import, django_capture_on_commit_callbacks)
     assert learner_import.job.status == Job.SUCCEEDED and not learner_import.push_jobs.exists()
-    assert learner_import.job.result["summary"] == ("Learners created: 4; updated: 0. "
+    assert learner_import.job.result["summary"] == ("4 learners created; 0 learners updated. "
                                                     "aNewSpring is not configured.")
     page = coordinator_client.get(reverse("import_detail", args=[learner_import.pk])).content.decode()
     assert "The learners were not sent to aNewSpring." in page

@@ -127,7 +127,7 @@ def test_the_import_job_creates_and_updates_learners_with_audit_events(coordinat
     job = run(learner_import, django_capture_on_commit_callbacks, user=coordinator)
 
     assert job.status == Job.SUCCEEDED, job.error
-    assert job.result["summary"] == "Learners created: 1; updated: 1."
+    assert job.result["summary"] == "1 learner created; 1 learner updated."
     existing.refresh_from_db()
     assert existing.email == "jan@example.org" and existing.date_of_birth == datetime.date(1980, 3, 15)
     assert existing.company == "Kliniek"  # an empty cell keeps the value

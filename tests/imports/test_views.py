@@ -102,7 +102,7 @@ def test_confirming_runs_the_import_and_shows_the_progress_and_summary(coordinat
     assert Learner.objects.count() == 2
     page = coordinator_client.get(response.url).content.decode()
     assert 'role="progressbar"' in page and 'data-progress="100"' in page
-    assert "Learners created: 2; updated: 0." in page
+    assert "2 learners created; 0 learners updated." in page
     assert f"{reverse('audit_list')}?correlation_id={learner_import.correlation_id}" in page
     for learner in Learner.objects.all():  # each row links to the learner it created
         assert f'href="{reverse("learner_detail", args=[learner.pk])}"' in page
@@ -173,7 +173,7 @@ def test_without_a_broker_the_upload_and_the_import_answer_at_once_and_their_pag
     job_threads.open()
     jobs_local_wait()
     page = coordinator_client.get(response.url).content.decode()
-    assert 'data-job-status="succeeded"' in page and "Learners created: 2; updated: 0." in page
+    assert 'data-job-status="succeeded"' in page and "2 learners created; 0 learners updated." in page
 
 
 def test_the_rows_with_errors_download_as_a_csv_to_correct_and_upload_again(coordinator_client):

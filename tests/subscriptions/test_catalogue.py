@@ -43,7 +43,7 @@ def test_a_failing_template_is_reported_and_the_rest_is_synced(configured, capsy
     configured.app.fail_next(status=500, body="Template broken", path_contains=f"/getCourses/{WOUND_TEMPLATE_ID}")
     call_command("sync_anewspring")
     out, err = capsys.readouterr()
-    assert "The courses of 1 templates could not be read" in out
+    assert "The courses of 1 template could not be read" in out
     assert f"{WOUND_TEMPLATE_ID}: aNewSpring has a problem" in err and "Template broken" in err
     # The templates after the failing one are synced all the same.
     assert set(Course.objects.values_list("external_id", flat=True)) == {"EXAMPLECOURSE-0001", "DEMO-FREE-1"}

@@ -70,14 +70,14 @@ def test_catalogue_sync_stores_templates_and_courses(aws):
     assert course(WOUND).template.external_id == "WOUNDCARE"
     assert course(WOUND).start_date == date(2026, 1, 12)
     event = AuditEvent.objects.filter(action="catalogue.sync").get()
-    assert "4 templates and 4 courses synced" in event.summary
+    assert "4 templates synced; 4 courses synced" in event.summary
     assert AuditEvent.objects.filter(action="remote_call", http_path__startswith="/api/getCourses/").count() == 3
 
 
 def test_the_management_command_syncs_the_catalogue(anewspring, settings, capsys):
     settings.ANEWSPRING_URL, settings.ANEWSPRING_API_KEY = anewspring.url, DEFAULT_API_KEY
     call_command("sync_anewspring")
-    assert "4 templates and 4 courses synced" in capsys.readouterr().out
+    assert "4 templates synced; 4 courses synced" in capsys.readouterr().out
     assert Course.objects.count() == 4
     assert AuditEvent.objects.get(action="catalogue.sync").actor == "command"
 
