@@ -54,7 +54,8 @@ def test_the_jobs_list_submission_outcome_and_resend_confirmation_in_dutch(logge
     expect(page.locator("#jobs")).to_contain_text("PE-toekenningen ingediend")
     page.screenshot(path=shots / "jobs-nl.png", full_page=True)
 
-    page.get_by_role("link", name=job.title).click()
+    # Stored in English, the title is shown in the reader's language.
+    page.get_by_role("link", name="Te verzenden toekenningen indienen bij PE-online").click()
     expect(page.locator('#submit-outcome [data-status="accepted"]')).to_have_text("geaccepteerd · 2")
     page.screenshot(path=shots / "submit-job-nl.png", full_page=True)
     page.locator('#submit-outcome [data-status="rejected"]').click()

@@ -57,7 +57,7 @@ def test_the_rows_with_errors_are_downloaded_corrected_and_uploaded_again_in_dut
     expect(page.locator(".alert-danger")).to_have_count(0)
     expect(page.locator(".alert-warning")).to_have_count(0)  # the Errors column is no unknown column
     page.get_by_role("button", name="Import", exact=True).click()
-    expect(page.locator("#job-progress")).to_contain_text("Cursisten aangemaakt: 2; bijgewerkt: 0.", timeout=20_000)
+    expect(page.locator("#job-progress")).to_contain_text("2 cursisten aangemaakt; 0 cursisten bijgewerkt.", timeout=20_000)
 
     piet, kees = Learner.objects.order_by("external_id")
     assert (piet.last_name, piet.company, kees.date_of_birth.isoformat()) == ("Jansen", "=1+1", "1980-02-28")

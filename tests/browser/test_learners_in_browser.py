@@ -29,5 +29,5 @@ def test_coordinator_creates_a_learner_and_reads_the_timeline_in_dutch(logged_in
     expect(page.locator("#pe-registrations")).to_contain_text("BIG-nummer")
     # The action by its label, not its code; the summary as stored, in English.
     expect(page.locator("#timeline")).not_to_contain_text("learner.create")
-    expect(page.locator("#timeline")).to_contain_text("Created Jérôme Müller-Öztürk")
+    expect(page.locator("#timeline")).to_contain_text("Jérôme Müller-Öztürk aangemaakt")  # stored in English, shown in the reader's language
     expect(page.locator("#mainnav").get_by_role("link", name="Cursisten")).to_be_visible()
