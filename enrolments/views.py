@@ -21,6 +21,7 @@ from portal.http import RemoteError
 from portal.models import Learner
 from portal.pagination import PAGE_SIZES, PagedTableMixin
 from portal.security import PermissionRequiredMixin
+from portal.validators import as_pks
 from portal.views import JobStartView
 
 
@@ -237,7 +238,7 @@ class BulkEnrolView(PermissionRequiredMixin, BoundedTableMixin, FilterView):
         super().setup(request, *args, **kwargs)
         # The learners ticked so far: sent along when the table is filtered or paged, or with a form sent back.
         sent = (request.POST if request.method == "POST" else request.GET).getlist("learners")
-        self.ticked = {int(pk) for pk in sent[:TICKED_LIMIT] if pk.isascii() and pk.isdigit()}
+        self.ticked = as_pks(sent, limit=TICKED_LIMIT)
         # They go along as boxes and hidden inputs; the paging and sorting links, built from the address,
         # must not carry them too, or a box unticked since would come back ticked.
         request.GET = request.GET.copy()

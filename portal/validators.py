@@ -107,6 +107,12 @@ def as_pk(value) -> int | None:
     return int(text) if ascii_digits(text) and len(text) <= len(str(MAX_KEY)) else None
 
 
+def as_pks(values, *, limit: int) -> set[int]:
+    """The database keys among the first ``limit`` values (ticked boxes sent along a filter); what cannot be
+    one is left out."""
+    return {pk for pk in map(as_pk, values[:limit]) if pk is not None}
+
+
 class TextRulesMixin:
     """For a form: every text it cleans is held to :func:`text_problem`, so no field is forgotten.
     Put it before the form class (``class F(TextRulesMixin, forms.Form)``)."""

@@ -24,6 +24,7 @@ from portal.pagination import PAGE_SIZES, PagedTableMixin, page_of
 from portal.security import PermissionRequiredMixin
 from portal.spreadsheet import export_separator
 from portal.views import CreateOrEditView, JobStartView
+from portal.validators import as_pks
 from subscriptions import selectors, webhooks
 from subscriptions.client import AnewspringError
 from subscriptions.filters import LearnerFilter, SubscriptionFilter
@@ -151,7 +152,7 @@ class SubscribeView(ConfiguredMixin, PermissionRequiredMixin, PagedTableMixin, F
     def _ticked(self) -> set[int]:
         """The learners ticked so far: sent along when the table is filtered, or with a form sent back."""
         ticked = (self.request.POST if self.request.method == "POST" else self.request.GET).getlist("learners")
-        return {int(pk) for pk in ticked[:TICKED_LIMIT] if pk.isdigit()}
+        return as_pks(ticked, limit=TICKED_LIMIT)  # "²" passed isdigit() and failed in int()
 
     def get_table_kwargs(self):
         return {**super().get_table_kwargs(), "ticked": self._ticked()}

@@ -39,3 +39,11 @@ def test_filtering_the_learners_keeps_the_choices_above_and_the_ticks(coordinato
     assert re.search(r'<input type="date" name="start_date" value="2026-12-14"', page)
     assert re.search(rf'<input [^>]*value="{sanne.pk}"[^>]*checked', page)  # shown, still ticked
     assert f'<input type="hidden" name="learners" value="{daan.pk}">' in page  # filtered out, still chosen
+
+
+@pytest.mark.parametrize("odd", ["²", "3" * 30])
+def test_a_tick_that_cannot_be_a_learner_is_left_out(coordinator_client, odd):
+    sanne = LearnerFactory(first_name="Sanne", last_name="Visser")
+    page = coordinator_client.get(reverse("subscribe"), {"q": "visser", "learners": [sanne.pk, odd]})
+    assert page.status_code == 200
+    assert re.search(rf'<input [^>]*value="{sanne.pk}"[^>]*checked', page.text)
